@@ -1,0 +1,292 @@
+"""ClientSocket (TClientSocket): a TCP client component.
+
+Event order (checked against every recorded sequence by the tests; see
+components.event_order)::
+
+    non-blocking:  OnLookup -> ( OnError(eeLookup)
+                               | OnConnecting -> ( OnError(eeConnect)
+                                                 | OnConnect -> OnWrite -> (OnRead | OnWrite)*
+                                                   -> [OnError(eeDisconnect)] ) )
+                   -> OnDisconnect
+    blocking:      OnLookup -> ( OnError(eeLookup)
+                               | OnConnecting -> ( OnError(eeConnect) | OnConnect ) )
+                   -> OnDisconnect
+
+OnDisconnect fires exactly once per open(), whatever happened: a refused or
+failed connect, a peer that closed or reset, a local close, or Active = False
+while the lookup or the connect is still pending (which cancels it).
+
+Non-blocking, open() fires OnLookup and returns; the lookup and connect run on
+the loop, and every later event fires on the loop's thread. Blocking, open()
+connects on the caller's thread and raises SocketError there if the lookup or
+the connect fails (after OnError and OnDisconnect), unless OnError set the code
+to 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import socket
+from typing import Any
+
+from components.addressing import Target, choose_target, family_of
+from components.component import register
+from components.connection import AsyncWinSocket, BlockingWinSocket, CustomWinSocket
+from components.enums import ClientType, ErrorEvent, SocketState
+from components.errors import NO_ADDRESS_CODE, WSATYPE_NOT_FOUND, ErrorInfo, SocketError
+from components.metadata import (
+    ERROR,
+    KIND_HOST,
+    NOTIFY,
+    Event,
+    Published,
+    RuntimeInfo,
+    validate_host,
+)
+from components.socket_component import SocketComponent
+
+#: How long a blocking connect may take before it fails with eeConnect (10060).
+BLOCKING_CONNECT_TIMEOUT = 30.0
+
+
+@register
+class ClientSocket(SocketComponent):
+    """A TCP client: connects to Host (or Address) at Service (or Port)."""
+
+    vcl_class = "TClientSocket"
+    description = "TCP client connection"
+
+    host = Published("Host", str, "", kind=KIND_HOST, validator=validate_host, locked_while_active=True,
+                     description="Host name or address to connect to; wins over Address.")
+    client_type = Published("ClientType", ClientType, ClientType.NON_BLOCKING, locked_while_active=True,
+                            description="ctNonBlocking: events on the loop; ctBlocking: "
+                                        "open() connects on the caller's thread.")
+
+    local_address = RuntimeInfo("LocalAddress", str, lambda c: c.socket.local_address)
+    local_port = RuntimeInfo("LocalPort", int, lambda c: c.socket.local_port if c.socket.connected else 0)
+    remote_address = RuntimeInfo("RemoteAddress", str, lambda c: c.socket.remote_address)
+    remote_port = RuntimeInfo("RemotePort", int, lambda c: c.socket.remote_port)
+
+    on_lookup = Event("OnLookup", NOTIFY, "Before the host is looked up.")
+    on_connecting = Event("OnConnecting", NOTIFY, "After the lookup, just before connecting.")
+    on_connect = Event("OnConnect", NOTIFY, "The connection is up.")
+    on_disconnect = Event("OnDisconnect", NOTIFY, "The connection is closing (once per open).")
+    on_read = Event("OnRead", NOTIFY, "Bytes arrived; take them with ReceiveText/ReceiveBuf.")
+    on_write = Event("OnWrite", NOTIFY, "Once after connect, then whenever the send queue drained.")
+    on_error = Event("OnError", ERROR, "Something failed; return 0 to suppress the error.")
+
+    def __init__(self, **properties: Any) -> None:
+        self._socket: CustomWinSocket = CustomWinSocket(self)
+        self._task: asyncio.Task[None] | None = None
+        self._disconnected_id = 0
+        super().__init__(**properties)
+
+    @property
+    def socket(self) -> CustomWinSocket:
+        """The current (or last) connection; a never-opened one reads as not connected."""
+        return self._socket
+
+    def error_handler(self) -> Any:
+        return self.on_error
+
+    # -- opening ------------------------------------------------------------
+    def open(self) -> None:
+        if self.active:
+            return
+        self.last_error = None
+        if self.client_type is ClientType.BLOCKING:
+            self._open_blocking()
+            return
+        loop = self._running_loop()
+        self.loop = loop
+        conn = AsyncWinSocket(self, loop)
+        self._socket = conn
+        self._set_state(SocketState.LOOKUP)
+        self.fire("OnLookup", self.on_lookup, conn, conn)
+        if self._socket is conn and self._state is SocketState.LOOKUP:
+            self._task = loop.create_task(self._connect(conn))
+
+    def _target(self, conn: CustomWinSocket) -> Target | ErrorInfo:
+        try:
+            return choose_target(self.host, self.address, self.service, self.port)
+        except KeyError as exc:
+            return ErrorInfo(ErrorEvent.LOOKUP, 0, "", WSATYPE_NOT_FOUND, str(exc.args[0]))
+        except ValueError as exc:
+            return ErrorInfo(ErrorEvent.LOOKUP, 0, "", NO_ADDRESS_CODE, str(exc))
+
+    async def _connect(self, conn: AsyncWinSocket) -> None:
+        loop = conn.loop
+        try:
+            target = self._target(conn)
+            if isinstance(target, ErrorInfo):
+                self._fail(conn, ErrorEvent.LOOKUP, target)
+                return
+            if target.is_name:
+                try:
+                    infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM,
+                                                   proto=socket.IPPROTO_TCP)
+                except OSError as exc:
+                    self._fail(conn, ErrorEvent.LOOKUP, exc)
+                    return
+                addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            else:
+                addresses = [target.host]
+            if self._socket is not conn:
+                return
+            self._set_state(SocketState.CONNECTING)
+            self.fire("OnConnecting", self.on_connecting, conn, conn)
+            if self._socket is not conn or self._state is not SocketState.CONNECTING:
+                return
+            failure: OSError = OSError(0, "no address to connect to")
+            for ip in addresses:
+                try:
+                    await loop.create_connection(lambda: conn, ip, target.port,
+                                                 family=family_of(ip))
+                    return  # connection_made fired OnConnect
+                except OSError as exc:
+                    failure = exc
+            self._fail(conn, ErrorEvent.CONNECT, failure)
+        except asyncio.CancelledError:
+            pass  # Active = False while looking up or connecting; close() has finished up
+        finally:
+            if self._socket is conn:
+                self._task = None
+
+    def _fail(self, conn: CustomWinSocket, event: ErrorEvent, problem: BaseException | ErrorInfo) -> None:
+        if self._socket is not conn:
+            return
+        suppressed = self.error(conn, event, problem)
+        self._finish(conn, failed=not suppressed)
+
+    def _open_blocking(self) -> None:
+        placeholder = CustomWinSocket(self)
+        self._socket = placeholder
+        self._set_state(SocketState.LOOKUP)
+        self.fire("OnLookup", self.on_lookup, placeholder, placeholder)
+        target = self._target(placeholder)
+        if isinstance(target, ErrorInfo):
+            self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, target)
+            return
+        try:
+            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM,
+                                       proto=socket.IPPROTO_TCP)
+        except OSError as exc:
+            self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, exc)
+            return
+        self._set_state(SocketState.CONNECTING)
+        self.fire("OnConnecting", self.on_connecting, placeholder, placeholder)
+        failure: OSError = OSError(0, "no address to connect to")
+        for family, type_, proto, _, sockaddr in infos:
+            if self._socket is not placeholder or self._state is not SocketState.CONNECTING:
+                return  # closed meanwhile
+            sock = socket.socket(family, type_, proto)
+            try:
+                sock.settimeout(BLOCKING_CONNECT_TIMEOUT)
+                sock.connect(sockaddr)
+            except OSError as exc:
+                sock.close()
+                failure = exc
+                continue
+            if self._socket is not placeholder or self._state is not SocketState.CONNECTING:
+                sock.close()
+                return
+            conn = BlockingWinSocket(self, sock)
+            conn.id = placeholder.id  # one open, one connection in the event stream
+            self._socket = conn
+            self._set_state(SocketState.CONNECTED)
+            self.fire("OnConnect", self.on_connect, conn, conn)
+            return
+        self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure)
+
+    def _fail_to_caller(self, conn: CustomWinSocket, event: ErrorEvent,
+                        problem: BaseException | ErrorInfo) -> None:
+        try:
+            self.error(conn, event, problem, raise_to_caller=True,
+                       api="connect" if event is ErrorEvent.CONNECT else "lookup")
+        except SocketError:
+            self._finish(conn, failed=True)
+            raise
+        self._finish(conn)
+
+    # -- closing ------------------------------------------------------------
+    def close(self) -> None:
+        if self._state in (SocketState.INACTIVE, SocketState.ERROR):
+            return
+        conn = self._socket
+        if isinstance(conn, AsyncWinSocket) and not conn._on_loop_thread():
+            self._close_from_other_thread(conn.loop)
+            return
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+        if isinstance(conn, BlockingWinSocket) or (isinstance(conn, AsyncWinSocket)
+                                                   and conn.transport is not None):
+            conn.close()  # -> connection_closing -> _finish
+        else:
+            self._finish(conn)  # still looking up or connecting
+
+    def _close_from_other_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop.is_closed() or not loop.is_running():
+            raise SocketError(f"{self.name}: its loop is not running; close it from that loop",
+                              component=self.name)
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                self.close()
+                done.set_result(None)
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        done.result(timeout=10)
+
+    def _finish(self, conn: CustomWinSocket, failed: bool = False) -> None:
+        """Fire OnDisconnect once for this open() and go inactive."""
+        if conn.id == self._disconnected_id or self._socket is not conn:
+            return
+        self._disconnected_id = conn.id
+        conn._closing = True
+        self._set_state(SocketState.ERROR if failed else SocketState.INACTIVE)
+        self.fire("OnDisconnect", self.on_disconnect, conn, conn)
+        conn.connected = False
+        if isinstance(conn, BlockingWinSocket):
+            conn.release()
+        elif isinstance(conn, AsyncWinSocket) and conn.transport is not None:
+            conn.transport.close()
+
+    # -- connection callbacks ---------------------------------------------------
+    def connection_made(self, conn: AsyncWinSocket) -> None:
+        if self._socket is not conn or self._state is not SocketState.CONNECTING:
+            conn._closing = True
+            if conn.transport is not None:
+                conn.transport.abort()
+            return
+        self._set_state(SocketState.CONNECTED)
+        self.fire("OnConnect", self.on_connect, conn, conn)
+        if conn.connected and not conn.closing:
+            self.fire("OnWrite", self.on_write, conn, conn)
+
+    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
+        if self.observer.active:
+            self.record("OnRead", conn, data)
+        handler = self.on_read
+        if handler is not None:
+            try:
+                handler(self, conn)
+            except Exception as exc:
+                self.handler_failed("OnRead", conn, exc)
+
+    def connection_writable(self, conn: AsyncWinSocket) -> None:
+        self.fire("OnWrite", self.on_write, conn, conn)
+
+    def connection_lost(self, conn: CustomWinSocket, exc: BaseException | None) -> None:
+        failed = False
+        if exc is not None:
+            failed = not self.error(conn, ErrorEvent.DISCONNECT, exc)
+        self._finish(conn, failed=failed)
+
+    def connection_closing(self, conn: CustomWinSocket) -> None:
+        self._finish(conn)
+

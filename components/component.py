@@ -1,0 +1,131 @@
+"""The component base class: published properties, events, and the registry.
+
+``Component`` knows nothing of sockets. It holds the declared properties (see
+:mod:`components.metadata`), applies keyword arguments at construction (Active
+last, as the VCL's ``Loaded`` did), and registers concrete classes so the
+inspector, form files and DFM mapping can find them by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from components.metadata import (
+    KIND_IDENTIFIER,
+    Event,
+    EventSpec,
+    PropertySpec,
+    Published,
+    RuntimeInfo,
+    collect,
+    validate_identifier,
+)
+from components.observer import ObserverStream, default_stream
+
+C = TypeVar("C", bound="type[Component]")
+
+_REGISTRY: dict[str, type[Component]] = {}
+
+
+def register(cls: C) -> C:
+    """Class decorator: make a component class known by its Python and VCL class names."""
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def component_classes() -> dict[str, type[Component]]:
+    """Every registered component class by name (``ClientSocket``), in registration order."""
+    return dict(_REGISTRY)
+
+
+def component_class(name: str) -> type[Component]:
+    """The class named ``name``: ``ClientSocket`` or its VCL name ``TClientSocket``."""
+    for cls in _REGISTRY.values():
+        if name in (cls.__name__, cls.vcl_class) or name.lower() in (cls.__name__.lower(),
+                                                                       cls.vcl_class.lower()):
+            return cls
+    known = ", ".join(_REGISTRY)
+    raise KeyError(f"unknown component type {name!r}; known types: {known}")
+
+
+class Component:
+    """A published-property holder, the base of ClientSocket and ServerSocket."""
+
+    vcl_class: ClassVar[str] = "TComponent"
+    palette_tab: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    name = Published("Name", str, "", kind=KIND_IDENTIFIER, validator=validate_identifier,
+                     description="The component's name; handlers and records use it.")
+    tag = Published("Tag", int, 0, minimum=-(2**31), maximum=2**31 - 1,
+                    description="A free integer for your own use.")
+
+    def __init__(self, *, observer: ObserverStream | None = None, **properties: Any) -> None:
+        self.observer = observer if observer is not None else default_stream
+        active = properties.pop("active", None)
+        for key, value in properties.items():
+            self.set_property(key, value)
+        if active is not None:
+            self.set_property("active", active)
+
+    # -- metadata ---------------------------------------------------------
+    @classmethod
+    def properties(cls) -> tuple[PropertySpec, ...]:
+        """Every property, published and runtime-only, in declaration order."""
+        return collect(cls, (Published, RuntimeInfo))  # type: ignore[arg-type]
+
+    @classmethod
+    def published_properties(cls) -> tuple[PropertySpec, ...]:
+        return tuple(p for p in cls.properties() if not p.runtime)
+
+    @classmethod
+    def events(cls) -> tuple[EventSpec, ...]:
+        return collect(cls, Event)
+
+    @classmethod
+    def property_spec(cls, name: str) -> PropertySpec:
+        """The property called ``name``, by VCL name (``Port``) or Python name (``port``)."""
+        for spec in cls.properties():
+            if name in (spec.vcl_name, spec.py_name) or name.lower() == spec.vcl_name.lower():
+                return spec
+        raise KeyError(f"{cls.__name__} has no property {name!r}")
+
+    @classmethod
+    def event_spec(cls, name: str) -> EventSpec:
+        for spec in cls.events():
+            if name in (spec.vcl_name, spec.py_name) or name.lower() == spec.vcl_name.lower():
+                return spec
+        raise KeyError(f"{cls.__name__} has no event {name!r}")
+
+    # -- values -----------------------------------------------------------
+    def set_property(self, name: str, value: Any) -> None:
+        """Set a published property by VCL or Python name (validated; SocketError if refused)."""
+        try:
+            spec = self.property_spec(name)
+        except KeyError:
+            raise TypeError(f"{type(self).__name__} has no property {name!r}") from None
+        if spec.runtime:
+            raise TypeError(f"{spec.vcl_name} is read-only")
+        setattr(self, spec.py_name, value)
+
+    def get_property(self, name: str) -> Any:
+        return getattr(self, self.property_spec(name).py_name)
+
+    def set_handler(self, name: str, handler: Callable[..., Any] | None) -> None:
+        setattr(self, self.event_spec(name).py_name, handler)
+
+    def changed_properties(self) -> dict[str, Any]:
+        """VCL name -> value of each published property that differs from its default."""
+        return {p.vcl_name: getattr(self, p.py_name) for p in self.published_properties()
+                if not p.is_default(getattr(self, p.py_name))}
+
+    def is_locked(self) -> bool:
+        """Whether properties marked locked_while_active are locked now."""
+        return False
+
+    def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
+        """Hook called after a stored property changed."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name or '(unnamed)'}>"

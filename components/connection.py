@@ -1,0 +1,574 @@
+"""Connection objects (TCustomWinSocket): one TCP connection each.
+
+``CustomWinSocket`` holds what every connection has: addresses, the receive
+buffer, ``data``, the lock, and the text helpers. Two subclasses move the bytes:
+
+* ``AsyncWinSocket`` is an asyncio Protocol for the non-blocking modes. It runs
+  on whichever loop opened it (asyncio, uvloop, qasync); its events fire on that
+  loop's thread. Calls from other threads are handed to the loop.
+* ``BlockingWinSocket`` wraps a blocking socket for ctBlocking clients and
+  stThreadBlocking servers; SocketStream and ServerClientThread drive it.
+
+Theory of operation: flow control and "no data lost, memory bounded".
+
+* Receiving: bytes that arrive are appended to the connection's receive buffer
+  and OnRead/OnClientRead fires. A handler takes them with receive_buf /
+  receive_text. Bytes a handler leaves stay buffered (OnRead fires again when
+  more arrive). Past RECEIVE_HIGH_WATER buffered bytes the engine stops reading
+  from the socket (pause_reading, or the worker thread waits), so the kernel
+  buffers fill and the *sender* stalls; once the application has taken the
+  buffer below RECEIVE_LOW_WATER, reading resumes.
+* Sending: send_buf queues all bytes and returns the count. Only when more than
+  ``send_buffer_cap`` bytes are already waiting does it refuse with -1 (the
+  original's "would block"); OnWrite fires when the queue has drained. OnWrite
+  also fires once after connect/accept (SCKTCOMP.md section A).
+* The owner (ClientSocket or ServerSocket) decides which events a connection
+  fires; connections call back into it through ``connection_made``,
+  ``connection_read``, ``connection_writable``, ``connection_lost`` and
+  ``connection_closing``.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import fcntl
+import itertools
+import select
+import socket
+import termios
+import threading
+import time
+from collections import deque
+from typing import IO, TYPE_CHECKING, Any
+
+from components.addressing import format_peer
+from components.enums import ErrorEvent
+from components.observer import SEND
+
+if TYPE_CHECKING:
+    from components.socket_component import SocketComponent
+
+RECEIVE_HIGH_WATER = 4 * 1024 * 1024
+RECEIVE_LOW_WATER = 1 * 1024 * 1024
+SEND_BUFFER_CAP = 64 * 1024 * 1024
+WRITE_HIGH_WATER = 1024 * 1024  # transport buffer size past which OnWrite is re-armed
+STREAM_CHUNK = 256 * 1024
+RECV_CHUNK = 256 * 1024
+
+_ids = itertools.count(1)
+
+
+class CustomWinSocket:
+    """One TCP connection: addresses, receive buffer, send helpers, ``data``, ``lock()``."""
+
+    def __init__(self, owner: SocketComponent) -> None:
+        self.id = next(_ids)
+        self.owner = owner
+        self.data: Any = None
+        self.connected = False
+        self.connected_since: float | None = None  # time.time() when the connection came up
+        self.peer = ""
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.send_buffer_cap = SEND_BUFFER_CAP
+        self._lock = threading.RLock()
+        self._rx: deque[bytes] = deque()
+        self._rx_len = 0
+        self._local: tuple[Any, ...] = ()
+        self._remote: tuple[Any, ...] = ()
+        self._remote_host: str | None = None
+        self._closing = False
+
+    def _learn_addresses(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        try:
+            self._local = tuple(sock.getsockname())
+            self._remote = tuple(sock.getpeername())
+        except OSError:
+            pass
+        self.peer = format_peer(self._remote)
+
+    def _mark_connected(self) -> None:
+        self.connected = True
+        self.connected_since = time.time()
+
+    # -- addresses ----------------------------------------------------------
+    @property
+    def local_host(self) -> str:
+        return socket.gethostname() if self._local else ""
+
+    @property
+    def local_address(self) -> str:
+        return str(self._local[0]) if self._local else ""
+
+    @property
+    def local_port(self) -> int:
+        return int(self._local[1]) if self._local else -1
+
+    @property
+    def remote_address(self) -> str:
+        return str(self._remote[0]) if self._remote else ""
+
+    @property
+    def remote_port(self) -> int:
+        return int(self._remote[1]) if self._remote else 0
+
+    @property
+    def remote_host(self) -> str:
+        """The peer's name. Never blocks: the reverse lookup runs on a helper thread and is
+        cached; until it answers (or if it fails) this is the peer's address."""
+        if not self._remote:
+            return ""
+        if self._remote_host is None:
+            self._remote_host = self.remote_address
+            address = self.remote_address
+
+            def lookup() -> None:
+                try:
+                    self._remote_host = socket.gethostbyaddr(address)[0]
+                except OSError:
+                    pass
+
+            threading.Thread(target=lookup, name="RemoteHost lookup", daemon=True).start()
+        return self._remote_host
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def lock(self) -> threading.RLock:
+        """The connection's lock, for ``with conn.lock(): ...`` around several calls."""
+        return self._lock
+
+    # -- receiving ----------------------------------------------------------
+    def receive_length(self) -> int:
+        """Bytes waiting to be read."""
+        return self._rx_len
+
+    def receive_buf(self, count: int = -1) -> bytes:
+        """Take up to ``count`` waiting bytes (all if count < 0); b"" if none. Never blocks."""
+        with self._lock:
+            if count < 0 or count >= self._rx_len:
+                rx = self._rx
+                data = rx[0] if len(rx) == 1 else b"".join(rx)
+                rx.clear()
+                self._rx_len = 0
+            else:
+                data = self._take(count)
+        self._taken()
+        return data
+
+    def _take(self, count: int) -> bytes:
+        rx = self._rx
+        parts = []
+        need = count
+        while need > 0:
+            chunk = rx.popleft()
+            if len(chunk) > need:
+                parts.append(chunk[:need])
+                rx.appendleft(chunk[need:])
+                need = 0
+            else:
+                parts.append(chunk)
+                need -= len(chunk)
+        self._rx_len -= count
+        return b"".join(parts)
+
+    def _taken(self) -> None:
+        """Called after the application took bytes: resume reading if it was paused."""
+
+    def receive_text(self) -> str:
+        """Everything waiting, decoded with the component's Encoding; undecodable bytes
+        survive a receive/send round trip (surrogateescape)."""
+        return self.receive_buf(-1).decode(self.owner.encoding, "surrogateescape")
+
+    # -- sending ------------------------------------------------------------
+    def send_text(self, text: str) -> int:
+        return self.send_buf(text.encode(self.owner.encoding, "surrogateescape"))
+
+    def send_buf(self, data: bytes | bytearray | memoryview) -> int:
+        """Queue every byte and return the count; 0 when not connected."""
+        return 0
+
+    def send_stream(self, stream: IO[bytes]) -> bool:
+        """Send a binary file object to its end; the connection owns and closes it.
+        False (and the caller keeps the file) if another stream is still being sent."""
+        return self._send_stream(stream, drop=False)
+
+    def send_stream_then_drop(self, stream: IO[bytes]) -> bool:
+        """As send_stream, then close this connection once the last byte has gone out."""
+        return self._send_stream(stream, drop=True)
+
+    def _send_stream(self, stream: IO[bytes], drop: bool) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Close the connection (a connection that never opened has nothing to close)."""
+
+    def _record_send(self, data: bytes | bytearray | memoryview) -> None:
+        owner = self.owner
+        if owner.observer.active:
+            owner.record(SEND, self, bytes(data[:64]), byte_count=len(data))
+
+    def __repr__(self) -> str:
+        state = "connected" if self.connected else "closed"
+        return f"<{type(self).__name__} #{self.id} {self.peer or '-'} {state}>"
+
+
+class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
+    """A non-blocking connection: an asyncio Protocol on the loop that opened it."""
+
+    def __init__(self, owner: SocketComponent, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(owner)
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self._loop_thread = threading.get_ident()
+        self._write_paused = False
+        self._read_paused = False
+        self._stream: IO[bytes] | None = None
+        self._drop_after_stream = False
+
+    # -- asyncio.Protocol -----------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one
+        self.transport = transport  # type: ignore[assignment]
+        assert self.transport is not None
+        self._loop_thread = threading.get_ident()
+        self._learn_addresses(transport.get_extra_info("socket"))
+        self.transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+        self._mark_connected()
+        self.owner.connection_made(self)
+
+    def data_received(self, data: bytes) -> None:
+        n = len(data)
+        with self._lock:
+            self._rx.append(data)
+            self._rx_len += n
+            over = self._rx_len >= RECEIVE_HIGH_WATER
+        self.bytes_in += n
+        if over and not self._read_paused and self.transport is not None:
+            self._read_paused = True
+            self.transport.pause_reading()
+        self.owner.connection_read(self, data)
+
+    def eof_received(self) -> bool:
+        return False  # the transport closes; connection_lost follows with exc None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._drop_stream()
+        if self._closing:
+            return  # we closed it; the disconnect event has fired already
+        self._closing = True
+        self.connected = False
+        self.owner.connection_lost(self, exc)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        # asyncio calls this from inside its write path; closing the transport there
+        # (a drop after the stream, a handler calling close) would have it release
+        # the socket twice, so do the work on the next loop pass.
+        self.loop.call_soon(self._resumed)
+
+    def _resumed(self) -> None:
+        self._write_paused = False
+        if self._stream is not None:
+            self._pump_stream()
+        elif self.connected and not self._closing:
+            self.owner.connection_writable(self)
+
+    # -- application side -----------------------------------------------------
+    def _on_loop_thread(self) -> bool:
+        return threading.get_ident() == self._loop_thread
+
+    def _taken(self) -> None:
+        if self._read_paused and self._rx_len < RECEIVE_LOW_WATER:
+            if self._on_loop_thread():
+                self._resume_reading()
+            else:
+                self.loop.call_soon_threadsafe(self._resume_reading)
+
+    def _resume_reading(self) -> None:
+        if self._read_paused and self.transport is not None and not self._closing:
+            self._read_paused = False
+            self.transport.resume_reading()
+
+    def send_buf(self, data: bytes | bytearray | memoryview) -> int:
+        transport = self.transport
+        if not self.connected or self._closing or transport is None:
+            return 0
+        n = len(data)
+        if not self._on_loop_thread():
+            payload = bytes(data)
+            self.loop.call_soon_threadsafe(self._write_later, payload)
+            return n
+        waiting = transport.get_write_buffer_size()
+        if waiting and waiting + n > self.send_buffer_cap:
+            return -1  # nothing queued; OnWrite fires once the queue drains
+        transport.write(data)
+        self.bytes_out += n
+        self._record_send(data)
+        return n
+
+    def _write_later(self, data: bytes) -> None:
+        if self.connected and not self._closing and self.transport is not None:
+            self.transport.write(data)
+            self.bytes_out += len(data)
+            self._record_send(data)
+
+    def _send_stream(self, stream: IO[bytes], drop: bool) -> bool:
+        if self._stream is not None or not self.connected or self._closing:
+            return False
+        self._stream = stream
+        self._drop_after_stream = drop
+        if self._on_loop_thread():
+            self._pump_stream()
+        else:
+            self.loop.call_soon_threadsafe(self._pump_stream)
+        return True
+
+    def _pump_stream(self) -> None:
+        """Write stream chunks until the transport asks us to pause or the stream ends."""
+        while self._stream is not None and not self._write_paused:
+            if not self.connected or self._closing or self.transport is None:
+                self._drop_stream()
+                return
+            try:
+                chunk = self._stream.read(STREAM_CHUNK)
+            except (OSError, ValueError) as exc:
+                self._drop_stream()
+                if not self.owner.error(self, ErrorEvent.SEND, exc if isinstance(exc, OSError)
+                                        else OSError(0, f"stream read failed: {exc}")):
+                    self.close()
+                return
+            if not chunk:
+                drop = self._drop_after_stream
+                self._drop_stream()
+                if drop:
+                    self.close()  # the transport flushes what is queued before closing
+                elif not self._closing:
+                    self.owner.connection_writable(self)
+                return
+            self.transport.write(chunk)
+            self.bytes_out += len(chunk)
+            self._record_send(chunk)
+
+    def _drop_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        """Close gracefully: the disconnect event fires now, queued bytes are still sent."""
+        if not self._on_loop_thread():
+            self.loop.call_soon_threadsafe(self.close)
+            return
+        if self._closing:
+            return
+        self._closing = True
+        self.owner.connection_closing(self)
+        self.connected = False
+        self._drop_stream()
+        if self.transport is not None:
+            self.transport.close()
+
+    def abort(self) -> None:
+        """Close at once, dropping queued bytes (used when the component shuts down on error)."""
+        self.close()
+        if self.transport is not None:
+            self.transport.abort()
+
+
+class BlockingWinSocket(CustomWinSocket):
+    """A blocking connection: ctBlocking clients and stThreadBlocking server connections.
+
+    receive_* never block: they return what is buffered or already in the kernel.
+    SocketStream waits with timeouts; ServerClientThread's default loop fills the
+    receive buffer and fires OnClientRead. send_buf blocks until the kernel has
+    taken every byte (that is the mode's nature); call it from a worker thread.
+    """
+
+    def __init__(self, owner: SocketComponent, sock: socket.socket) -> None:
+        super().__init__(owner)
+        sock.setblocking(True)
+        self.sock: socket.socket | None = sock
+        self._send_lock = threading.Lock()
+        self._drained = threading.Condition(self._lock)
+        self.peer_closed = False
+        self.disconnect_fired = False
+        self._learn_addresses(sock)
+        self._mark_connected()
+        self.worker: threading.Thread | None = None  # the thread that serves it (thread mode)
+
+    def fileno(self) -> int:
+        return self.sock.fileno() if self.sock is not None else -1
+
+    def receive_length(self) -> int:
+        waiting = self._rx_len
+        sock = self.sock
+        if sock is not None and not self._closing:
+            buf = array.array("i", [0])
+            try:
+                fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf, True)
+                waiting += buf[0]
+            except (OSError, ValueError):
+                pass
+        return waiting
+
+    def receive_buf(self, count: int = -1) -> bytes:
+        data = super().receive_buf(count)
+        want = -1 if count < 0 else count - len(data)
+        if want == 0 or self.sock is None or self._closing:
+            return data
+        parts = [data]
+        while want != 0:
+            try:
+                chunk = self.sock.recv(RECV_CHUNK if want < 0 else min(want, RECV_CHUNK),
+                                       socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break  # the owner's loop or SocketStream reports connection errors
+            if not chunk:
+                self.peer_closed = True
+                break
+            self.bytes_in += len(chunk)
+            parts.append(chunk)
+            if want > 0:
+                want -= len(chunk)
+        return b"".join(parts)
+
+    def _taken(self) -> None:
+        with self._drained:
+            self._drained.notify_all()
+
+    def fill(self) -> bytes:
+        """Read what the socket has into the receive buffer (the socket must be readable).
+        Returns the bytes read; b"" means the peer closed. OSError propagates."""
+        sock = self.sock
+        if sock is None:
+            return b""
+        data = sock.recv(RECV_CHUNK)
+        if not data:
+            self.peer_closed = True
+            return b""
+        with self._lock:
+            self._rx.append(data)
+            self._rx_len += len(data)
+        self.bytes_in += len(data)
+        return data
+
+    def wait_readable(self, timeout: float | None, include_buffer: bool = True) -> bool:
+        """True when bytes are buffered or the socket is readable (data, or the peer closed)."""
+        if include_buffer and self._rx_len:
+            return True
+        sock = self.sock
+        if sock is None or self._closing:
+            return True  # a closed connection "reads" as end of stream at once
+        try:
+            readable, _, _ = select.select([sock], [], [], timeout)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    def wait_drained(self, should_stop: Any) -> None:
+        """Block while the receive buffer is over the high-water mark (back-pressure)."""
+        with self._drained:
+            while self._rx_len >= RECEIVE_HIGH_WATER and not should_stop() and not self._closing:
+                self._drained.wait(0.25)
+
+    def send_buf(self, data: bytes | bytearray | memoryview) -> int:
+        sock = self.sock
+        if not self.connected or self._closing or sock is None:
+            return 0
+        try:
+            with self._send_lock:
+                sock.sendall(data)
+        except OSError as exc:
+            self._send_failed(exc)
+            return -1
+        self.bytes_out += len(data)
+        self._record_send(data)
+        return len(data)
+
+    def _send_stream(self, stream: IO[bytes], drop: bool) -> bool:
+        sock = self.sock
+        if not self.connected or self._closing or sock is None:
+            return False
+        sent = 0
+        try:
+            with self._send_lock:
+                while True:
+                    chunk = stream.read(STREAM_CHUNK)
+                    if not chunk:
+                        break
+                    sock.sendall(chunk)
+                    sent += len(chunk)
+                    self._record_send(chunk)
+        except OSError as exc:
+            self.bytes_out += sent
+            try:
+                stream.close()
+            except Exception:
+                pass
+            self._send_failed(exc)
+            return True
+        self.bytes_out += sent
+        try:
+            stream.close()
+        except Exception:
+            pass
+        if drop:
+            self.close()
+        return True
+
+    def _send_failed(self, exc: OSError) -> None:
+        """As the original: OnError(eeSend), close, then raise to the caller unless the
+        handler set the code to 0 (the caller then sees -1)."""
+        from components.errors import SocketError
+
+        error: SocketError | None = None
+        try:
+            self.owner.error(self, ErrorEvent.SEND, exc, raise_to_caller=True, api="send")
+        except SocketError as raised:
+            error = raised
+        self.close()
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        """Close the connection; its disconnect event fires (on its worker thread in
+        thread mode: other threads only wake that worker, which then finishes up)."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+        with self._drained:
+            self._drained.notify_all()
+        self.owner.connection_closing(self)
+
+    def shutdown(self) -> None:
+        """Wake any thread blocked on this socket (it then sees end of stream)."""
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def release(self) -> None:
+        """Close the file descriptor (after the disconnect event)."""
+        self.connected = False
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()

@@ -1,0 +1,339 @@
+"""Published properties and events, declared once per component class.
+
+A component class declares each published property and event exactly once, as a
+class attribute::
+
+    class ClientSocket(SocketComponent):
+        port = Published("Port", int, 0, minimum=0, maximum=65535, locked_while_active=True)
+        remote_port = RuntimeInfo("RemotePort", int, lambda c: c.socket.remote_port)
+        on_connect = Event("OnConnect", NOTIFY)
+
+That declaration carries everything the rest of the program needs: the VCL name
+users see, the Python name (taken from the attribute), the type, the default,
+the allowed values, validation and text conversion, whether the value is locked
+while the component is active, and whether it is runtime-only and read-only.
+The Object Inspector, form files, DFM import/export, ``--set`` on the command
+line and the docs all read ``cls.properties()`` / ``cls.events()``; nothing
+lists a component's properties a second time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+
+from components.enums import VclEnum
+from components.errors import CANT_CHANGE_WHILE_ACTIVE, SocketError
+
+if TYPE_CHECKING:
+    from components.component import Component
+
+T = TypeVar("T")
+
+# Editor hints: what kind of value this is, beyond its Python type.
+KIND_BOOL = "bool"
+KIND_INT = "int"
+KIND_ENUM = "enum"
+KIND_TEXT = "text"
+KIND_IDENTIFIER = "identifier"
+KIND_HOST = "host"
+KIND_SERVICE = "service"
+KIND_ENCODING = "encoding"
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_SERVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+def validate_identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} is not a valid component name: use letters, digits and _, "
+                         "not starting with a digit")
+    return value
+
+
+def validate_host(value: str) -> str:
+    """Empty, an IPv4 or IPv6 address, or a host name (RFC 1123 labels)."""
+    value = value.strip()
+    if not value:
+        return ""
+    candidate = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        pass
+    name = candidate[:-1] if candidate.endswith(".") else candidate
+    labels_ok = len(name) <= 253 and name and all(_HOST_LABEL.match(p) for p in name.split("."))
+    if labels_ok and not re.fullmatch(r"[0-9.]+", name):  # 300.1.1.1 is a bad address, not a name
+        return candidate
+    raise ValueError(f"{value!r} is not an IPv4 address, an IPv6 address or a host name")
+
+
+def validate_service(value: str) -> str:
+    value = value.strip()
+    if value and not _SERVICE.match(value):
+        raise ValueError(f"{value!r} is not a service name (such as 'http' or 'echo') or a port number")
+    if value.isdigit() and not 0 < int(value) <= 65535:
+        raise ValueError(f"service port {value} is out of range 1-65535")
+    return value
+
+
+def validate_encoding(value: str) -> str:
+    value = value.strip()
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValueError(f"{value!r} is not a known text encoding "
+                         "(try utf-8, gbk, cp1251, latin-1)") from None
+    return value
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """Everything known about one property. Built from a ``Published`` or ``RuntimeInfo``."""
+
+    vcl_name: str
+    py_name: str
+    type: type
+    default: Any
+    kind: str
+    description: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    locked_while_active: bool = False
+    runtime: bool = False  # runtime-only and read-only (LocalPort, ActiveConnections, ...)
+    validator: Callable[[Any], Any] | None = field(default=None, compare=False)
+
+    @property
+    def read_only(self) -> bool:
+        return self.runtime
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The VCL names an enum property accepts, in declaration order."""
+        if issubclass(self.type, VclEnum):
+            return self.type.vcl_names()
+        return ()
+
+    def validate(self, value: Any) -> Any:
+        """The value converted to this property's type; ValueError with a clear message if it can't be."""
+        if self.runtime:
+            raise ValueError(f"{self.vcl_name} is read-only")
+        t = self.type
+        if t is bool:
+            if isinstance(value, bool):
+                result: Any = value
+            elif isinstance(value, int) and value in (0, 1):
+                result = bool(value)
+            elif isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+                result = value.strip().lower() in ("true", "1")
+            else:
+                raise ValueError(f"{self.vcl_name} must be True or False, not {value!r}")
+        elif t is int:
+            if isinstance(value, bool):
+                raise ValueError(f"{self.vcl_name} must be a whole number, not {value!r}")
+            if isinstance(value, str):
+                try:
+                    value = int(value.strip(), 0)
+                except ValueError:
+                    raise ValueError(f"{self.vcl_name} must be a whole number, not {value!r}") from None
+            if not isinstance(value, int):
+                raise ValueError(f"{self.vcl_name} must be a whole number, not {value!r}")
+            if (self.minimum is not None and value < self.minimum) or \
+               (self.maximum is not None and value > self.maximum):
+                raise ValueError(f"{self.vcl_name} must be between {self.minimum} and {self.maximum}, "
+                                 f"not {value}")
+            result = value
+        elif issubclass(t, VclEnum):
+            if isinstance(value, t):
+                result = value
+            elif isinstance(value, str):
+                result = t.from_vcl(value)
+            else:
+                raise ValueError(f"{self.vcl_name} must be one of {', '.join(self.choices)}, not {value!r}")
+        elif t is str:
+            if not isinstance(value, str):
+                raise ValueError(f"{self.vcl_name} must be text, not {value!r}")
+            result = value
+        else:  # pragma: no cover - no such property is declared
+            raise TypeError(f"unsupported property type {t!r}")
+        if self.validator is not None:
+            try:
+                result = self.validator(result)
+            except ValueError as exc:
+                raise ValueError(f"{self.vcl_name}: {exc}") from None
+        return result
+
+    def from_text(self, text: str) -> Any:
+        """Parse the text a user typed (``--set``, a line edit) into a value."""
+        return self.validate(text)
+
+    def to_text(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "True" if value else "False"
+        return str(value)
+
+    def to_json(self, value: Any) -> Any:
+        """The value as stored in a form file: enums by VCL name, the rest as is."""
+        return value.vcl_name if isinstance(value, VclEnum) else value
+
+    def is_default(self, value: Any) -> bool:
+        return bool(value == self.default)
+
+
+class Published(Generic[T]):
+    """A published (design-time) property: stored, validated, maybe locked while active.
+
+    ``getter``/``setter`` name methods of the component that compute or apply the
+    value instead of storing it (Active opens and closes the socket).
+    """
+
+    def __init__(self, vcl_name: str, type_: type[T], default: T, *, kind: str | None = None,
+                 description: str = "", minimum: int | None = None, maximum: int | None = None,
+                 locked_while_active: bool = False, validator: Callable[[Any], Any] | None = None,
+                 getter: str | None = None, setter: str | None = None) -> None:
+        self._args = dict(vcl_name=vcl_name, type=type_, default=default,
+                          kind=kind or _default_kind(type_), description=description,
+                          minimum=minimum, maximum=maximum,
+                          locked_while_active=locked_while_active, validator=validator)
+        self._getter = getter
+        self._setter = setter
+        self.spec: PropertySpec
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.spec = PropertySpec(py_name=name, **self._args)  # type: ignore[arg-type]
+        self._attr = "_p_" + name
+
+    @overload
+    def __get__(self, obj: None, objtype: type) -> Published[T]: ...
+    @overload
+    def __get__(self, obj: Component, objtype: type) -> T: ...
+
+    def __get__(self, obj: Component | None, objtype: type) -> Published[T] | T:
+        if obj is None:
+            return self
+        if self._getter:
+            return getattr(obj, self._getter)()  # type: ignore[no-any-return]
+        return obj.__dict__.get(self._attr, self.spec.default)  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Component, value: Any) -> None:
+        spec = self.spec
+        try:
+            new = spec.validate(value)
+        except ValueError as exc:
+            raise SocketError(str(exc), component=obj.__dict__.get("_p_name", "")) from None
+        if self._setter:
+            getattr(obj, self._setter)(new)
+            return
+        old = obj.__dict__.get(self._attr, spec.default)
+        if old == new and type(old) is type(new):
+            return
+        if spec.locked_while_active and obj.is_locked():
+            raise SocketError(CANT_CHANGE_WHILE_ACTIVE, component=obj.__dict__.get("_p_name", ""))
+        obj.__dict__[self._attr] = new
+        obj.property_changed(spec, old, new)
+
+
+class RuntimeInfo(Generic[T]):
+    """A runtime-only, read-only property (LocalPort, ActiveConnections, ...)."""
+
+    def __init__(self, vcl_name: str, type_: type[T], getter: Callable[[Any], T],
+                 description: str = "") -> None:
+        self._getter = getter
+        self._args: dict[str, Any] = dict(vcl_name=vcl_name, type=type_, default=_zero(type_),
+                                          kind=_default_kind(type_), description=description,
+                                          runtime=True)
+        self.spec: PropertySpec
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.spec = PropertySpec(py_name=name, **self._args)
+
+    @overload
+    def __get__(self, obj: None, objtype: type) -> RuntimeInfo[T]: ...
+    @overload
+    def __get__(self, obj: Component, objtype: type) -> T: ...
+
+    def __get__(self, obj: Component | None, objtype: type) -> RuntimeInfo[T] | T:
+        if obj is None:
+            return self
+        return self._getter(obj)
+
+    def __set__(self, obj: Component, value: Any) -> None:
+        raise SocketError(f"{self.spec.vcl_name} is read-only")
+
+
+# Event signatures: the parameter names a handler receives, as the IDE writes stubs.
+NOTIFY = ("sender", "socket")
+ERROR = ("sender", "socket", "error_event", "error_code")
+GET_THREAD = ("sender", "client_socket")
+THREAD_NOTIFY = ("sender", "thread")
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    vcl_name: str  # OnClientRead
+    py_name: str  # on_client_read
+    params: tuple[str, ...]
+    description: str = ""
+
+    @property
+    def stub_suffix(self) -> str:
+        """The part of an IDE handler name after the component: OnClientRead -> ClientRead."""
+        return self.vcl_name[2:] if self.vcl_name.startswith("On") else self.vcl_name
+
+    @property
+    def returns_value(self) -> bool:
+        return self.params in (ERROR, GET_THREAD)
+
+
+class Event:
+    """A published event: a plain callable (or None) assigned to the component."""
+
+    def __init__(self, vcl_name: str, params: tuple[str, ...], description: str = "") -> None:
+        self._args = dict(vcl_name=vcl_name, params=params, description=description)
+        self.spec: EventSpec
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.spec = EventSpec(py_name=name, **self._args)  # type: ignore[arg-type]
+        self._attr = "_e_" + name
+
+    def __get__(self, obj: Any, objtype: type) -> Any:
+        if obj is None:
+            return self
+        return obj.__dict__.get(self._attr)
+
+    def __set__(self, obj: Any, handler: Callable[..., Any] | None) -> None:
+        if handler is not None and not callable(handler):
+            raise SocketError(f"{self.spec.vcl_name} handler must be callable or None, not {handler!r}")
+        obj.__dict__[self._attr] = handler
+
+
+def _default_kind(t: type) -> str:
+    if t is bool:
+        return KIND_BOOL
+    if t is int:
+        return KIND_INT
+    if isinstance(t, type) and issubclass(t, VclEnum):
+        return KIND_ENUM
+    return KIND_TEXT
+
+
+def _zero(t: type) -> Any:
+    return {bool: False, int: 0, str: ""}.get(t)
+
+
+def collect(cls: type, kind: type) -> tuple[Any, ...]:
+    """The specs of every ``kind`` descriptor on ``cls`` and its bases, base classes first.
+
+    A subclass that redeclares an attribute keeps the base's position.
+    """
+    seen: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for name, attr in vars(klass).items():
+            if isinstance(attr, kind):
+                seen[name] = cast(Any, attr).spec
+    return tuple(seen.values())

@@ -1,0 +1,156 @@
+"""The observer stream: every event, as a small frozen record, to whoever listens.
+
+Components emit one ``EventRecord`` per event (and per notable thing that is not
+a VCL event: bytes sent, a cached thread reused, a SocketStream read). The log
+panes, the headless runner, statistics and tests all subscribe here.
+
+Theory of operation:
+
+* Emitting is cheap. A component first asks ``stream.active`` (a plain attribute
+  read) and builds no record when nobody listens. Records hold raw values
+  (bytes, ints, enums); nothing is formatted on the hot path.
+* ``subscribe`` takes a callable that runs *on the emitting thread*, so it must
+  be quick and thread-safe: append to a queue, count, never block. The
+  subscriber list is copied on write, so emitting takes no lock.
+* ``RecordBuffer`` is the usual subscriber: a bounded deque that the consumer
+  drains in batches (the GUI every few tens of milliseconds). When it is full the
+  oldest records are dropped and counted, so memory stays bounded whatever the
+  event rate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from components.errors import ErrorInfo
+
+log = logging.getLogger("components.observer")
+
+#: How many payload bytes a record keeps for previews.
+PREVIEW_BYTES = 64
+
+# Record names that are not VCL events.
+SEND = "Send"  # bytes queued by send_buf / send_text / send_stream
+RECEIVE = "Receive"  # bytes taken by SocketStream.read in a blocking connection
+THREAD_REUSED = "ThreadReused"  # a cached server thread took a new connection
+LISTENER_CLOSED = "Close"  # a ServerSocket stopped listening
+HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceback
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    time: float  # time.monotonic()
+    component: str  # Name of the component
+    event: str  # VCL event name (OnClientRead) or one of the names above
+    connection_id: int  # 0 for the component itself / the listener
+    peer: str  # "127.0.0.1:50123", or "" when there is none
+    thread: str  # name of the thread that ran the event
+    byte_count: int = 0
+    preview: bytes = b""  # at most PREVIEW_BYTES of the payload
+    error: ErrorInfo | None = None
+    detail: str = ""
+
+    @property
+    def wall_time(self) -> float:
+        """The record's time as seconds since the epoch (for display and export)."""
+        return self.time + _MONO_TO_WALL
+
+
+_MONO_TO_WALL = time.time() - time.monotonic()
+
+Subscriber = Callable[[EventRecord], None]
+
+
+class ObserverStream:
+    """A thread-safe fan-out of records to subscribers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: tuple[Subscriber, ...] = ()
+        self.active = False  # True while anyone listens; read unlocked on the hot path
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call ``subscriber(record)`` for every record; returns a function that unsubscribes."""
+        with self._lock:
+            self._subscribers = (*self._subscribers, subscriber)
+            self.active = True
+
+        def unsubscribe() -> None:
+            with self._lock:
+                subs = list(self._subscribers)
+                if subscriber in subs:
+                    subs.remove(subscriber)
+                self._subscribers = tuple(subs)
+                self.active = bool(subs)
+
+        return unsubscribe
+
+    def emit(self, record: EventRecord) -> None:
+        for subscriber in self._subscribers:
+            try:
+                subscriber(record)
+            except Exception:  # a broken observer must never break the engine
+                log.exception("observer %r raised", subscriber)
+
+
+#: The stream components use unless they are given another.
+default_stream = ObserverStream()
+
+
+class RecordBuffer:
+    """A bounded queue of records from a stream, drained in batches by one consumer.
+
+    ``append`` (called by the stream on any thread) and ``drain`` (by the consumer)
+    rely on deque's thread-safe append/popleft. ``dropped`` counts the records that
+    fell off the front because the consumer did not keep up.
+    """
+
+    def __init__(self, stream: ObserverStream | None = None, maxlen: int = 1_000_000,
+                 accept: Callable[[EventRecord], bool] | None = None) -> None:
+        self._queue: deque[EventRecord] = deque()
+        self.maxlen = maxlen
+        self.dropped = 0
+        self._accept = accept
+        self._unsubscribe: Callable[[], None] | None = None
+        if stream is not None:
+            self._unsubscribe = stream.subscribe(self.append)
+
+    def append(self, record: EventRecord) -> None:
+        if self._accept is not None and not self._accept(record):
+            return
+        queue = self._queue
+        queue.append(record)
+        if len(queue) > self.maxlen:
+            try:
+                queue.popleft()
+                self.dropped += 1
+            except IndexError:  # the consumer drained it meanwhile
+                pass
+
+    def drain(self, limit: int | None = None) -> list[EventRecord]:
+        """Take up to ``limit`` records (all if None), oldest first."""
+        queue = self._queue
+        n = len(queue) if limit is None else min(limit, len(queue))
+        popleft = queue.popleft
+        return [popleft() for _ in range(n)]
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+
+def events_of(records: Iterable[EventRecord], component: str | None = None,
+              connection_id: int | None = None) -> list[str]:
+    """The event names of ``records``, optionally only one component's or connection's."""
+    return [r.event for r in records
+            if (component is None or r.component == component)
+            and (connection_id is None or r.connection_id == connection_id)]

@@ -1,0 +1,231 @@
+"""What ClientSocket and ServerSocket share: Active, Address, Port, Service,
+Encoding, the live state, and the one path every event and error takes.
+
+Events. ``fire`` records an event on the observer stream and then calls its
+handler, if any. A handler that raises never crashes anything: the traceback is
+recorded (HandlerError) and the exception becomes an eeGeneral error of that
+connection, which takes the error path below.
+
+Errors (SCKTCOMP.md section A). ``error`` records OnError/OnClientError with the
+errno, its name and the Winsock number, and calls the handler as
+``(sender, socket, error_event, error_code)``. A returned int replaces the code;
+0 suppresses the error; None keeps it. An error left non-zero becomes a
+SocketError: raised to the caller when there is one waiting (a blocking open,
+bind), otherwise handed to the application's error hook. Whoever called
+``error`` then closes the connection when the error left it unusable, so
+OnDisconnect/OnClientDisconnect still fire and Connections forgets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from components.component import Component
+from components.enums import ErrorEvent, SocketState
+from components.errors import (
+    CANT_CHANGE_WHILE_ACTIVE,
+    HANDLER_EXCEPTION_CODE,
+    ErrorInfo,
+    SocketError,
+    report_error,
+)
+from components.metadata import (
+    KIND_ENCODING,
+    KIND_HOST,
+    KIND_SERVICE,
+    PropertySpec,
+    Published,
+    validate_encoding,
+    validate_host,
+    validate_service,
+)
+from components.observer import HANDLER_ERROR, PREVIEW_BYTES, EventRecord
+
+if TYPE_CHECKING:
+    from components.connection import AsyncWinSocket, CustomWinSocket
+
+
+class SocketComponent(Component):
+    """The base of ClientSocket and ServerSocket (TAbstractSocket + TCustomSocket)."""
+
+    palette_tab: ClassVar[str] = "Internet"
+    #: the VCL name of this component's error event (OnError / OnClientError)
+    error_event_name: ClassVar[str] = "OnError"
+
+    active = Published("Active", bool, False, getter="_get_active", setter="_set_active",
+                       description="Open (connect or listen) when True; close when False.")
+    address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
+                        locked_while_active=True,
+                        description="IP address to connect to or bind; Host wins when both are set.")
+    port = Published("Port", int, 0, minimum=0, maximum=65535, locked_while_active=True,
+                     description="TCP port; Service wins when both are set.")
+    service = Published("Service", str, "", kind=KIND_SERVICE, validator=validate_service,
+                        locked_while_active=True,
+                        description="Service name (http, echo, ...) that gives the port.")
+    encoding = Published("Encoding", str, "utf-8", kind=KIND_ENCODING, validator=validate_encoding,
+                         description="Text encoding for ReceiveText and SendText.")
+
+    def __init__(self, **properties: Any) -> None:
+        self._state = SocketState.INACTIVE
+        self._state_lock = threading.RLock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.last_error: SocketError | None = None
+        #: called with the component whenever its state changes (any thread)
+        self.state_listeners: list[Callable[[SocketComponent], None]] = []
+        super().__init__(**properties)
+
+    # -- state ------------------------------------------------------------
+    @property
+    def state(self) -> SocketState:
+        return self._state
+
+    def _set_state(self, state: SocketState) -> None:
+        if state is self._state:
+            return
+        self._state = state
+        for listener in list(self.state_listeners):
+            try:
+                listener(self)
+            except Exception:  # a broken listener must not break the engine
+                pass
+
+    def _get_active(self) -> bool:
+        """True from open() until the socket is closed again (also while connecting)."""
+        return self._state not in (SocketState.INACTIVE, SocketState.ERROR)
+
+    def _set_active(self, value: bool) -> None:
+        if value:
+            self.open()
+        else:
+            self.close()
+
+    def is_locked(self) -> bool:
+        return self._get_active()
+
+    def _check_type_change(self) -> None:
+        if self.is_locked():
+            raise SocketError(CANT_CHANGE_WHILE_ACTIVE, component=self.name)
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- loops --------------------------------------------------------------
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            raise SocketError(
+                f"{self.name or type(self).__name__}: non-blocking mode needs a running asyncio loop "
+                "(asyncio, uvloop or qasync); open it from a coroutine or a callback of that loop, "
+                "or use the blocking mode", component=self.name) from None
+
+    # -- events -------------------------------------------------------------
+    def record(self, event: str, conn: CustomWinSocket | None, data: bytes = b"",
+               byte_count: int | None = None, error: ErrorInfo | None = None, detail: str = "") -> None:
+        """Put one record on the observer stream (callers check ``observer.active`` first when hot)."""
+        import time
+
+        if conn is not None:
+            conn_id, peer = conn.id, conn.peer
+        else:
+            conn_id, peer = 0, ""
+        self.observer.emit(EventRecord(
+            time.monotonic(), self.name, event, conn_id, peer, threading.current_thread().name,
+            len(data) if byte_count is None else byte_count, bytes(data[:PREVIEW_BYTES]), error, detail))
+
+    def fire(self, event: str, handler: Callable[..., Any] | None, conn: CustomWinSocket | None,
+             *args: Any, data: bytes = b"", detail: str = "") -> Any:
+        """Record ``event`` and call its handler as ``handler(self, *args)``; never raises."""
+        if self.observer.active:
+            self.record(event, conn, data, detail=detail)
+        if handler is None:
+            return None
+        try:
+            return handler(self, *args)
+        except Exception as exc:
+            self.handler_failed(event, conn, exc)
+            return None
+
+    def handler_failed(self, event: str, conn: CustomWinSocket | None, exc: BaseException) -> None:
+        """A handler raised: record the traceback and treat it as an error of the connection."""
+        tb = "".join(traceback.format_exception(exc))
+        if isinstance(exc, SocketError) and getattr(exc, "handled", False):
+            # an engine error raised through the handler (a failed send in a blocking
+            # connection): it has been through OnError already; the app still hears of it
+            report_error(exc)
+            return
+        info = ErrorInfo(ErrorEvent.GENERAL, 0, "", HANDLER_EXCEPTION_CODE,
+                         f"{event} handler raised {type(exc).__name__}: {exc}")
+        self.record(HANDLER_ERROR, conn, error=info, detail=tb)
+        if event == self.error_event_name:
+            # the error handler itself failed: report, don't ask it again
+            err = SocketError.from_info(info, self.name)
+            err.__cause__ = exc
+            report_error(err)
+            if conn is not None:
+                conn.close()
+            return
+        if not self.error(conn, ErrorEvent.GENERAL, info, cause=exc) and conn is not None:
+            conn.close()
+
+    def error_handler(self) -> Callable[..., Any] | None:
+        raise NotImplementedError
+
+    def error(self, conn: CustomWinSocket | None, event: ErrorEvent, problem: BaseException | ErrorInfo,
+              *, raise_to_caller: bool = False, cause: BaseException | None = None,
+              api: str = "") -> bool:
+        """Run the error path; True if the handler suppressed the error (code set to 0)."""
+        info = problem if isinstance(problem, ErrorInfo) else ErrorInfo.from_exception(event, problem)
+        if info.event is not event:
+            info = ErrorInfo(event, info.errno, info.errno_name, info.code, info.message)
+        if self.observer.active:
+            self.record(self.error_event_name, conn, error=info)
+        code = info.code
+        handler = self.error_handler()
+        if handler is not None:
+            try:
+                result = handler(self, conn, event, code)
+            except Exception as exc:
+                tb = "".join(traceback.format_exception(exc))
+                self.record(HANDLER_ERROR, conn, error=info, detail=tb)
+                result = None
+            if isinstance(result, int) and not isinstance(result, bool):
+                code = result
+        if code == 0:
+            return True
+        err = SocketError.from_info(info.with_code(code), self.name, api)
+        err.__cause__ = cause or (problem if isinstance(problem, BaseException) else None)
+        self.last_error = err
+        if raise_to_caller:
+            err.handled = True  # type: ignore[attr-defined]
+            raise err
+        report_error(err)
+        return False
+
+    # -- what connections call back (see components.connection) -------------------
+    def connection_made(self, conn: AsyncWinSocket) -> None:
+        raise NotImplementedError
+
+    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
+        raise NotImplementedError
+
+    def connection_writable(self, conn: AsyncWinSocket) -> None:
+        raise NotImplementedError
+
+    def connection_lost(self, conn: CustomWinSocket, exc: BaseException | None) -> None:
+        raise NotImplementedError
+
+    def connection_closing(self, conn: CustomWinSocket) -> None:
+        raise NotImplementedError
+
+    def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
+        """Forget the last error once the user changes the settings."""
+        if self._state is SocketState.ERROR:
+            self._set_state(SocketState.INACTIVE)
