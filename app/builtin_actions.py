@@ -1,0 +1,140 @@
+"""Built-in event actions: what an event can do without any Python code.
+
+Each action has an id (stored in form files), a user-visible title, the events it
+makes sense for, and a check for its argument. ``make_handler`` turns a binding
+into the plain callable the engine calls, with the event's VCL signature.
+
+Reply text understands the escapes users type in terminal tools: ``\\r``, ``\\n``,
+``\\t``, ``\\0``, ``\\\\`` and ``\\xNN``. Reply hex takes pairs of hex digits,
+spaces and colons allowed (``48 65 6C 6C 6F`` or ``48:65:6c``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from components.metadata import ERROR, NOTIFY, EventSpec
+
+READ_EVENTS = frozenset({"OnRead", "OnClientRead"})
+# events whose socket argument is an open connection that can be written to or closed
+CONNECTION_EVENTS = frozenset({"OnConnect", "OnRead", "OnWrite", "OnClientConnect", "OnClientRead",
+                               "OnClientWrite", "OnAccept"})
+
+
+def parse_hex(text: str) -> bytes:
+    """Bytes from hex pairs; spaces, colons, dashes and a 0x prefix per byte are allowed."""
+    cleaned = re.sub(r"0x", "", text.strip(), flags=re.IGNORECASE)
+    cleaned = re.sub(r"[\s:,-]", "", cleaned)
+    if len(cleaned) % 2:
+        raise ValueError(f"hex needs pairs of digits; {len(cleaned)} digits given")
+    bad = re.search(r"[^0-9A-Fa-f]", cleaned)
+    if bad:
+        raise ValueError(f"{bad.group()!r} is not a hex digit")
+    return bytes.fromhex(cleaned)
+
+
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[rnt0\\])")
+_SIMPLE = {"r": "\r", "n": "\n", "t": "\t", "0": "\0", "\\": "\\"}
+
+
+def unescape_text(text: str) -> str:
+    """Expand \\r \\n \\t \\0 \\\\ and \\xNN; anything else stays as typed."""
+    def expand(m: re.Match[str]) -> str:
+        code = m.group(1)
+        return chr(int(code[1:], 16)) if code.startswith("x") else _SIMPLE[code]
+
+    return _ESCAPE.sub(expand, text)
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    title: str  # shown to users (translated by the UI)
+    argument_title: str = ""  # "" when the action takes no argument
+    events: frozenset[str] | None = None  # the VCL events it applies to; None = all
+    error_only: bool = False
+
+    def applies_to(self, event: EventSpec) -> bool:
+        if self.error_only:
+            return event.params == ERROR
+        if self.events is None:
+            return True
+        return event.vcl_name in self.events and event.params == NOTIFY
+
+    def check_argument(self, argument: str) -> None:
+        """ValueError if the argument is not acceptable for this action."""
+        if self.id == "reply_hex":
+            parse_hex(argument)
+        elif self.id == "send_file" and not argument.strip():
+            raise ValueError("Send file needs the path of a file")
+
+
+ACTIONS: dict[str, Action] = {a.id: a for a in [
+    Action("log", "Log only"),
+    Action("echo", "Echo back", events=READ_EVENTS),
+    Action("reply_text", "Reply with text", "Text", events=CONNECTION_EVENTS),
+    Action("reply_hex", "Reply with hex", "Hex bytes", events=CONNECTION_EVENTS),
+    Action("send_file", "Send file", "File", events=CONNECTION_EVENTS),
+    Action("close", "Close connection", events=CONNECTION_EVENTS),
+    Action("suppress", "Suppress error (ErrorCode := 0)", error_only=True),
+]}
+
+
+def actions_for(event: EventSpec) -> list[Action]:
+    return [a for a in ACTIONS.values() if a.applies_to(event)]
+
+
+def make_handler(action_id: str, argument: str, event: EventSpec) -> Callable[..., Any]:
+    """The engine handler for a built-in action bound to ``event``."""
+    action = ACTIONS[action_id]
+    action.check_argument(argument)
+    reads = event.vcl_name in READ_EVENTS
+
+    def drain(conn: Any) -> None:
+        if reads:  # take the bytes so the connection keeps flowing; the log has them already
+            conn.receive_buf(-1)
+
+    if action_id == "log":
+        if event.params == ERROR:
+            return lambda sender, conn, error_event, code: None
+        return lambda sender, *args: drain(args[0]) if args else None
+    if action_id == "suppress":
+        return lambda sender, conn, error_event, code: 0
+    if action_id == "echo":
+        return lambda sender, conn: conn.send_buf(conn.receive_buf(-1))
+    if action_id == "reply_text":
+        text = unescape_text(argument)
+
+        def reply_text(sender: Any, conn: Any) -> None:
+            drain(conn)
+            conn.send_text(text)
+
+        return reply_text
+    if action_id == "reply_hex":
+        payload = parse_hex(argument)
+
+        def reply_hex(sender: Any, conn: Any) -> None:
+            drain(conn)
+            conn.send_buf(payload)
+
+        return reply_hex
+    if action_id == "send_file":
+        path = argument
+
+        def send_file(sender: Any, conn: Any) -> None:
+            drain(conn)
+            stream = open(path, "rb")  # noqa: SIM115 - the connection owns and closes it
+            if not conn.send_stream(stream):
+                stream.close()
+
+        return send_file
+    if action_id == "close":
+        def close(sender: Any, conn: Any) -> None:
+            drain(conn)
+            conn.close()
+
+        return close
+    raise KeyError(action_id)

@@ -1,0 +1,246 @@
+"""EngineHost: the live components behind a form in the workbench.
+
+For each component of the FormModel there is one real ClientSocket or
+ServerSocket. The host keeps them in step with the document (properties, names,
+event bindings) and turns Active on and off:
+
+* non-blocking components open on the qasync loop, on the GUI thread, so their
+  handlers run there as the VCL's did;
+* a ctBlocking client connects on a worker thread (its connect may take
+  seconds; the window must not wait for it);
+* a thread-blocking server binds on the GUI thread (instant) and then runs its
+  accept and client threads itself.
+
+Errors never escape: a failed open, a refused connect or an error a handler did
+not suppress arrive through ``errorRaised`` (from any thread, queued to the GUI)
+and the component's tile shows them. When a component goes inactive by itself
+(refused, peer closed, error), the document's Active follows, without an undo
+step, so the inspector shows the truth.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+
+from app.builtin_actions import make_handler
+from app.form_model import FormModel
+from components import (
+    ClientSocket,
+    ClientType,
+    ObserverStream,
+    ServerSocket,
+    SocketError,
+    SocketState,
+    component_class,
+    set_error_hook,
+)
+from components.socket_component import SocketComponent
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("EngineHost", text)
+
+
+@dataclass(frozen=True)
+class TileState:
+    """What a tile shows: the state, the connection count and the last error."""
+
+    state: SocketState
+    connections: int = 0
+    error: str = ""
+
+
+class EngineHost(QObject):
+    stateChanged = Signal(int)  # uid; emitted from any thread, delivered queued
+    errorRaised = Signal(int, str)  # uid (0 when unknown), message
+
+    def __init__(self, model: FormModel, stream: ObserverStream, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.stream = stream
+        self.live: dict[int, SocketComponent] = {}
+        self._errors: dict[int, str] = {}
+        model.lock_reason = self.lock_reason
+        model.componentAdded.connect(self._added)
+        model.componentRemoved.connect(self._removed)
+        model.componentChanged.connect(self._changed)
+        model.documentReset.connect(self._reset)
+        self.stateChanged.connect(self._follow_state)
+        self._previous_hook = set_error_hook(self._hook)
+        self._reset()
+
+    # -- queries ------------------------------------------------------------
+    def component(self, uid: int) -> SocketComponent:
+        return self.live[uid]
+
+    def uid_of(self, name: str) -> int:
+        for uid, comp in self.live.items():
+            if comp.name == name:
+                return uid
+        return 0
+
+    def tile_state(self, uid: int) -> TileState:
+        comp = self.live.get(uid)
+        if comp is None:
+            return TileState(SocketState.INACTIVE)
+        count = comp.socket.active_connections if isinstance(comp, ServerSocket) else 0
+        return TileState(comp.state, count, self._errors.get(uid, ""))
+
+    def runtime_value(self, uid: int, vcl_name: str) -> Any:
+        comp = self.live.get(uid)
+        return comp.get_property(vcl_name) if comp is not None else None
+
+    def lock_reason(self, uid: int, vcl_name: str) -> str | None:
+        comp = self.live.get(uid)
+        if comp is None or not comp.active:
+            return None
+        if not vcl_name:
+            return tr("%1 is active: set Active to False before deleting it").replace("%1", comp.name)
+        return (tr("Can't change %1 while %2 is active: set Active to False first")
+                .replace("%1", vcl_name).replace("%2", comp.name))
+
+    def counts(self) -> tuple[int, int]:
+        """(active components, open connections) for the status bar."""
+        active = sum(1 for c in self.live.values() if c.active)
+        conns = sum(c.socket.active_connections for c in self.live.values() if isinstance(c, ServerSocket))
+        conns += sum(1 for c in self.live.values() if isinstance(c, ClientSocket) and c.socket.connected)
+        return active, conns
+
+    # -- activation ----------------------------------------------------------
+    def set_active(self, uid: int, active: bool) -> None:
+        """Toggle Active as a user edit (one undo step)."""
+        self.model.set_property(uid, "Active", active)
+
+    def activate_all(self) -> None:
+        for uid in list(self.live):
+            if not self.live[uid].active:
+                self.set_active(uid, True)
+
+    def deactivate_all(self) -> None:
+        for uid in list(self.live):
+            if self.live[uid].active:
+                self.set_active(uid, False)
+
+    def _open(self, uid: int) -> None:
+        comp = self.live[uid]
+        self._errors.pop(uid, None)
+        if isinstance(comp, ClientSocket) and comp.client_type is ClientType.BLOCKING:
+            threading.Thread(target=self._open_guarded, args=(uid, comp), daemon=True,
+                             name=f"{comp.name} connect").start()
+            return
+        self._open_guarded(uid, comp)
+
+    def _open_guarded(self, uid: int, comp: SocketComponent) -> None:
+        try:
+            comp.open()
+        except SocketError as exc:
+            self._errors[uid] = str(exc)
+            self.errorRaised.emit(uid, str(exc))
+            self.stateChanged.emit(uid)
+
+    def _close(self, uid: int) -> None:
+        comp = self.live[uid]
+        try:
+            comp.close()
+        except SocketError as exc:
+            self.errorRaised.emit(uid, str(exc))
+
+    # -- keeping in step with the document ---------------------------------------
+    def _reset(self) -> None:
+        self.shutdown(keep_hook=True)
+        for entry in self.model.entries():
+            self._added(entry.uid, opening=False)
+        for entry in self.model.entries():
+            if entry.value("Active"):
+                self._open(entry.uid)
+
+    @Slot(int)
+    def _added(self, uid: int, opening: bool = True) -> None:
+        entry = self.model.entry(uid)
+        cls = component_class(entry.type)
+        comp = cls(name=entry.name, observer=self.stream)
+        assert isinstance(comp, SocketComponent)
+        for vcl_name, value in entry.properties.items():
+            if vcl_name != "Active":
+                comp.set_property(vcl_name, value)
+        for event in entry.events:
+            self._bind(comp, entry.uid, event)
+        comp.state_listeners.append(lambda _c, u=uid: self.stateChanged.emit(u))
+        self.live[uid] = comp
+        if opening and entry.value("Active"):
+            self._open(uid)
+
+    @Slot(int)
+    def _removed(self, uid: int) -> None:
+        comp = self.live.pop(uid, None)
+        self._errors.pop(uid, None)
+        if comp is not None and comp.active:
+            comp.close()
+
+    @Slot(int, str)
+    def _changed(self, uid: int, what: str) -> None:
+        comp = self.live.get(uid)
+        if comp is None:
+            return
+        entry = self.model.entry(uid)
+        if what == "name":
+            comp.name = entry.name
+        elif what.startswith("event:"):
+            self._bind(comp, uid, what[6:])
+        elif what == "property:Active":
+            wanted = bool(entry.value("Active"))
+            if wanted and not comp.active:
+                self._open(uid)
+            elif not wanted and comp.active:
+                self._close(uid)
+        elif what.startswith("property:"):
+            vcl_name = what[9:]
+            try:
+                comp.set_property(vcl_name, entry.value(vcl_name))
+            except SocketError as exc:
+                self.errorRaised.emit(uid, str(exc))
+            self._errors.pop(uid, None)
+            self.stateChanged.emit(uid)
+
+    def _bind(self, comp: SocketComponent, uid: int, event: str) -> None:
+        entry = self.model.entry(uid)
+        spec = comp.event_spec(event)
+        binding = entry.events.get(spec.vcl_name)
+        handler = None
+        if binding is not None and not binding.is_unit:
+            handler = make_handler(binding.action, binding.argument, spec)
+        comp.set_handler(spec.vcl_name, handler)
+
+    @Slot(int)
+    def _follow_state(self, uid: int) -> None:
+        """When a component went inactive by itself, the document's Active follows."""
+        comp = self.live.get(uid)
+        if comp is None or not self.model.has(uid):
+            return
+        if comp.last_error is not None and not comp.active:
+            self._errors[uid] = str(comp.last_error)
+        if bool(self.model.entry(uid).value("Active")) != comp.active:
+            self.model.apply_property(uid, "Active", comp.active)
+
+    def _hook(self, error: SocketError) -> None:
+        # any thread; the signal is queued to the GUI thread
+        self.errorRaised.emit(self.uid_of(error.component), str(error))
+
+    # -- shutting down -----------------------------------------------------------
+    def shutdown(self, keep_hook: bool = False) -> None:
+        """Close every live component (window closing, new or opened document)."""
+        for comp in list(self.live.values()):
+            if comp.active:
+                try:
+                    comp.close()
+                except SocketError:
+                    pass
+        self.live.clear()
+        self._errors.clear()
+        if not keep_hook:
+            set_error_hook(self._previous_hook)
+

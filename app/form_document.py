@@ -1,0 +1,345 @@
+"""The form document: a form's components, their settings and handler bindings,
+and the versioned JSON file format (``.sockform``) that stores them.
+
+A form file looks like this (keys always in this order, two-space indent, a final
+newline, so that loading and saving a file gives the same bytes)::
+
+    {
+      "format": "socket-workbench-form",
+      "version": 1,
+      "form": {"name": "Form1", "caption": "Echo server", "width": 640, "height": 480},
+      "components": [
+        {
+          "type": "ServerSocket",
+          "name": "ServerSocket1",
+          "position": [48, 32],
+          "properties": {"Port": 8080},
+          "events": {"OnClientRead": {"action": "echo"}}
+        }
+      ]
+    }
+
+``properties`` holds only the published properties that differ from their
+defaults, by VCL name (enums by their VCL names). ``events`` maps a VCL event name
+to a binding: a built-in action (``{"action": "reply_text", "argument": "hi"}``)
+or a function of the form's Python unit (``{"handler": "ServerSocket1ClientRead"}``).
+Everything is validated against the component metadata when a file loads; a
+damaged file raises FormFileError naming what is wrong and where, and nothing is
+changed. Saving writes a temporary file beside the target and renames it over.
+
+This module knows nothing of Qt; app.form_model wraps it for the GUI.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components import component_class, component_classes
+from components.component import Component
+from components.metadata import PropertySpec, validate_identifier
+
+FORMAT = "socket-workbench-form"
+VERSION = 1
+SUFFIX = ".sockform"
+
+_uids = itertools.count(1)
+
+
+class FormFileError(Exception):
+    """A form file that cannot be read: damaged, of another format or version, or invalid."""
+
+
+@dataclass(frozen=True)
+class HandlerBinding:
+    """What runs when an event fires: a built-in action, or a function of the unit."""
+
+    action: str = ""  # a built-in action id (see app.builtin_actions), or ""
+    argument: str = ""  # the action's text, hex or file path
+    handler: str = ""  # the name of a function in the form's unit, or ""
+
+    def __post_init__(self) -> None:
+        if bool(self.action) == bool(self.handler):
+            raise ValueError("a binding names either a built-in action or a unit function")
+
+    @property
+    def is_unit(self) -> bool:
+        return bool(self.handler)
+
+    def to_json(self) -> dict[str, str]:
+        if self.handler:
+            return {"handler": self.handler}
+        out = {"action": self.action}
+        if self.argument:
+            out["argument"] = self.argument
+        return out
+
+
+@dataclass
+class ComponentEntry:
+    """One component on the form, as designed (not the live socket)."""
+
+    type: str  # "ClientSocket" / "ServerSocket"
+    name: str
+    x: int = 0
+    y: int = 0
+    properties: dict[str, Any] = field(default_factory=dict)  # VCL name -> Python value, non-defaults
+    events: dict[str, HandlerBinding] = field(default_factory=dict)  # VCL event name -> binding
+    uid: int = field(default_factory=lambda: next(_uids))
+
+    @property
+    def cls(self) -> type[Component]:
+        return component_class(self.type)
+
+    def value(self, vcl_name: str) -> Any:
+        """The property's value: the stored one, or the default."""
+        spec = self.cls.property_spec(vcl_name)
+        if spec.vcl_name == "Name":
+            return self.name
+        return self.properties.get(spec.vcl_name, spec.default)
+
+    def copy(self) -> ComponentEntry:
+        return ComponentEntry(self.type, self.name, self.x, self.y, dict(self.properties),
+                              dict(self.events))
+
+
+def validate_value(entry_type: str, vcl_name: str, value: Any) -> tuple[PropertySpec, Any]:
+    """The property's spec and the value converted by it; ValueError with a clear message."""
+    cls = component_class(entry_type)
+    try:
+        spec = cls.property_spec(vcl_name)
+    except KeyError:
+        raise ValueError(f"{cls.__name__} has no property {vcl_name!r}") from None
+    if spec.runtime:
+        raise ValueError(f"{spec.vcl_name} is read-only")
+    return spec, spec.validate(value)
+
+
+@dataclass
+class FormDocument:
+    """A form: its own settings and its components, in z-order (creation order)."""
+
+    name: str = "Form1"
+    caption: str = "Form1"
+    width: int = 640
+    height: int = 480
+    components: list[ComponentEntry] = field(default_factory=list)
+    #: what DFM import kept of components that are not ours, to write back on export
+    foreign: list[Any] = field(default_factory=list)
+
+    # -- lookups ------------------------------------------------------------
+    def entry(self, uid: int) -> ComponentEntry:
+        for entry in self.components:
+            if entry.uid == uid:
+                return entry
+        raise KeyError(f"no component with uid {uid}")
+
+    def find(self, name: str) -> ComponentEntry | None:
+        folded = name.lower()
+        for entry in self.components:
+            if entry.name.lower() == folded:
+                return entry
+        return None
+
+    def names(self) -> set[str]:
+        return {e.name.lower() for e in self.components}
+
+    def next_free_name(self, type_name: str, taken: Iterable[str] = ()) -> str:
+        """ServerSocket1, ServerSocket2, ...: the first that no component uses."""
+        used = self.names() | {t.lower() for t in taken}
+        for n in itertools.count(1):
+            candidate = f"{type_name}{n}"
+            if candidate.lower() not in used:
+                return candidate
+        raise AssertionError("unreachable")
+
+    def check_new_name(self, name: str, entry: ComponentEntry | None = None) -> str:
+        """The name if a component may take it; ValueError saying why not."""
+        validate_identifier(name)
+        other = self.find(name)
+        if other is not None and other is not entry:
+            raise ValueError(f"a component named {other.name} already exists")
+        if name.lower() == self.name.lower():
+            raise ValueError(f"{name} is the form's own name")
+        return name
+
+    # -- serialisation ------------------------------------------------------
+    def to_json(self) -> str:
+        data = {
+            "format": FORMAT,
+            "version": VERSION,
+            "form": {"name": self.name, "caption": self.caption, "width": self.width,
+                     "height": self.height},
+            "components": [_entry_to_json(e) for e in self.components],
+        }
+        if self.foreign:
+            data["foreign"] = self.foreign
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "form file") -> FormDocument:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FormFileError(f"{source} is damaged: not valid JSON at line {exc.lineno}, "
+                                f"column {exc.colno} ({exc.msg})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise FormFileError(f"{source} is not a Socket Workbench form (no \"format\": \"{FORMAT}\")")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise FormFileError(f"{source} has no valid \"version\"")
+        if version > VERSION:
+            raise FormFileError(f"{source} is version {version}, newer than this Socket Workbench "
+                                f"understands (up to {VERSION}); update Socket Workbench to open it")
+        if version < 1:
+            raise FormFileError(f"{source} has an unknown version {version}")
+        return _document_from_json(data, source)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write atomically: a temporary file in the same folder, flushed, then renamed over."""
+        target = Path(path)
+        text = self.to_json().encode("utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> FormDocument:
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise FormFileError(f"can't open {p}: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormFileError(f"{p.name} is damaged: not UTF-8 text (byte {exc.start})") from None
+        return cls.from_json(text, p.name)
+
+
+def _entry_to_json(entry: ComponentEntry) -> dict[str, Any]:
+    cls = entry.cls
+    properties = {}
+    for spec in cls.published_properties():
+        if spec.vcl_name == "Name" or spec.vcl_name not in entry.properties:
+            continue
+        value = entry.properties[spec.vcl_name]
+        if not spec.is_default(value):
+            properties[spec.vcl_name] = spec.to_json(value)
+    events = {}
+    for event in cls.events():
+        if event.vcl_name in entry.events:
+            events[event.vcl_name] = entry.events[event.vcl_name].to_json()
+    return {"type": cls.__name__, "name": entry.name, "position": [entry.x, entry.y],
+            "properties": properties, "events": events}
+
+
+def _require(cond: bool, source: str, where: str, what: str) -> None:
+    if not cond:
+        raise FormFileError(f"{source}: {where}: {what}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
+    form = data.get("form")
+    _require(isinstance(form, dict), source, "form", "missing or not an object")
+    assert isinstance(form, dict)
+    doc = FormDocument()
+    name = form.get("name", "Form1")
+    _require(isinstance(name, str) and re.fullmatch(r"[A-Za-z_]\w*", name) is not None, source,
+             "form.name", f"{name!r} is not a valid name")
+    doc.name = name
+    caption = form.get("caption", doc.name)
+    _require(isinstance(caption, str), source, "form.caption", "must be text")
+    doc.caption = caption
+    for key in ("width", "height"):
+        value = form.get(key, getattr(doc, key))
+        _require(_is_int(value) and 0 < value <= 100_000, source, f"form.{key}",
+                 f"{value!r} is not a size in pixels")
+        setattr(doc, key, value)
+    components = data.get("components", [])
+    _require(isinstance(components, list), source, "components", "must be a list")
+    known = ", ".join(component_classes())
+    for index, item in enumerate(components):
+        where = f"components[{index}]"
+        _require(isinstance(item, dict), source, where, "must be an object")
+        type_name = item.get("type")
+        try:
+            cls = component_class(type_name) if isinstance(type_name, str) else None
+        except KeyError:
+            cls = None
+        _require(cls is not None, source, f"{where}.type", f"{type_name!r} is not a component type ({known})")
+        assert cls is not None
+        name = item.get("name")
+        where = f"component {name!r}" if isinstance(name, str) else where
+        try:
+            doc.check_new_name(name if isinstance(name, str) else "")
+        except ValueError as exc:
+            raise FormFileError(f"{source}: {where}: {exc}") from None
+        position = item.get("position", [0, 0])
+        _require(isinstance(position, list) and len(position) == 2 and all(_is_int(v) for v in position),
+                 source, f"{where}.position", f"{position!r} is not [x, y]")
+        entry = ComponentEntry(cls.__name__, name, position[0], position[1])
+        properties = item.get("properties", {})
+        _require(isinstance(properties, dict), source, f"{where}.properties", "must be an object")
+        for vcl_name, value in properties.items():
+            try:
+                spec, converted = validate_value(cls.__name__, vcl_name, value)
+            except ValueError as exc:
+                raise FormFileError(f"{source}: {where}: {exc}") from None
+            if spec.vcl_name == "Name":
+                continue
+            entry.properties[spec.vcl_name] = converted
+        events = item.get("events", {})
+        _require(isinstance(events, dict), source, f"{where}.events", "must be an object")
+        for event_name, binding in events.items():
+            try:
+                event = cls.event_spec(event_name)
+            except KeyError:
+                raise FormFileError(f"{source}: {where}: {cls.__name__} has no event {event_name!r}") from None
+            entry.events[event.vcl_name] = _binding_from_json(binding, source, f"{where}.{event_name}")
+        doc.components.append(entry)
+    foreign = data.get("foreign", [])
+    _require(isinstance(foreign, list), source, "foreign", "must be a list")
+    doc.foreign = foreign
+    return doc
+
+
+def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
+    from app.builtin_actions import ACTIONS
+
+    _require(isinstance(data, dict), source, where, "a binding must be an object")
+    if "handler" in data:
+        handler = data["handler"]
+        _require(isinstance(handler, str) and re.fullmatch(r"[A-Za-z_]\w*", handler) is not None,
+                 source, where, f"{handler!r} is not a function name")
+        return HandlerBinding(handler=handler)
+    action, argument = data.get("action"), data.get("argument", "")
+    _require(action in ACTIONS, source, where,
+             f"{action!r} is not a built-in action ({', '.join(ACTIONS)})")
+    _require(isinstance(argument, str), source, where, "argument must be text")
+    try:
+        ACTIONS[action].check_argument(argument)
+    except ValueError as exc:
+        raise FormFileError(f"{source}: {where}: {exc}") from None
+    return HandlerBinding(action=action, argument=argument)

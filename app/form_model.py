@@ -1,0 +1,239 @@
+"""FormModel: the open form for the GUI — the document, its undo stack, the
+selection, and Qt signals that tell every view what changed.
+
+Views never change the document directly. They call the edit methods here
+(``add_component``, ``set_property``, ``move_components`` ...), which validate
+the edit and push an undo command (app.commands); the commands change the
+document through the ``apply_*`` primitives, which emit the signals. So undo,
+redo, the designer, the inspector and the engine all see the same changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from app.form_document import ComponentEntry, FormDocument, HandlerBinding, validate_value
+from components import component_class
+
+#: the designer's grid, in pixels; positions snap to it
+GRID = 8
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("FormModel", text)
+
+
+class EditRefused(ValueError):
+    """An edit that cannot be made: invalid value, locked property, taken name."""
+
+
+class FormModel(QObject):
+    componentAdded = Signal(int)  # uid
+    componentRemoved = Signal(int)  # uid
+    componentChanged = Signal(int, str)  # uid, what: "position", "name", "property:Port", "event:OnRead"
+    formChanged = Signal()  # name, caption or size
+    documentReset = Signal()  # a new or opened document replaced the old one
+    selectionChanged = Signal()
+    pathChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = FormDocument()
+        self.path: Path | None = None
+        self.undo_stack = QUndoStack(self)
+        self._selection: list[int] = []
+        #: set by the engine host: returns why a property can't change now, or None
+        self.lock_reason: Callable[[int, str], str | None] = lambda uid, vcl: None
+
+    # -- reading ------------------------------------------------------------
+    def entries(self) -> list[ComponentEntry]:
+        return list(self.document.components)
+
+    def entry(self, uid: int) -> ComponentEntry:
+        return self.document.entry(uid)
+
+    def has(self, uid: int) -> bool:
+        return any(e.uid == uid for e in self.document.components)
+
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    # -- selection ----------------------------------------------------------
+    def selection(self) -> list[int]:
+        return [uid for uid in self._selection if self.has(uid)]
+
+    def set_selection(self, uids: Iterable[int]) -> None:
+        new = [uid for uid in dict.fromkeys(uids) if self.has(uid)]
+        if new != self._selection:
+            self._selection = new
+            self.selectionChanged.emit()
+
+    def current(self) -> ComponentEntry | None:
+        """The first selected component (the one the inspector shows)."""
+        selected = self.selection()
+        return self.entry(selected[0]) if selected else None
+
+    # -- edits (each pushes one undo command) ----------------------------------
+    def add_component(self, type_name: str, x: int, y: int) -> int:
+        cls = component_class(type_name)
+        entry = ComponentEntry(cls.__name__, self.document.next_free_name(cls.__name__), snap(x), snap(y))
+        self.add_entries([entry], tr("Add %1").replace("%1", entry.name))
+        return entry.uid
+
+    def add_entries(self, entries: list[ComponentEntry], text: str | None = None) -> None:
+        """Add (paste) components; names that are taken get the next free one."""
+        from app.commands import AddComponents
+
+        taken: set[str] = set()
+        for entry in entries:
+            if entry.name.lower() in self.document.names() | taken:
+                entry.name = self.document.next_free_name(entry.type, taken)
+            taken.add(entry.name.lower())
+        if entries:
+            self.undo_stack.push(AddComponents(self, entries, text or tr("Paste")))
+
+    def remove_components(self, uids: Iterable[int]) -> None:
+        from app.commands import RemoveComponents
+
+        uids = [u for u in uids if self.has(u)]
+        for uid in uids:
+            reason = self.lock_reason(uid, "")
+            if reason:
+                raise EditRefused(reason)
+        if uids:
+            self.undo_stack.push(RemoveComponents(self, uids))
+
+    def move_components(self, moves: dict[int, tuple[int, int]], nudge: bool = False) -> None:
+        """Move components to new (snapped) positions; arrow-key nudges merge into one undo step."""
+        from app.commands import MoveComponents
+
+        changes = {}
+        for uid, (x, y) in moves.items():
+            entry = self.entry(uid)
+            new = (max(0, snap(x)), max(0, snap(y)))
+            if new != (entry.x, entry.y):
+                changes[uid] = ((entry.x, entry.y), new)
+        if changes:
+            self.undo_stack.push(MoveComponents(self, changes, nudge))
+
+    def set_property(self, uid: int, vcl_name: str, value: Any) -> None:
+        """Validate and set a published property (Name renames). EditRefused says why not."""
+        from app.commands import SetProperty
+
+        entry = self.entry(uid)
+        if vcl_name.lower() == "name":
+            self.rename_component(uid, str(value))
+            return
+        try:
+            spec, converted = validate_value(entry.type, vcl_name, value)
+        except ValueError as exc:
+            raise EditRefused(str(exc)) from None
+        old = entry.value(spec.vcl_name)
+        if old == converted:
+            return
+        reason = self.lock_reason(uid, spec.vcl_name) if spec.locked_while_active else None
+        if reason:
+            raise EditRefused(reason)
+        self.undo_stack.push(SetProperty(self, uid, spec.vcl_name, old, converted))
+
+    def rename_component(self, uid: int, name: str) -> None:
+        from app.commands import RenameComponent
+
+        entry = self.entry(uid)
+        if name == entry.name:
+            return
+        try:
+            self.document.check_new_name(name, entry)
+        except ValueError as exc:
+            raise EditRefused(str(exc)) from None
+        self.undo_stack.push(RenameComponent(self, uid, entry.name, name))
+
+    def set_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
+        from app.commands import SetBinding
+
+        entry = self.entry(uid)
+        spec = entry.cls.event_spec(event)
+        old = entry.events.get(spec.vcl_name)
+        if old != binding:
+            self.undo_stack.push(SetBinding(self, uid, spec.vcl_name, old, binding))
+
+    # -- primitives (called by the undo commands and the engine host) ------------
+    def apply_insert(self, entry: ComponentEntry, index: int | None = None) -> None:
+        comps = self.document.components
+        comps.insert(len(comps) if index is None else index, entry)
+        self.componentAdded.emit(entry.uid)
+
+    def apply_remove(self, uid: int) -> tuple[ComponentEntry, int]:
+        entry = self.entry(uid)
+        index = self.document.components.index(entry)
+        if uid in self._selection:
+            self._selection.remove(uid)
+            self.selectionChanged.emit()
+        self.document.components.remove(entry)
+        self.componentRemoved.emit(uid)
+        return entry, index
+
+    def apply_move(self, uid: int, x: int, y: int) -> None:
+        entry = self.entry(uid)
+        entry.x, entry.y = x, y
+        self.componentChanged.emit(uid, "position")
+
+    def apply_property(self, uid: int, vcl_name: str, value: Any) -> None:
+        entry = self.entry(uid)
+        spec = entry.cls.property_spec(vcl_name)
+        if spec.is_default(value):
+            entry.properties.pop(spec.vcl_name, None)
+        else:
+            entry.properties[spec.vcl_name] = value
+        self.componentChanged.emit(uid, f"property:{spec.vcl_name}")
+
+    def apply_rename(self, uid: int, name: str) -> None:
+        self.entry(uid).name = name
+        self.componentChanged.emit(uid, "name")
+
+    def apply_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
+        entry = self.entry(uid)
+        if binding is None:
+            entry.events.pop(event, None)
+        else:
+            entry.events[event] = binding
+        self.componentChanged.emit(uid, f"event:{event}")
+
+    # -- files --------------------------------------------------------------
+    def reset(self, document: FormDocument, path: Path | None) -> None:
+        """Replace the whole document (New, Open); clears undo history and selection."""
+        self._selection = []
+        self.document = document
+        self.path = path
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.documentReset.emit()
+        self.selectionChanged.emit()
+        self.pathChanged.emit()
+
+    def new(self) -> None:
+        self.reset(FormDocument(), None)
+
+    def open(self, path: str | Path) -> None:
+        """Load a form; FormFileError leaves the current one untouched."""
+        p = Path(path)
+        self.reset(FormDocument.load(p), p)
+
+    def save(self, path: str | Path | None = None) -> None:
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("no file name: use Save As")
+        self.document.save(target)
+        self.undo_stack.setClean()
+        if target != self.path:
+            self.path = target
+            self.pathChanged.emit()
+
+
+def snap(value: int) -> int:
+    return int(round(value / GRID)) * GRID
