@@ -1,0 +1,208 @@
+"""Writes a tree as a text form file, laid out the way Delphi's IDE saves one.
+
+Two spaces of indent per level, CRLF line ends, a CRLF after the final
+``end``. Strings are quoted with ``''`` for a quote and ``#nnn`` for every
+character outside printable ASCII (characters beyond U+FFFF as the two UTF-16
+codes Delphi uses), and strings over 64 characters are split into ``+``
+continued lines. Lists, collections and binary data open on the property's
+line, put one element per line one level deeper, and close on the last line.
+
+Because every string character outside ASCII is escaped, only names can need
+the code page: if one cannot be written in *encoding*, the whole file is
+written as UTF-8 with a byte-order mark, which ``read_dfm`` recognises
+whatever code page it is given (Unicode Delphi versions read it too).
+
+A tree the reader could not read back (a property called ``end``, a name with
+a space in it, a float text without a point) is refused with ValueError rather
+than written wrongly.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from .grammar import (
+    OBJECT_KEYWORDS,
+    is_dotted_identifier,
+    is_float_text,
+    is_identifier,
+    is_property_name,
+    is_set_element,
+)
+from .tree import (
+    BinaryValue,
+    CollectionValue,
+    DfmObject,
+    DfmProperty,
+    FloatValue,
+    IdentValue,
+    IntegerValue,
+    ListValue,
+    SetValue,
+    StringValue,
+    Value,
+)
+
+_LINE_END = "\r\n"
+_INDENT = "  "
+_STRING_CHUNK = 64  # characters per line before a long string is split with '+'
+_BINARY_CHUNK = 32  # bytes per line of hex
+
+
+def write_dfm(obj: DfmObject, encoding: str = "cp1252") -> bytes:
+    """The text form file for *obj*, encoded in *encoding* (see the module docstring)."""
+    lines: list[str] = []
+    _write_object(obj, 0, lines)
+    text = _LINE_END.join(lines) + _LINE_END
+    try:
+        data = text.encode(encoding)
+        # Some code pages map two characters to one byte sequence; only keep the
+        # code page if the file reads back as written.
+        if data.decode(encoding) == text:
+            return data
+    except UnicodeError:
+        pass
+    return codecs.BOM_UTF8 + text.encode("utf-8")
+
+
+def _indent(level: int) -> str:
+    return _INDENT * level
+
+
+def _write_object(obj: DfmObject, level: int, lines: list[str]) -> None:
+    if obj.kind not in OBJECT_KEYWORDS:
+        raise ValueError(f"object kind must be 'object', 'inherited' or 'inline', not {obj.kind!r}")
+    if obj.name and not is_identifier(obj.name):
+        raise ValueError(f"component name {obj.name!r} is not an identifier")
+    if not is_dotted_identifier(obj.class_name):
+        raise ValueError(f"class name {obj.class_name!r} is not an identifier")
+    header = f"{_indent(level)}{obj.kind} "
+    if obj.name:
+        header += f"{obj.name}: "
+    header += obj.class_name + _order_index(obj.index)
+    lines.append(header)
+    for prop in obj.properties:
+        _write_property(prop, level + 1, lines)
+    for child in obj.children:
+        _write_object(child, level + 1, lines)
+    lines.append(f"{_indent(level)}end")
+
+
+def _order_index(index: int | None) -> str:
+    if index is None:
+        return ""
+    if not isinstance(index, int):
+        raise ValueError(f"order index must be an integer, not {index!r}")
+    return f" [{int(index)}]"
+
+
+def _write_property(prop: DfmProperty, level: int, lines: list[str]) -> None:
+    if not is_property_name(prop.name):
+        raise ValueError(f"{prop.name!r} cannot be written as a property name")
+    rendered = _render(prop.value, level, own_line=False)
+    lines.append(f"{_indent(level)}{prop.name} = {rendered[0]}")
+    lines.extend(rendered[1:])
+
+
+def _render(value: Value, level: int, *, own_line: bool) -> list[str]:
+    """The lines of *value*: the first continues the current line, the rest are indented.
+
+    *level* is the level of the line the value starts on; *own_line* says the
+    value starts a line of its own (a list item) rather than following ``=``.
+    """
+    if isinstance(value, StringValue):
+        return _render_string(value.value, level, own_line=own_line)
+    if isinstance(value, IntegerValue):
+        if not isinstance(value.value, int):
+            raise ValueError(f"integer value {value.value!r} is not an int")
+        return [str(int(value.value))]
+    if isinstance(value, FloatValue):
+        if not is_float_text(value.text, value.suffix):
+            raise ValueError(f"{value.text + value.suffix!r} would not read back as a float")
+        return [value.text + value.suffix]
+    if isinstance(value, IdentValue):
+        if not is_dotted_identifier(value.name):
+            raise ValueError(f"{value.name!r} is not an identifier")
+        return [value.name]
+    if isinstance(value, SetValue):
+        for element in value.items:
+            if not is_set_element(element):
+                raise ValueError(f"{element!r} cannot be written as a set element")
+        return ["[" + ", ".join(value.items) + "]"]
+    if isinstance(value, ListValue):
+        return _render_list(value, level)
+    if isinstance(value, CollectionValue):
+        return _render_collection(value, level)
+    if isinstance(value, BinaryValue):
+        return _render_binary(value.data, level)
+    raise ValueError(f"not a form file value: {value!r}")
+
+
+def _render_string(text: str, level: int, *, own_line: bool) -> list[str]:
+    if len(text) <= _STRING_CHUNK:
+        return [_quote(text)]
+    parts = [_quote(text[i : i + _STRING_CHUNK]) for i in range(0, len(text), _STRING_CHUNK)]
+    parts = [part + " +" for part in parts[:-1]] + parts[-1:]
+    if own_line:
+        return [parts[0]] + [_indent(level) + part for part in parts[1:]]
+    # After '=' Delphi breaks the line and indents the whole string one level.
+    return [""] + [_indent(level + 1) + part for part in parts]
+
+
+def _quote(text: str) -> str:
+    out: list[str] = []
+    quoted = False
+    for ch in text:
+        code = ord(ch)
+        if 0x20 <= code < 0x7F:
+            if not quoted:
+                out.append("'")
+                quoted = True
+            out.append("''" if ch == "'" else ch)
+            continue
+        if quoted:
+            out.append("'")
+            quoted = False
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(f"#{0xD800 + (code >> 10)}#{0xDC00 + (code & 0x3FF)}")
+        else:
+            out.append(f"#{code}")
+    if quoted:
+        out.append("'")
+    return "".join(out) or "''"
+
+
+def _render_list(value: ListValue, level: int) -> list[str]:
+    if not value.items:
+        return ["()"]
+    lines = ["("]
+    for item in value.items:
+        rendered = _render(item, level + 1, own_line=True)
+        lines.append(_indent(level + 1) + rendered[0])
+        lines.extend(rendered[1:])
+    lines[-1] += ")"
+    return lines
+
+
+def _render_collection(value: CollectionValue, level: int) -> list[str]:
+    if not value.items:
+        return ["<>"]
+    lines = ["<"]
+    for item in value.items:
+        lines.append(f"{_indent(level + 1)}item{_order_index(item.index)}")
+        for prop in item.properties:
+            _write_property(prop, level + 2, lines)
+        lines.append(f"{_indent(level + 1)}end")
+    lines[-1] += ">"
+    return lines
+
+
+def _render_binary(data: bytes, level: int) -> list[str]:
+    if not data:
+        return ["{}"]
+    lines = ["{"]
+    for start in range(0, len(data), _BINARY_CHUNK):
+        lines.append(_indent(level + 1) + data[start : start + _BINARY_CHUNK].hex().upper())
+    lines[-1] += "}"
+    return lines
