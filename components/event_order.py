@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from components.observer import HANDLER_ERROR, RECEIVE, SEND, EventRecord
+from components.observer import ERROR, HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 _ERR = r"OnError\(ee\w+\)"
 _CERR = r"OnClientError\(ee\w+\)"
@@ -28,7 +28,8 @@ GRAMMARS: dict[str, str] = {
                rf"(?:{_ERR} )?))?OnDisconnect"),
     "blocking_client": (r"OnLookup (?:OnError\(eeLookup\) |OnConnecting (?:OnError\(eeConnect\) |"
                         rf"OnConnect (?:{_ERR} )*))?OnDisconnect"),
-    "listener": r"OnListen (?:OnClientError\(eeAccept\) )*Close",
+    # a failed open (address in use) raises to the caller and records only "Error"
+    "listener": r"(?:OnListen (?:OnClientError\(eeAccept\) )*Close)?",
     "server_connection": (r"OnGetSocket OnAccept OnClientConnect OnClientWrite "
                           r"(?:(?:OnClientRead|OnClientWrite|OnClientError\(eeGeneral\)) )*"
                           rf"(?:{_CERR} )?OnClientDisconnect"),
@@ -38,7 +39,7 @@ GRAMMARS: dict[str, str] = {
                           r"OnClientDisconnect(?: OnThreadEnd)?"),
 }
 
-_IGNORED = {SEND, RECEIVE, HANDLER_ERROR}
+_IGNORED = {SEND, RECEIVE, HANDLER_ERROR, ERROR}
 
 
 def tokens(records: Iterable[EventRecord]) -> list[str]:

@@ -44,7 +44,7 @@ from components.metadata import (
     Published,
     RuntimeInfo,
 )
-from components.observer import LISTENER_CLOSED, THREAD_REUSED
+from components.observer import ERROR, LISTENER_CLOSED, THREAD_REUSED
 from components.server_thread import ServerClientThread
 from components.socket_component import SocketComponent
 
@@ -123,7 +123,13 @@ class ServerSocket(SocketComponent):
             return
         threaded = self.server_type is ServerType.THREAD_BLOCKING
         loop = None if threaded else self._running_loop()
-        sock = self._bind_and_listen()
+        try:
+            sock = self._bind_and_listen()
+        except SocketError as exc:
+            self.last_error = exc
+            if exc.info is not None:
+                self.record(ERROR, None, error=exc.info, detail=str(exc))
+            raise
         self.loop = loop
         self.last_error = None
         self._stopping = False

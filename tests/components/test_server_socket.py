@@ -73,7 +73,8 @@ def test_address_in_use_raises_to_the_caller(recorder, run):
         first.close()
 
     run(scenario())
-    assert recorder.events("Second") == []
+    [record] = [r for r in recorder.take() if r.component == "Second"]
+    assert record.event == "Error" and record.error.code == 10048
 
 
 def test_unknown_service_raises_to_the_caller(recorder, run):
