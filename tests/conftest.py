@@ -50,3 +50,36 @@ def no_leaks(request):
         time.sleep(0.02)  # only while something is still winding down
     assert not extra, f"test left threads running: {[t.name for t in extra]}"
     assert not sockets, f"test left sockets open: {[_fd_target(fd) for fd in sockets]}"
+
+
+@pytest.fixture
+def qloop(qapp, qtbot):
+    """A qasync loop installed as the running loop but never started (QT_TESTING.md 2.2,
+    style A): qtbot's waits spin Qt, which drives the loop's timers and socket notifiers.
+    Never call run_until_complete on it; use ``qtbot.waitUntil``."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
+    problems: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: problems.append(context))
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=3000)
+        qtbot.wait(1)  # run the callbacks the cancellations scheduled
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        loop.close()
+        import gc
+
+        gc.collect()  # the loop's QObjects die on this thread, not on an engine thread
+    real = [c for c in problems if not isinstance(c.get("exception"), asyncio.CancelledError)]
+    assert not real, f"the asyncio loop reported errors: {real}"

@@ -1,0 +1,197 @@
+"""The engine host and built-in actions, with real sockets on a qasync loop."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from app.engine_host import EngineHost
+from app.form_document import HandlerBinding
+from app.form_model import EditRefused, FormModel
+from components import ObserverStream, RecordBuffer, SocketState
+
+
+class PeerClient(threading.Thread):
+    """A plain blocking socket client on its own thread: sends, then reads to EOF or a count."""
+
+    def __init__(self, port: int, send: bytes = b"", expect: int | None = None) -> None:
+        super().__init__(name="peer client", daemon=True)
+        self.port, self.send_bytes, self.expect = port, send, expect
+        self.received = b""
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                if self.send_bytes:
+                    s.sendall(self.send_bytes)
+                while self.expect is None or len(self.received) < self.expect:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    self.received += chunk
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+@pytest.fixture
+def host(qloop, qtbot):
+    model = FormModel()
+    stream = ObserverStream()
+    engine = EngineHost(model, stream)
+    records = RecordBuffer(stream)
+    yield model, engine, records
+    engine.deactivate_all()
+    engine.shutdown()
+    records.close()
+
+
+def server(model: FormModel, **events: HandlerBinding) -> int:
+    uid = model.add_component("ServerSocket", 10, 10)
+    model.set_property(uid, "Address", "127.0.0.1")
+    for event, binding in events.items():
+        model.set_binding(uid, event, binding)
+    return uid
+
+
+def activate(qtbot, model, engine, uid) -> int:
+    model.set_property(uid, "Active", True)
+    qtbot.waitUntil(lambda: engine.component(uid).state is SocketState.LISTENING, timeout=3000)
+    return engine.component(uid).socket.local_port
+
+
+def talk(qtbot, port: int, send: bytes = b"", expect: int | None = None) -> bytes:
+    peer = PeerClient(port, send, expect)
+    peer.start()
+    qtbot.waitUntil(peer.done.is_set, timeout=5000)
+    peer.join()
+    assert peer.error is None
+    return peer.received
+
+
+@pytest.mark.parametrize("event, binding, send, expect, reply", [
+    ("OnClientRead", HandlerBinding(action="echo"), b"ping", 4, b"ping"),
+    ("OnClientConnect", HandlerBinding(action="reply_text", argument="hi\\r\\n"), b"", 4, b"hi\r\n"),
+    ("OnClientRead", HandlerBinding(action="reply_hex", argument="de ad be ef"), b"?", 4, b"\xde\xad\xbe\xef"),
+    ("OnClientRead", HandlerBinding(action="close"), b"bye", None, b""),
+])
+def test_built_in_actions_on_a_live_server(host, qtbot, event, binding, send, expect, reply):
+    model, engine, _ = host
+    uid = server(model, **{event: binding})
+    port = activate(qtbot, model, engine, uid)
+    assert talk(qtbot, port, send, expect) == reply
+
+
+def test_send_file_action(host, qtbot, tmp_path):
+    model, engine, _ = host
+    payload = bytes(range(256)) * 1000
+    path = tmp_path / "hello.bin"
+    path.write_bytes(payload)
+    uid = server(model, OnClientConnect=HandlerBinding(action="send_file", argument=str(path)))
+    port = activate(qtbot, model, engine, uid)
+    assert talk(qtbot, port, b"", len(payload)) == payload
+
+
+def test_log_only_drains_reads_so_the_connection_keeps_flowing(host, qtbot):
+    model, engine, records = host
+    uid = server(model, OnClientRead=HandlerBinding(action="log"))
+    port = activate(qtbot, model, engine, uid)
+    talk(qtbot, port, b"x" * 100_000, 0)
+    qtbot.waitUntil(lambda: engine.component(uid).socket.active_connections == 0, timeout=3000)
+    reads = [r for r in records.drain() if r.event == "OnClientRead"]
+    assert sum(r.byte_count for r in reads) == 100_000
+
+
+def test_active_toggle_locks_and_undo(host, qtbot):
+    model, engine, _ = host
+    uid = server(model)
+    activate(qtbot, model, engine, uid)
+    with pytest.raises(EditRefused, match="Can't change Port while ServerSocket1 is active"):
+        model.set_property(uid, "Port", 1234)
+    with pytest.raises(EditRefused, match="set Active to False before deleting"):
+        model.remove_components([uid])
+    model.undo_stack.undo()  # undo "Active = True"
+    assert not engine.component(uid).active
+    model.set_property(uid, "Port", 1234)
+    assert engine.component(uid).port == 1234
+
+
+def test_port_in_use_is_reported_and_active_falls_back(host, qtbot):
+    model, engine, _ = host
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        uid = server(model)
+        model.set_property(uid, "Port", blocker.getsockname()[1])
+        with qtbot.waitSignal(engine.errorRaised, timeout=3000) as signal:
+            model.set_property(uid, "Active", True)
+        assert "10048" in signal.args[1]
+        assert model.entry(uid).value("Active") is False
+        assert engine.tile_state(uid).state is SocketState.INACTIVE
+        assert "10048" in engine.tile_state(uid).error
+    finally:
+        blocker.close()
+
+
+def test_refused_client_reports_and_goes_inactive(host, qtbot):
+    model, engine, _ = host
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    uid = model.add_component("ClientSocket", 10, 10)
+    model.set_property(uid, "Address", "127.0.0.1")
+    model.set_property(uid, "Port", port)
+    with qtbot.waitSignal(engine.errorRaised, timeout=3000) as signal:
+        model.set_property(uid, "Active", True)
+    assert "10061" in signal.args[1]
+    qtbot.waitUntil(lambda: model.entry(uid).value("Active") is False, timeout=3000)
+    assert engine.tile_state(uid).state is SocketState.ERROR
+
+
+def test_blocking_client_connects_without_freezing_the_gui(host, qtbot):
+    model, engine, _ = host
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    try:
+        uid = model.add_component("ClientSocket", 10, 10)
+        for name, value in [("Address", "127.0.0.1"), ("Port", listener.getsockname()[1]),
+                            ("ClientType", "ctBlocking")]:
+            model.set_property(uid, name, value)
+        model.set_property(uid, "Active", True)
+        qtbot.waitUntil(lambda: engine.component(uid).socket.connected, timeout=3000)
+        peer, _ = listener.accept()
+        model.set_property(uid, "Active", False)
+        peer.settimeout(5)
+        assert peer.recv(1) == b""
+        peer.close()
+    finally:
+        listener.close()
+
+
+def test_renaming_and_rebinding_reach_the_live_component(host, qtbot):
+    model, engine, _ = host
+    uid = server(model)
+    model.rename_component(uid, "EchoServer")
+    assert engine.component(uid).name == "EchoServer"
+    model.set_binding(uid, "OnClientRead", HandlerBinding(action="echo"))
+    assert engine.component(uid).on_client_read is not None
+    model.set_binding(uid, "OnClientRead", None)
+    assert engine.component(uid).on_client_read is None
+
+
+def test_counts_for_the_status_bar(host, qtbot):
+    model, engine, _ = host
+    uid = server(model)
+    port = activate(qtbot, model, engine, uid)
+    s = socket.create_connection(("127.0.0.1", port))
+    qtbot.waitUntil(lambda: engine.counts() == (1, 1), timeout=3000)
+    s.close()
+    qtbot.waitUntil(lambda: engine.counts() == (1, 0), timeout=3000)
