@@ -51,6 +51,7 @@ VERSION = 1
 SUFFIX = ".sockform"
 
 _uids = itertools.count(1)
+_PAIR = re.compile(r"\[\s+(-?\d+),\s+(-?\d+)\s+\]")
 
 
 class FormFileError(Exception):
@@ -181,7 +182,9 @@ class FormDocument:
         }
         if self.foreign:
             data["foreign"] = self.foreign
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        # [x, y] on one line; JSON strings never hold a raw newline, so this only meets arrays
+        return _PAIR.sub(r"[\1, \2]", text) + "\n"
 
     @classmethod
     def from_json(cls, text: str, source: str = "form file") -> FormDocument:
