@@ -21,13 +21,14 @@ step, so the inspector shows the truth.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from app.builtin_actions import make_handler
 from app.form_model import FormModel
+from app.form_runtime import bind_all, create_component, handler_for
 from components import (
     ClientSocket,
     ClientType,
@@ -35,10 +36,12 @@ from components import (
     ServerSocket,
     SocketError,
     SocketState,
-    component_class,
     set_error_hook,
 )
 from components.socket_component import SocketComponent
+
+if TYPE_CHECKING:
+    from app.unit import Unit
 
 
 def tr(text: str) -> str:
@@ -63,6 +66,8 @@ class EngineHost(QObject):
         self.model = model
         self.stream = stream
         self.live: dict[int, SocketComponent] = {}
+        #: the form's Python unit, once the user trusts it (app.unit); None runs built-ins only
+        self.unit: Unit | None = None
         self._errors: dict[int, str] = {}
         model.lock_reason = self.lock_reason
         model.componentAdded.connect(self._added)
@@ -161,18 +166,18 @@ class EngineHost(QObject):
     @Slot(int)
     def _added(self, uid: int, opening: bool = True) -> None:
         entry = self.model.entry(uid)
-        cls = component_class(entry.type)
-        comp = cls(name=entry.name, observer=self.stream)
-        assert isinstance(comp, SocketComponent)
-        for vcl_name, value in entry.properties.items():
-            if vcl_name != "Active":
-                comp.set_property(vcl_name, value)
-        for event in entry.events:
-            self._bind(comp, entry.uid, event)
-        comp.state_listeners.append(lambda _c, u=uid: self.stateChanged.emit(u))
+        comp = create_component(entry, self.stream)
+        bind_all(comp, entry, self.unit)
+        comp.state_listeners.append(self._state_listener(uid))
         self.live[uid] = comp
         if opening and entry.value("Active"):
             self._open(uid)
+
+    def _state_listener(self, uid: int) -> Callable[[SocketComponent], None]:
+        def changed(_component: SocketComponent) -> None:
+            self.stateChanged.emit(uid)  # any thread: queued to the GUI thread
+
+        return changed
 
     @Slot(int)
     def _removed(self, uid: int) -> None:
@@ -207,13 +212,8 @@ class EngineHost(QObject):
             self.stateChanged.emit(uid)
 
     def _bind(self, comp: SocketComponent, uid: int, event: str) -> None:
-        entry = self.model.entry(uid)
         spec = comp.event_spec(event)
-        binding = entry.events.get(spec.vcl_name)
-        handler = None
-        if binding is not None and not binding.is_unit:
-            handler = make_handler(binding.action, binding.argument, spec)
-        comp.set_handler(spec.vcl_name, handler)
+        comp.set_handler(spec.vcl_name, handler_for(self.model.entry(uid), spec, self.unit))
 
     @Slot(int)
     def _follow_state(self, uid: int) -> None:

@@ -32,6 +32,7 @@ This module knows nothing of Qt; app.form_model wraps it for the GUI.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import json
 import os
@@ -96,7 +97,7 @@ class ComponentEntry:
     uid: int = field(default_factory=lambda: next(_uids))
 
     @property
-    def cls(self) -> type[Component]:
+    def cls(self) -> builtins.type[Component]:
         return component_class(self.type)
 
     def value(self, vcl_name: str) -> Any:

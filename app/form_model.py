@@ -28,7 +28,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("FormModel", text)
 
 
-class EditRefused(ValueError):
+class EditRefused(ValueError):  # noqa: N818 - reads as what happened
     """An edit that cannot be made: invalid value, locked property, taken name."""
 
 
@@ -236,4 +236,4 @@ class FormModel(QObject):
 
 
 def snap(value: int) -> int:
-    return int(round(value / GRID)) * GRID
+    return round(value / GRID) * GRID

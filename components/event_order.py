@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from components.observer import ERROR, HANDLER_ERROR, RECEIVE, SEND, EventRecord
+from components.observer import CALLER_ERROR, HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 _ERR = r"OnError\(ee\w+\)"
 _CERR = r"OnClientError\(ee\w+\)"
@@ -39,7 +39,7 @@ GRAMMARS: dict[str, str] = {
                           r"OnClientDisconnect(?: OnThreadEnd)?"),
 }
 
-_IGNORED = {SEND, RECEIVE, HANDLER_ERROR, ERROR}
+_IGNORED = {SEND, RECEIVE, HANDLER_ERROR, CALLER_ERROR}
 
 
 def tokens(records: Iterable[EventRecord]) -> list[str]:

@@ -40,7 +40,7 @@ RECEIVE = "Receive"  # bytes taken by SocketStream.read in a blocking connection
 THREAD_REUSED = "ThreadReused"  # a cached server thread took a new connection
 LISTENER_CLOSED = "Close"  # a ServerSocket stopped listening
 HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceback
-ERROR = "Error"  # an error raised to the caller of open() (bind failed, unknown service)
+CALLER_ERROR = "Error"  # an error raised to the caller of open() (bind failed, unknown service)
 
 
 @dataclass(frozen=True, slots=True)

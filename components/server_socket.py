@@ -44,7 +44,7 @@ from components.metadata import (
     Published,
     RuntimeInfo,
 )
-from components.observer import ERROR, LISTENER_CLOSED, THREAD_REUSED
+from components.observer import CALLER_ERROR, LISTENER_CLOSED, THREAD_REUSED
 from components.server_thread import ServerClientThread
 from components.socket_component import SocketComponent
 
@@ -128,7 +128,7 @@ class ServerSocket(SocketComponent):
         except SocketError as exc:
             self.last_error = exc
             if exc.info is not None:
-                self.record(ERROR, None, error=exc.info, detail=str(exc))
+                self.record(CALLER_ERROR, None, error=exc.info, detail=str(exc))
             raise
         self.loop = loop
         self.last_error = None
@@ -142,7 +142,8 @@ class ServerSocket(SocketComponent):
                 loop.create_server(lambda: AsyncWinSocket(self, loop), sock=sock, backlog=BACKLOG))
         else:
             self._start_accept_thread(sock)
-        self.fire("OnListen", self.on_listen, None, self._listener)
+        where = f"{self._listener.local_address}:{self._listener.local_port}"
+        self.fire("OnListen", self.on_listen, None, self._listener, detail=f"listening on {where}")
 
     def _bind_and_listen(self) -> _RawSocket:
         """Bind and listen now, so the caller of open() hears of any failure."""

@@ -1,0 +1,149 @@
+"""The form's unit: a Python file beside the form that holds its event handlers.
+
+``chat.sockform`` has its unit in ``chat.py``. Handlers are plain functions named
+as the IDE named them, ``<Component><Event without On>``::
+
+    def ServerSocket1ClientRead(sender, socket):
+        text = socket.receive_text()
+        log("got", text)
+        for conn in sender.socket.connections:
+            conn.send_text(text)
+
+Inside the unit, ``log(...)`` writes a line into the event log and ``form`` reaches
+the form's components by name (``form.ClientSocket1``), as ``Form1->Memo1`` did.
+
+Loading a unit executes it, so nothing here decides *whether* it may run: the
+workbench asks the user first (app.trust), the headless runner runs it unless
+told ``--no-unit``. A handler looks its function up at call time, so a reloaded
+unit takes effect at once. A handler that raises takes the engine's error path
+(the traceback is recorded; the connection gets OnError); a handler that runs
+longer than SLOW_HANDLER_SECONDS on an event-loop thread is reported by name.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from components import ObserverStream
+from components.metadata import EventSpec
+from components.observer import EventRecord
+
+SLOW_HANDLER_SECONDS = 1.0
+LOG = "Log"  # records written by log(...)
+SLOW_HANDLER = "SlowHandler"
+
+
+class UnitError(Exception):
+    """A unit that cannot be loaded: a syntax error (with its line) or an error at import."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def unit_path_for(form_path: Path) -> Path:
+    return form_path.with_suffix(".py")
+
+
+def stub_name(component: str, event: EventSpec) -> str:
+    return f"{component}{event.stub_suffix}"
+
+
+def stub_source(component: str, event: EventSpec) -> str:
+    """A new handler with the event's signature, as the IDE wrote it."""
+    params = ", ".join(event.params)
+    doc = event.description or f"{event.vcl_name} of {component}."
+    body = "    return error_code\n" if event.returns_value and "error_code" in event.params else "    pass\n"
+    return f"def {stub_name(component, event)}({params}):\n    \"\"\"{doc}\"\"\"\n{body}"
+
+
+class FormNamespace:
+    """``form`` inside a unit: the form's components as attributes, by Name."""
+
+    def __init__(self) -> None:
+        self._components: dict[str, Any] = {}
+
+    def _set(self, components: dict[str, Any]) -> None:
+        self._components = dict(components)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_components"][name]
+        except KeyError:
+            raise AttributeError(f"the form has no component named {name!r}") from None
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._components)
+
+
+class Unit:
+    """A loaded unit: its namespace, and handlers that call into it."""
+
+    def __init__(self, path: Path, stream: ObserverStream, form_name: str = "Form1") -> None:
+        self.path = path
+        self.stream = stream
+        self.form_name = form_name
+        self.form = FormNamespace()
+        self.namespace: dict[str, Any] = {}
+        self._current = threading.local()
+        #: threads whose handlers should finish quickly (event-loop threads)
+        self.loop_threads: set[int] = set()
+
+    def load(self, source: str | None = None) -> None:
+        """Execute the unit's code in a fresh namespace (UnitError if it fails)."""
+        text = self.path.read_text(encoding="utf-8") if source is None else source
+        try:
+            code = compile(text, str(self.path), "exec")
+        except SyntaxError as exc:
+            raise UnitError(f"{self.path.name}, line {exc.lineno}: {exc.msg}", exc.lineno or 0) from None
+        namespace: dict[str, Any] = {"__name__": f"unit_{self.path.stem}", "__file__": str(self.path),
+                                     "log": self.log, "form": self.form}
+        try:
+            exec(code, namespace)
+        except Exception as exc:
+            line = exc.__traceback__.tb_next.tb_lineno if exc.__traceback__ and exc.__traceback__.tb_next \
+                else 0
+            raise UnitError(f"{self.path.name}, line {line}: {type(exc).__name__}: {exc}", line) from exc
+        self.namespace = namespace
+
+    def functions(self) -> list[str]:
+        return sorted(name for name, value in self.namespace.items()
+                      if callable(value) and not name.startswith("_") and name not in ("log",)
+                      and getattr(value, "__module__", None) == self.namespace.get("__name__"))
+
+    def log(self, *args: Any) -> None:
+        """``log(...)`` in a handler: a line in the event log, under the calling component."""
+        component = getattr(self._current, "component", "") or self.form_name
+        self.stream.emit(EventRecord(time.monotonic(), component, LOG, 0, "",
+                                     threading.current_thread().name,
+                                     detail=" ".join(str(a) for a in args)))
+
+    def handler(self, name: str, spec: EventSpec) -> Callable[..., Any]:
+        """The engine callable for unit function ``name`` bound to ``spec``."""
+        def call(sender: Any, *args: Any) -> Any:
+            function = self.namespace.get(name)
+            if not callable(function):
+                raise NameError(f"{self.path.name} has no function {name}() for {spec.vcl_name}")
+            local = self._current
+            previous = getattr(local, "component", "")
+            local.component = getattr(sender, "name", "")
+            started = time.monotonic()
+            try:
+                return function(sender, *args)
+            finally:
+                local.component = previous
+                elapsed = time.monotonic() - started
+                if elapsed > SLOW_HANDLER_SECONDS and threading.get_ident() in self.loop_threads:
+                    self.stream.emit(EventRecord(
+                        time.monotonic(), getattr(sender, "name", ""), SLOW_HANDLER, 0, "",
+                        threading.current_thread().name,
+                        detail=f"{name} ({spec.vcl_name}) ran {elapsed:.1f} s on the event loop; "
+                               "everything else waited"))
+
+        call.__name__ = name
+        call.__qualname__ = f"unit.{name}"
+        return call
