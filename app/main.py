@@ -2,6 +2,7 @@
 
     socket-workbench [FORM]          open the workbench (with FORM if given)
     socket-workbench run FORM [...]  run a form headless and print its events
+    socket-workbench convert IN OUT  .dfm -> .sockform or .sockform -> .dfm
     socket-workbench bench [...]     the engine benchmark (components vs raw asyncio)
     socket-workbench bench-log       the log-pane flood benchmark
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, help)
     "run": ("app.runner", "run a form headless and print its events"),
+    "convert": ("app.convert", "convert between .dfm and .sockform forms"),
     "bench": ("app.bench", "benchmark the engine against raw asyncio and raw threads"),
     "bench-log": ("ui.bench_log", "benchmark the event log under a flood of events"),
 }

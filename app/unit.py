@@ -53,12 +53,13 @@ def stub_name(component: str, event: EventSpec) -> str:
     return f"{component}{event.stub_suffix}"
 
 
-def stub_source(component: str, event: EventSpec) -> str:
-    """A new handler with the event's signature, as the IDE wrote it."""
+def stub_source(component: str, event: EventSpec, name: str | None = None) -> str:
+    """A new handler with the event's signature, as the IDE wrote it (named ``name``
+    when the form already names it, else ``<Component><Event without On>``)."""
     params = ", ".join(event.params)
     doc = event.description or f"{event.vcl_name} of {component}."
     body = "    return error_code\n" if event.returns_value and "error_code" in event.params else "    pass\n"
-    return f"def {stub_name(component, event)}({params}):\n    \"\"\"{doc}\"\"\"\n{body}"
+    return f"def {name or stub_name(component, event)}({params}):\n    \"\"\"{doc}\"\"\"\n{body}"
 
 
 class FormNamespace:
