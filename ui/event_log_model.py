@@ -1,0 +1,411 @@
+"""The event log as a Qt table model: a ring buffer of observer records.
+
+Theory of operation:
+
+* Rows are ``EventRecord`` objects exactly as the engine emitted them. Nothing
+  is formatted when a record arrives; ``data()`` formats only the cells a view
+  asks for, which is the few dozen rows on screen.
+* Storage is a plain list used as a ring. While the log is younger than its
+  capacity the list just grows (``extend``). Once it is full, the list has
+  exactly ``capacity`` slots, ``_head`` is the slot of row 0, and a batch that
+  does not fit first drops the oldest rows (one ``beginRemoveRows`` for the
+  whole lot) and then overwrites their slots (one ``beginInsertRows``). Row
+  access is ``buf[(head + row) % capacity]``: O(1) anywhere, which a deque is
+  not. Memory is flat: at most ``capacity`` references plus the records.
+* The model only ever changes on the GUI thread. Records reach it through
+  ``EventLogFeeder`` (ui/event_log_view.py), which drains the thread-safe
+  ``RecordBuffer`` on a timer and calls ``append_records`` once per tick.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from components.observer import HANDLER_ERROR, RECEIVE, SEND, EventRecord
+
+_CONTEXT = "EventLogModel"
+
+#: How many rows a log keeps unless told otherwise.
+DEFAULT_CAPACITY = 1_000_000
+
+# Events whose interesting part is the payload, so Detail shows the byte count.
+DATA_EVENTS = frozenset({"OnRead", "OnClientRead", SEND, RECEIVE})
+
+# Control characters written as escapes, so "GET /\r\n" does not show as "GET /".
+# Escapes rather than the Control Pictures (␍␊): common monospace fonts (DejaVu
+# Sans Mono, Consolas) have no glyphs for those and show empty boxes. The
+# backslash itself is escaped so every escape reads one way.
+_VISIBLE_CONTROLS: dict[int, str] = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_VISIBLE_CONTROLS.update({0x00: "\\0", 0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x5C: "\\\\"})
+
+
+# Tooltips show at most the end of a long traceback.
+_TOOLTIP_LIMIT = 4000
+
+
+class Column(enum.IntEnum):
+    TIME = 0
+    COMPONENT = 1
+    EVENT = 2
+    CONNECTION = 3
+    DETAIL = 4
+    DATA = 5
+
+
+class DataMode(enum.StrEnum):
+    TEXT = "text"
+    HEX = "hex"
+
+
+# Header titles, marked for lupdate; translated when a view asks.
+_HEADERS = (
+    QT_TRANSLATE_NOOP("EventLogModel", "Time"),
+    QT_TRANSLATE_NOOP("EventLogModel", "Component"),
+    QT_TRANSLATE_NOOP("EventLogModel", "Event"),
+    QT_TRANSLATE_NOOP("EventLogModel", "Connection"),
+    QT_TRANSLATE_NOOP("EventLogModel", "Detail"),
+    QT_TRANSLATE_NOOP("EventLogModel", "Data"),
+)
+
+
+def is_error(record: EventRecord) -> bool:
+    return record.error is not None or record.event == HANDLER_ERROR
+
+
+def text_preview(preview: bytes) -> str:
+    """The payload as UTF-8 text with control characters shown as escapes (\\r\\n, \\x1b)."""
+    return preview.decode("utf-8", "replace").translate(_VISIBLE_CONTROLS)
+
+
+def hex_preview(preview: bytes) -> str:
+    return preview.hex(" ").upper()
+
+
+def data_text(record: EventRecord, mode: DataMode) -> str:
+    """The Data column: the preview, with an ellipsis when the payload was longer."""
+    preview = record.preview
+    if not preview:
+        return ""
+    shown = hex_preview(preview) if mode is DataMode.HEX else text_preview(preview)
+    return shown + " …" if record.byte_count > len(preview) else shown
+
+
+def error_text(record: EventRecord) -> str:
+    """``eeConnect 10061 ECONNREFUSED: Connection refused``, or '' for records without an error."""
+    error = record.error
+    if error is None:
+        return ""
+    name = f" {error.errno_name}" if error.errno_name else ""
+    return f"{error.event} {error.code}{name}: {error.message}"
+
+
+def connection_text(record: EventRecord) -> str:
+    if record.peer:
+        return record.peer
+    return f"#{record.connection_id}" if record.connection_id else ""
+
+
+def summary_line(detail: str, *, last: bool = False) -> str:
+    """One line of a multi-line detail: the first, or the last non-blank (a traceback's exception)."""
+    if "\n" not in detail:
+        return detail
+    lines = [line for line in detail.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return (lines[-1] if last else lines[0]).strip()
+
+
+class ClockFormatter:
+    """Formats wall times as local ``HH:MM:SS.mmm``.
+
+    A flood puts thousands of records in one second, so the expensive part
+    (``localtime`` + ``strftime``) is remembered for one second only.
+    """
+
+    __slots__ = ("_second", "_text")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def __call__(self, wall_time: float) -> str:
+        second = int(wall_time)
+        if second != self._second:
+            self._second = second
+            self._text = time.strftime("%H:%M:%S", time.localtime(second))
+        millis = int((wall_time - second) * 1000)
+        return f"{self._text}.{min(millis, 999):03d}"
+
+
+class EventLogModel(QAbstractTableModel):
+    """Observer records as rows, oldest first, at most ``capacity`` of them."""
+
+    #: A component name appeared for the first time (for filter combos).
+    component_added = Signal(str)
+    #: An event name appeared for the first time.
+    event_added = Signal(str)
+    data_mode_changed = Signal(str)
+
+    def __init__(self, parent=None, capacity: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(parent)
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self._capacity = capacity
+        self._buf: list[EventRecord] = []
+        self._head = 0
+        self._count = 0
+        self._mode = DataMode.TEXT
+        self._clock = ClockFormatter()
+        self._components: set[str] = set()
+        self._events: set[str] = set()
+        #: Records the ring buffer discarded to stay within capacity.
+        self.evicted = 0
+        #: Records lost before they reached the model (set by the feeder).
+        self.dropped = 0
+        self._error_brush = QBrush(QColor(190, 0, 0))
+        self._bytes_template = self.tr("%1 bytes")
+        self._one_byte = self.tr("1 byte")
+
+    # -- the ring buffer ---------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def set_capacity(self, capacity: int) -> None:
+        """Change the capacity; shrinking drops the oldest rows at once."""
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        if capacity == self._capacity:
+            return
+        excess = self._count - capacity
+        if excess > 0:
+            self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+            self._buf = self.records()[excess:]
+            self._head = 0
+            self._count = capacity
+            self._capacity = capacity
+            self.evicted += excess
+            self.endRemoveRows()
+        else:
+            # Unroll the ring so the list can grow again from its end.
+            self._buf = self.records()
+            self._head = 0
+            self._capacity = capacity
+
+    def append_records(self, records: Sequence[EventRecord]) -> None:
+        """Append a batch: one insert notification, and at most one removal of old rows."""
+        n = len(records)
+        if n == 0:
+            return
+        self._note_names(records)
+        cap = self._capacity
+        if n > cap:
+            self.evicted += n - cap
+            records = records[n - cap:]
+            n = cap
+        overflow = self._count + n - cap
+        if overflow > 0:
+            self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
+            self._drop_oldest(overflow)
+            self.endRemoveRows()
+        first = self._count
+        self.beginInsertRows(QModelIndex(), first, first + n - 1)
+        self._store(records)
+        self.endInsertRows()
+
+    def _drop_oldest(self, k: int) -> None:
+        buf = self._buf
+        if len(buf) < self._capacity:
+            # From now on the list is a full-size ring. The dropped slots are
+            # overwritten by the insert that always follows a drop.
+            buf.extend([buf[0]] * (self._capacity - len(buf)))
+        self._head = (self._head + k) % self._capacity
+        self._count -= k
+        self.evicted += k
+
+    def _store(self, records: Sequence[EventRecord]) -> None:
+        buf, n, cap = self._buf, len(records), self._capacity
+        if len(buf) < cap:  # still growing: head is 0 and the rows are the list
+            buf.extend(records)
+        else:
+            start = (self._head + self._count) % cap
+            first_part = min(n, cap - start)
+            buf[start:start + first_part] = records[:first_part]
+            if first_part < n:
+                buf[:n - first_part] = records[first_part:]
+        self._count += n
+
+    def _note_names(self, records: Sequence[EventRecord]) -> None:
+        new_components = {r.component for r in records} - self._components
+        new_events = {r.event for r in records} - self._events
+        self._components |= new_components
+        self._events |= new_events
+        for name in sorted(new_components):
+            self.component_added.emit(name)
+        for name in sorted(new_events):
+            self.event_added.emit(name)
+
+    def clear(self) -> None:
+        """Forget every row (the component and event names stay known)."""
+        self.beginResetModel()
+        self._buf = []
+        self._head = 0
+        self._count = 0
+        self.endResetModel()
+
+    def record(self, row: int) -> EventRecord:
+        if not 0 <= row < self._count:
+            raise IndexError(f"row {row} out of range 0..{self._count - 1}")
+        return self._buf[(self._head + row) % self._capacity]
+
+    def records(self) -> list[EventRecord]:
+        """A snapshot of every row, oldest first."""
+        buf, head = self._buf, self._head
+        if head == 0:
+            return buf[:self._count]
+        return buf[head:] + buf[:head]
+
+    def component_names(self) -> list[str]:
+        return sorted(self._components)
+
+    def event_names(self) -> list[str]:
+        return sorted(self._events)
+
+    # -- display -------------------------------------------------------------
+
+    @property
+    def data_mode(self) -> DataMode:
+        return self._mode
+
+    @data_mode.setter
+    def data_mode(self, mode: DataMode | str) -> None:
+        mode = DataMode(mode)
+        if mode is self._mode:
+            return
+        self._mode = mode
+        if self._count:
+            self.dataChanged.emit(self.index(0, Column.DATA), self.index(self._count - 1, Column.DATA),
+                                  [Qt.ItemDataRole.DisplayRole])
+        self.data_mode_changed.emit(mode.value)
+
+    def set_data_mode(self, mode: DataMode | str) -> None:
+        self.data_mode = mode
+
+    def clock(self, wall_time: float) -> str:
+        return self._clock(wall_time)
+
+    def detail_text(self, record: EventRecord) -> str:
+        """The Detail column for one record."""
+        if record.error is not None:
+            return error_text(record)
+        if record.event == HANDLER_ERROR:
+            return summary_line(record.detail, last=True)
+        if record.event in DATA_EVENTS or record.byte_count:
+            n = record.byte_count
+            return self._one_byte if n == 1 else self._bytes_template.replace("%1", str(n))
+        return summary_line(record.detail)
+
+    def cell_text(self, record: EventRecord, column: int) -> str:
+        if column == Column.TIME:
+            return self._clock(record.wall_time)
+        if column == Column.COMPONENT:
+            return record.component
+        if column == Column.EVENT:
+            return record.event
+        if column == Column.CONNECTION:
+            return connection_text(record)
+        if column == Column.DETAIL:
+            return self.detail_text(record)
+        if column == Column.DATA:
+            return data_text(record, self._mode)
+        return ""
+
+    def tooltip_text(self, record: EventRecord, column: int = Column.DETAIL) -> str | None:
+        """Errors: the whole error (and traceback) on every cell; data cells: text and hex."""
+        if is_error(record):
+            parts = [error_text(record)] if record.error is not None else []
+            if record.detail:
+                parts.append(record.detail.rstrip()[-_TOOLTIP_LIMIT:])
+            return "\n".join(parts) or record.event
+        if column == Column.DATA and record.preview:
+            return f"{text_preview(record.preview)}\n{hex_preview(record.preview)}"
+        if column == Column.DETAIL and "\n" in record.detail:
+            return record.detail.rstrip()[-_TOOLTIP_LIMIT:]
+        return None
+
+    # -- QAbstractTableModel -----------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = index.row()
+        if row >= self._count:
+            return None
+        record = self._buf[(self._head + row) % self._capacity]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell_text(record, index.column())
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._error_brush if is_error(record) else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip_text(record, index.column())
+        return None
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, role_data_span) -> None:
+        # Views ask for seven roles per cell in one multiData call. Answering
+        # them here takes one Python call per cell instead of seven; that
+        # matters because each call from a paint must take the GIL, and while an
+        # engine thread floods the stream every hand-over of the GIL can cost
+        # up to the interpreter's switch interval.
+        # The caller may reuse the span from cell to cell: every role is
+        # written, cleared when it has no value, or the last error row's red
+        # would bleed into the next rows.
+        if not index.isValid() or index.row() >= self._count:
+            for role_data in role_data_span:
+                role_data.clearData()
+            return
+        record = self._buf[(self._head + index.row()) % self._capacity]
+        for role_data in role_data_span:
+            role = role_data.role()
+            if role == Qt.ItemDataRole.DisplayRole:
+                role_data.setData(self.cell_text(record, index.column()))
+            elif role == Qt.ItemDataRole.ForegroundRole and is_error(record):
+                role_data.setData(self._error_brush)
+            elif role == Qt.ItemDataRole.ToolTipRole:
+                tip = self.tooltip_text(record, index.column())
+                if tip is None:
+                    role_data.clearData()
+                else:
+                    role_data.setData(tip)
+            else:
+                role_data.clearData()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(_HEADERS):
+            return QCoreApplication.translate(_CONTEXT, _HEADERS[section])
+        return None
+
+    # flags() is deliberately not overridden: the C++ default (enabled,
+    # selectable, no children) is what a log wants, and table views ask for
+    # flags once per painted cell, which would be one more Python call each.

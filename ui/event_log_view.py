@@ -1,0 +1,554 @@
+"""The event log pane, and the feeder that moves records from the engine into it.
+
+Theory of operation:
+
+* The engine emits ``EventRecord`` objects on whatever thread the event ran on.
+  ``EventLogFeeder`` subscribes a ``RecordBuffer`` (a thread-safe bounded queue)
+  to the stream and, on a 40 ms GUI-thread timer, drains it into each model as
+  ONE batch: one ``beginInsertRows`` and one repaint per tick however many
+  records came, which is what keeps a flood from freezing the window
+  (shared/PERF_BASELINE.md section 6: a repaint costs 6-10 ms, so flush at
+  10-25 Hz, never per record). A tick takes at most ``max_per_tick`` records;
+  the rest wait for the next tick, so one tick stays short even after a burst.
+* ``EventLogPane`` shows one model through its own ``EventLogFilter`` while a
+  filter is set, and the model itself while none is (a proxy costs a Python
+  call per inserted row even when it accepts everything: 90% of a tick). Several
+  panes may share a model (different filters over the same rows), or a pane for
+  one component can get a model of its own (``EventLogPane(feeder, component=...)``), so
+  a flood on another component cannot push that component's history out of the
+  ring buffer.
+* Autoscroll follows the newest row after every batch. While it is paused the
+  view must not move: appends happen below the viewport anyway, but evicting
+  the oldest rows shifts every row up, so the scroll position is moved up by
+  the number of evicted rows above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFontDatabase, QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSlider,
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from components.observer import EventRecord, ObserverStream, RecordBuffer
+from ui.event_log_export import FORMATS, export_records, format_for_path
+from ui.event_log_filter import EventLogFilter
+from ui.event_log_model import DEFAULT_CAPACITY, Column, DataMode, EventLogModel
+
+#: How often the feeder moves records into the models (30-50 ms keeps the log live and cheap).
+DEFAULT_INTERVAL_MS = 40
+#: The most records one tick appends; the rest wait for the next tick.
+DEFAULT_MAX_PER_TICK = 20_000
+#: Typing in the text filter re-filters after this pause (a million rows take about 2 s).
+TEXT_FILTER_DELAY_MS = 250
+
+
+class EventLogFeeder(QObject):
+    """Drains an ``ObserverStream`` into event log models, one batch per timer tick."""
+
+    #: How many records the last tick took from the buffer (emitted only when > 0).
+    delivered = Signal(int)
+
+    def __init__(self, stream: ObserverStream, parent: QObject | None = None, *,
+                 models: Sequence[EventLogModel] = (), interval_ms: int = DEFAULT_INTERVAL_MS,
+                 max_per_tick: int = DEFAULT_MAX_PER_TICK, buffer_size: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(parent)
+        self.max_per_tick = max_per_tick
+        self._targets: list[tuple[EventLogModel, str | None]] = [(m, None) for m in models]
+        self._buffer = RecordBuffer(stream, maxlen=buffer_size)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    @property
+    def buffer(self) -> RecordBuffer:
+        return self._buffer
+
+    @property
+    def dropped(self) -> int:
+        """Records the buffer discarded because the GUI did not keep up."""
+        return self._buffer.dropped
+
+    @property
+    def interval_ms(self) -> int:
+        return self._timer.interval()
+
+    def add_model(self, model: EventLogModel, component: str | None = None) -> None:
+        """Feed ``model`` too; with ``component``, only that component's records."""
+        self._targets.append((model, component))
+
+    def remove_model(self, model: EventLogModel) -> None:
+        self._targets = [(m, c) for m, c in self._targets if m is not model]
+
+    def models(self) -> list[EventLogModel]:
+        return [m for m, _ in self._targets]
+
+    def history(self, component: str | None = None) -> list[EventRecord]:
+        """What a model fed every component holds (only ``component``'s records if given)."""
+        for model, only in self._targets:
+            if only is None:
+                records = model.records()
+                return records if component is None else [r for r in records if r.component == component]
+        return []
+
+    def is_running(self) -> bool:
+        return self._timer.isActive()
+
+    def stop(self) -> None:
+        """Stop listening and stop the timer; records still buffered are not delivered."""
+        self._timer.stop()
+        self._buffer.close()
+
+    def flush(self, limit: int | None = None) -> int:
+        """Deliver up to ``limit`` buffered records now (all if None); returns how many."""
+        return self._deliver(self._buffer.drain(limit))
+
+    @Slot()
+    def _tick(self) -> None:
+        self._deliver(self._buffer.drain(self.max_per_tick))
+
+    def _deliver(self, batch: list[EventRecord]) -> int:
+        if not batch:
+            return 0
+        dropped = self._buffer.dropped
+        for model, component in self._targets:
+            model.dropped = dropped
+            if component is None:
+                model.append_records(batch)
+            else:
+                mine = [r for r in batch if r.component == component]
+                if mine:
+                    model.append_records(mine)
+        self.delivered.emit(len(batch))
+        return len(batch)
+
+
+class EventLogPane(QWidget):
+    """A filterable, pausable, exportable view of an event log.
+
+    ``source`` is either the ``EventLogModel`` to show, or an ``EventLogFeeder``:
+    then the pane keeps a model of its own (``capacity`` rows) that the feeder
+    fills, starting from the history the feeder's other models hold. With
+    ``component`` the pane shows that component only, and a pane with its own
+    model stores only that component's records, so a flood elsewhere cannot
+    push them out. Clear empties the pane's model, which other panes showing
+    the same model share.
+    """
+
+    def __init__(self, source: EventLogModel | EventLogFeeder, parent: QWidget | None = None, *,
+                 component: str | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(parent)
+        if isinstance(source, EventLogFeeder):
+            model = EventLogModel(self, capacity=capacity)
+            model.append_records(source.history(component or None))
+            source.add_model(model, component or None)
+            # The pane, not the caller, owns this model: take it off the feeder with the pane.
+            self.destroyed.connect(lambda *_args, f=source, m=model: f.remove_model(m))
+        else:
+            model = source
+        self.model = model
+        self.fixed_component = component or None
+        self.proxy = EventLogFilter(self, detach_when_inactive=True)
+        self.proxy.setSourceModel(model)
+        if self.fixed_component:
+            self.proxy.set_component(self.fixed_component)
+        self._paused = False
+        self._column_state = None
+
+        self.view = QTableView(self)
+        self._setup_view()
+        self._build_toolbar()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(self.view, 1)
+        # The counts get long (1,000,000 events (333,333 shown), 12 dropped), so they
+        # sit under the table rather than squeezing the toolbar.
+        layout.addWidget(self.status_label)
+
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(TEXT_FILTER_DELAY_MS)
+        self._text_timer.timeout.connect(self.apply_text_filter)
+
+        model.component_added.connect(self._on_component_added)
+        model.event_added.connect(self._on_event_added)
+        model.data_mode_changed.connect(self._on_data_mode_changed)
+        self.proxy.filter_about_to_change.connect(self._remember_columns)
+        self.proxy.filter_changed.connect(self._on_filter_changed)
+        self.view.verticalScrollBar().actionTriggered.connect(self._on_user_scrolled)
+        self._pending_shift = 0
+        self._update_status()
+
+    # -- building -------------------------------------------------------------
+
+    def _setup_view(self) -> None:
+        view = self.view
+        self._show_model(self.proxy if self.proxy.is_attached() else self.model)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(max(self.font().pointSizeF(), font.pointSizeF()))
+        view.setFont(font)
+        metrics = QFontMetrics(font)
+        rows = view.verticalHeader()
+        # Fixed row heights keep inserts O(1) at any row count (PERF_BASELINE G6).
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(metrics.height() + 4)
+        rows.setMinimumSectionSize(metrics.height() + 4)
+        rows.hide()
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setSortingEnabled(False)
+        view.setCornerButtonEnabled(False)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Per-item scrolling makes the scroll value a row number, which the
+        # eviction compensation while paused relies on.
+        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        pad = metrics.horizontalAdvance("MM")
+        samples = {
+            Column.TIME: "00:00:00.000",
+            Column.COMPONENT: "ServerSocket1",
+            Column.EVENT: "OnClientDisconnect",
+            Column.CONNECTION: "127.0.0.1:65535",
+            Column.DETAIL: "eeConnect 10061 ECONNREFUSED",
+        }
+        for column, sample in samples.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
+
+    def _build_toolbar(self) -> None:
+        bar = self._toolbar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(4)
+
+        self.component_combo = QComboBox(self)
+        self.component_combo.setToolTip(self.tr("Show one component's events"))
+        self.component_combo.addItem(self.tr("All components"), "")
+        self.component_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.component_combo.setMinimumContentsLength(13)
+        self.event_combo = QComboBox(self)
+        self.event_combo.setToolTip(self.tr("Show one kind of event"))
+        self.event_combo.addItem(self.tr("All events"), "")
+        self.event_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.event_combo.setMinimumContentsLength(15)
+        for name in self.model.component_names():
+            self._on_component_added(name)
+        for name in self.model.event_names():
+            self._on_event_added(name)
+        self.component_combo.currentIndexChanged.connect(self._on_component_chosen)
+        self.event_combo.currentIndexChanged.connect(self._on_event_chosen)
+        if self.fixed_component:
+            self.component_combo.hide()
+
+        self.text_filter = QLineEdit(self)
+        self.text_filter.setPlaceholderText(self.tr("Filter text…"))
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setToolTip(self.tr("Show rows containing this text (any column, any case)"))
+        self.text_filter.setMinimumWidth(140)
+        self.text_filter.textChanged.connect(self._on_text_edited)
+        self.text_filter.returnPressed.connect(self.apply_text_filter)
+
+        self.text_button = self._tool_button(self.tr("Text"), self.tr("Show data as text"), checkable=True)
+        self.hex_button = self._tool_button(self.tr("Hex"), self.tr("Show data as hexadecimal bytes"),
+                                            checkable=True)
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.setExclusive(True)
+        self._mode_group.addButton(self.text_button)
+        self._mode_group.addButton(self.hex_button)
+        (self.hex_button if self.model.data_mode is DataMode.HEX else self.text_button).setChecked(True)
+        self.hex_button.toggled.connect(self._on_hex_toggled)
+
+        self.pause_button = self._tool_button(self.tr("Pause autoscroll"),
+                                              self.tr("Stop following the newest events"), checkable=True)
+        self.pause_button.toggled.connect(self.set_autoscroll_paused)
+        self.clear_button = self._tool_button(self.tr("Clear"), self.tr("Remove every event from the log"))
+        self.clear_button.clicked.connect(self.clear)
+        self.export_button = self._tool_button(self.tr("Export…"),
+                                               self.tr("Save the shown events as CSV or JSON Lines"))
+        self.export_button.clicked.connect(self.choose_export_file)
+
+        self.status_label = QLabel(self)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setContentsMargins(2, 0, 2, 0)
+
+        for widget in (self.component_combo, self.event_combo):
+            bar.addWidget(widget)
+        bar.addWidget(self.text_filter, 1)
+        bar.addWidget(self.text_button)
+        bar.addWidget(self.hex_button)
+        bar.addSpacing(6)
+        for widget in (self.pause_button, self.clear_button, self.export_button):
+            bar.addWidget(widget)
+
+    def _tool_button(self, text: str, tip: str, *, checkable: bool = False) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setCheckable(checkable)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
+
+    # -- public API -----------------------------------------------------------
+
+    def title(self) -> str:
+        if self.fixed_component:
+            return self.tr("Event log: %1").replace("%1", self.fixed_component)
+        return self.tr("Event log")
+
+    @property
+    def autoscroll_paused(self) -> bool:
+        return self._paused
+
+    @Slot(bool)
+    def set_autoscroll_paused(self, paused: bool) -> None:
+        if paused == self._paused:
+            return
+        self._paused = paused
+        if self.pause_button.isChecked() != paused:
+            self.pause_button.setChecked(paused)  # re-enters with nothing to do
+        if not paused:
+            self.view.scrollToBottom()
+
+    def set_data_mode(self, mode: DataMode | str) -> None:
+        self.model.data_mode = mode
+
+    @Slot()
+    def clear(self) -> None:
+        """Empty the model (every pane showing it empties too)."""
+        self.model.clear()
+
+    @Slot()
+    def apply_text_filter(self) -> None:
+        self._text_timer.stop()
+        self.proxy.set_text(self.text_filter.text())
+
+    def shown_records(self) -> list[EventRecord]:
+        """The records the filters let through, oldest first."""
+        records = self.model.records()
+        if not self.proxy.is_active():
+            return records
+        accepts = self.proxy.accepts
+        return [r for r in records if accepts(r)]
+
+    def export(self, path: str, fmt: str | None = None) -> int:
+        """Write the shown records to ``path`` ('csv' or 'jsonl'; None: by suffix)."""
+        return export_records(self.shown_records(), path, fmt)
+
+    @Slot()
+    def choose_export_file(self) -> None:
+        csv_filter = self.tr("CSV files (*.csv)")
+        jsonl_filter = self.tr("JSON Lines files (*.jsonl)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, self.tr("Export event log"), "event-log.csv", f"{csv_filter};;{jsonl_filter}")
+        if not path:
+            return
+        suffix = Path(path).suffix.lower()
+        if suffix in FORMATS.values():  # a name typed with a suffix says what the user wants
+            fmt = format_for_path(path)
+        else:
+            fmt = "jsonl" if chosen == jsonl_filter else "csv"
+            if not suffix:
+                path += FORMATS[fmt]
+        try:
+            count = self.export(path, fmt)
+        except OSError as exc:
+            message = self.tr("Could not write %1:\n%2").replace("%1", path).replace("%2", str(exc))
+            QMessageBox.warning(self, self.tr("Export failed"), message)
+            return
+        self.status_label.setToolTip(self.tr("Exported %1 events to %2")
+                                     .replace("%1", str(count)).replace("%2", path))
+
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    def shown_count(self) -> int:
+        return self.view.model().rowCount()
+
+    def shown_record(self, row: int) -> EventRecord:
+        """The record in row ``row`` of the view."""
+        if self.view.model() is self.proxy:
+            row = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+        return self.model.record(row)
+
+    def _show_model(self, target: QAbstractItemModel) -> None:
+        """Show the proxy while a filter is set, else the model itself (see event_log_filter)."""
+        old = self.view.model()
+        if old is target:
+            return
+        handlers = ((target.rowsInserted, self._on_rows_inserted),
+                    (target.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
+                    (target.rowsRemoved, self._on_rows_removed),
+                    (target.modelReset, self._on_rows_replaced),
+                    (target.layoutChanged, self._on_rows_replaced))
+        if old is not None:
+            for signal, handler in ((old.rowsInserted, self._on_rows_inserted),
+                                    (old.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
+                                    (old.rowsRemoved, self._on_rows_removed),
+                                    (old.modelReset, self._on_rows_replaced),
+                                    (old.layoutChanged, self._on_rows_replaced)):
+                signal.disconnect(handler)
+        self.view.setModel(target)
+        if old is not None and self._column_state is not None:
+            # A new model resets the column widths; put back the ones the user chose.
+            self.view.horizontalHeader().restoreState(self._column_state)
+        for signal, handler in handlers:
+            signal.connect(handler)
+
+    @Slot()
+    def _remember_columns(self) -> None:
+        # Before the filter changes: detaching the proxy empties it, header and all.
+        self._column_state = self.view.horizontalHeader().saveState()
+
+    # -- reacting to the model ----------------------------------------------------
+
+    @Slot(str)
+    def _on_component_added(self, name: str) -> None:
+        _insert_sorted(self.component_combo, name)
+
+    @Slot(str)
+    def _on_event_added(self, name: str) -> None:
+        _insert_sorted(self.event_combo, name)
+
+    @Slot()
+    def _on_filter_changed(self) -> None:
+        self._show_model(self.proxy if self.proxy.is_attached() else self.model)
+        self._show_filters()
+        self._on_rows_replaced()
+
+    def _show_filters(self) -> None:
+        """Make the toolbar show the proxy's filters when code changed them."""
+        for combo, value in ((self.component_combo, self.proxy.component),
+                             (self.event_combo, self.proxy.event)):
+            if combo.currentData() != value:
+                if combo.findData(value) < 0:
+                    _insert_sorted(combo, value)
+                combo.blockSignals(True)
+                combo.setCurrentIndex(combo.findData(value))
+                combo.blockSignals(False)
+        if self.text_filter.text() != self.proxy.text and not self._text_timer.isActive():
+            self.text_filter.blockSignals(True)
+            self.text_filter.setText(self.proxy.text)
+            self.text_filter.blockSignals(False)
+
+    @Slot(int)
+    def _on_component_chosen(self, _index: int) -> None:
+        self.proxy.set_component(self.component_combo.currentData() or "")
+
+    @Slot(int)
+    def _on_event_chosen(self, _index: int) -> None:
+        self.proxy.set_event(self.event_combo.currentData() or "")
+
+    @Slot(str)
+    def _on_text_edited(self, text: str) -> None:
+        if not text:  # the clear button: show everything at once
+            self.apply_text_filter()
+        else:
+            self._text_timer.start()
+
+    @Slot(bool)
+    def _on_hex_toggled(self, on: bool) -> None:
+        self.set_data_mode(DataMode.HEX if on else DataMode.TEXT)
+
+    @Slot(str)
+    def _on_data_mode_changed(self, mode: str) -> None:
+        button = self.hex_button if mode == DataMode.HEX else self.text_button
+        if not button.isChecked():
+            button.setChecked(True)
+
+    @Slot(QModelIndex, int, int)
+    def _on_rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if not self._paused:
+            self.view.scrollToBottom()
+        self._update_status()
+
+    @Slot(QModelIndex, int, int)
+    def _on_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        top = self.view.verticalScrollBar().value()
+        if self._paused and first < top:
+            # Rows above the viewport vanish: move up with them so the same rows stay in view.
+            self._pending_shift = min(last, top - 1) - first + 1
+
+    @Slot(QModelIndex, int, int)
+    def _on_rows_removed(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._pending_shift:
+            bar = self.view.verticalScrollBar()
+            bar.setValue(max(0, bar.value() - self._pending_shift))
+            self._pending_shift = 0
+        self._update_status()
+
+    @Slot()
+    def _on_rows_replaced(self) -> None:
+        if not self._paused:
+            self.view.scrollToBottom()
+        self._update_status()
+
+    @Slot(int)
+    def _on_user_scrolled(self, action: int) -> None:
+        # Scrolling up in a live log means "let me read": stop following, as terminals do.
+        bar = self.view.verticalScrollBar()
+        if not self._paused and QAbstractSlider.SliderAction(action) in _AWAY_FROM_END \
+                and bar.sliderPosition() < bar.maximum():
+            self.set_autoscroll_paused(True)
+
+    @Slot()
+    def _update_status(self) -> None:
+        locale = self.locale()
+        total, shown = self.model.rowCount(), self.shown_count()
+        text = self.tr("%1 events (%2 shown)").replace("%1", locale.toString(total)) \
+            .replace("%2", locale.toString(shown))
+        if self.model.dropped:
+            text += self.tr(", %1 dropped").replace("%1", locale.toString(self.model.dropped))
+        self.status_label.setText(text)
+        if self.model.evicted:
+            self.status_label.setToolTip(
+                self.tr("The oldest %1 events were discarded to keep at most %2.")
+                .replace("%1", locale.toString(self.model.evicted))
+                .replace("%2", locale.toString(self.model.capacity)))
+
+
+_AWAY_FROM_END = frozenset({
+    QAbstractSlider.SliderAction.SliderSingleStepSub,
+    QAbstractSlider.SliderAction.SliderPageStepSub,
+    QAbstractSlider.SliderAction.SliderToMinimum,
+    QAbstractSlider.SliderAction.SliderMove,  # dragging the handle or the mouse wheel
+})
+
+
+def _insert_sorted(combo: QComboBox, name: str) -> None:
+    """Insert ``name`` after the 'All' entry in alphabetical order, unless present."""
+    if combo.findData(name) >= 0:
+        return
+    row = 1
+    while row < combo.count() and combo.itemData(row) < name:
+        row += 1
+    combo.insertItem(row, name, name)
