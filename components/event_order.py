@@ -36,7 +36,7 @@ GRAMMARS: dict[str, str] = {
     "thread_connection": (r"OnGetSocket OnAccept (?:OnGetThread )?(?:OnThreadStart |ThreadReused )"
                           r"OnClientConnect (?:OnClientWrite )?"
                           rf"(?:(?:OnClientRead|OnClientWrite|{_CERR}) )*"
-                          r"OnClientDisconnect(?: OnThreadEnd)?"),
+                          r"OnClientDisconnect(?: OnThreadEnd| ThreadCached)?"),
 }
 
 _IGNORED = {SEND, RECEIVE, HANDLER_ERROR, CALLER_ERROR}

@@ -38,6 +38,7 @@ PREVIEW_BYTES = 64
 SEND = "Send"  # bytes queued by send_buf / send_text / send_stream
 RECEIVE = "Receive"  # bytes taken by SocketStream.read in a blocking connection
 THREAD_REUSED = "ThreadReused"  # a cached server thread took a new connection
+THREAD_CACHED = "ThreadCached"  # a server thread finished a connection and waits in the cache
 LISTENER_CLOSED = "Close"  # a ServerSocket stopped listening
 HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceback
 CALLER_ERROR = "Error"  # an error raised to the caller of open() (bind failed, unknown service)

@@ -9,7 +9,7 @@ Event order (checked by the tests against components.event_order)::
     connection, stThreadBlocking (see components.server_thread):
                  OnGetSocket -> OnAccept -> [OnGetThread] -> [OnThreadStart | ThreadReused]
                  -> OnClientConnect -> OnClientWrite -> OnClientRead* -> [OnClientError]
-                 -> OnClientDisconnect -> [OnThreadEnd]
+                 -> OnClientDisconnect -> [OnThreadEnd | ThreadCached]
 
 Opening binds and listens synchronously, so "address in use" (10048) and an
 unknown Service raise SocketError to whoever called open() or set Active. In

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.connection import BlockingWinSocket
 from components.enums import ErrorEvent
+from components.observer import THREAD_CACHED
 
 if TYPE_CHECKING:
     from components.listener import ServerWinSocket
@@ -117,6 +118,8 @@ class ServerClientThread(threading.Thread):
                     break
                 self.client_socket = None
                 listener.thread_idle(self)
+                if server.observer.active:
+                    server.record(THREAD_CACHED, conn, detail=self.name)
         finally:
             server.fire("OnThreadEnd", server.on_thread_end, self.client_socket, self)
             self.client_socket = None

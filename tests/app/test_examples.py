@@ -1,0 +1,159 @@
+"""Every example form opens in the workbench's model and runs with `run`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.form_document import FormDocument
+from app.unit import Unit
+from components import ObserverStream
+
+from .test_runner import ROOT, LineReader, free_port, start_run
+
+EXAMPLES = ROOT / "resources" / "examples"
+ALL = sorted(p.stem for p in EXAMPLES.glob("*.sockform"))
+
+
+def test_there_is_an_example_for_every_concept():
+    assert set(ALL) >= {"client_connection", "echo_server", "chat_server", "blocking_client", "thread_server",
+                        "error_suppression", "send_stream", "http_client"}
+
+
+@pytest.mark.parametrize("stem", ALL)
+def test_example_loads_and_its_unit_defines_every_bound_handler(stem):
+    doc = FormDocument.load(EXAMPLES / f"{stem}.sockform")
+    bound = {b.handler for e in doc.components for b in e.events.values() if b.is_unit}
+    unit_path = EXAMPLES / f"{stem}.py"
+    if not bound:
+        assert not unit_path.exists() or stem == "echo_server"
+        return
+    unit = Unit(unit_path, ObserverStream())
+    unit.load()
+    assert bound <= set(unit.functions())
+
+
+def run_json(stem: str, *settings: str, duration: float = 1.5) -> list[dict]:
+    done = subprocess.run([sys.executable, "-m", "app", "run", str(EXAMPLES / f"{stem}.sockform"), "--json",
+                           "--duration", str(duration), *settings], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def logs(events: list[dict]) -> list[str]:
+    return [e["detail"] for e in events if e["event"] == "Log"]
+
+
+def test_client_connection():
+    port = free_port()
+    events = run_json("client_connection", f"--set=DaytimeServer.Port={port}", f"--set=ClientSocket1.Port={port}")
+    lines = logs(events)
+    assert lines[0].startswith(f"connected to 127.0.0.1 port {port}")
+    assert lines[1].startswith("the server says: 20")
+    assert lines[2] == "the server closed the connection; anything left unread: 0 bytes"
+
+
+def test_blocking_client_beside_a_non_blocking_one():
+    port = free_port()
+    events = run_json("blocking_client", f"--set=EchoServer.Port={port}", f"--set=NonBlockingClient.Port={port}",
+                      f"--set=BlockingClient.Port={port}", duration=3)
+    lines = logs(events)
+    assert "non-blocking client got: hello from the non-blocking client" in lines
+    assert "blocking client got: hello from the blocking client" in lines
+    assert "a read with nothing to read waits the timeout and returns b''" in lines
+    blocking = [e for e in events if e["component"] == "BlockingClient" and e["event"] == "OnConnect"]
+    assert blocking and blocking[0]["thread"] != "MainThread"
+
+
+def test_error_suppression_exits_zero():
+    events = run_json("error_suppression", f"--set=ClientSocket1.Port={free_port()}", duration=1)
+    assert logs(events) == ["nobody listens there (10061); suppressed"]
+
+
+def test_send_stream_then_drop():
+    port = free_port()
+    events = run_json("send_stream", f"--set=FileServer.Port={port}", f"--set=Downloader.Port={port}")
+    size = (EXAMPLES / "sample.txt").stat().st_size
+    assert logs(events) == [f"downloaded {size} bytes of {size}"]
+
+
+def test_http_client_through_service_and_host():
+    port = free_port()
+    events = run_json("http_client", "--set=HttpServer.Service=", f"--set=HttpServer.Port={port}",
+                      "--set=HttpClient.Service=", f"--set=HttpClient.Port={port}")
+    assert logs(events) == ["HTTP answer: HTTP/1.0 200 OK"]
+
+
+def serve(stem: str, *settings: str):
+    proc = start_run(str(EXAMPLES / f"{stem}.sockform"), "--json", *settings)
+    reader = LineReader(proc.stdout)
+    reader.start()
+    reader.wait_for(lambda line: '"OnListen"' in line)
+    return proc, reader
+
+
+def stop(proc, reader) -> list[dict]:
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0
+    reader.join(5)
+    return [json.loads(line) for line in reader.lines]
+
+
+def read_line(sock: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_chat_server_broadcasts_to_all_connections():
+    port = free_port()
+    proc, reader = serve("chat_server", f"--set=ChatServer.Port={port}")
+    try:
+        alice = socket.create_connection(("127.0.0.1", port), timeout=5)
+        assert b"joined (1 online)" in read_line(alice)
+        bob = socket.create_connection(("127.0.0.1", port), timeout=5)
+        assert b"joined (2 online)" in read_line(bob)
+        assert b"joined (2 online)" in read_line(alice)
+        alice.sendall(b"hi all\n")
+        expected = f"127.0.0.1:{alice.getsockname()[1]}: hi all\r\n".encode()
+        assert read_line(alice) == expected and read_line(bob) == expected
+        alice.close()
+        assert b"left" in read_line(bob)
+        bob.close()
+        events = stop(proc, reader)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert sum(1 for e in events if e["event"] == "OnClientDisconnect") == 2
+
+
+def test_thread_server_reuses_cached_threads():
+    port = free_port()
+    proc, reader = serve("thread_server", f"--set=ThreadServer.Port={port}")
+    try:
+        for word in (b"one", b"two", b"three"):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(word + b"\n")
+                assert read_line(s) == word.upper() + b"\n"
+            seen = len(reader.lines)
+            reader.wait_for(lambda line, n=seen: '"ThreadCached"' in line and reader.lines.index(line) >= n)
+        events = stop(proc, reader)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    names = [e["event"] for e in events]
+    assert names.count("OnThreadStart") == 1 and names.count("ThreadReused") == 2
+    assert names.count("OnGetThread") == 1
+    assert "new thread ThreadServer client 1" in logs(events)
+    assert names.count("OnThreadEnd") == 1  # the cached thread ends when the server closes
