@@ -76,7 +76,7 @@ def ensure_system_packages() -> None:
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under whatever python3 is
         sys.exit(f"Socket Workbench needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         say(f"creating {VENV.relative_to(ROOT)}")

@@ -48,7 +48,10 @@ class RemoveComponents(QUndoCommand):
         self.removed: list[tuple[ComponentEntry, int]] = []
 
     def redo(self) -> None:
-        self.removed = [self.model.apply_remove(uid) for uid in self.uids]
+        # last first, so each recorded index is the one to restore at
+        components = self.model.document.components
+        order = sorted(self.uids, key=lambda u: components.index(self.model.entry(u)), reverse=True)
+        self.removed = [self.model.apply_remove(uid) for uid in order]
 
     def undo(self) -> None:
         for entry, index in sorted(self.removed, key=lambda pair: pair[1]):

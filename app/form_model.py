@@ -154,10 +154,19 @@ class FormModel(QObject):
         self.undo_stack.push(RenameComponent(self, uid, entry.name, name))
 
     def set_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
+        from app.builtin_actions import ACTIONS
         from app.commands import SetBinding
 
         entry = self.entry(uid)
         spec = entry.cls.event_spec(event)
+        if binding is not None and not binding.is_unit:
+            action = ACTIONS.get(binding.action)
+            if action is None or not action.applies_to(spec):
+                raise EditRefused(f"{binding.action!r} is not an action for {spec.vcl_name}")
+            try:
+                action.check_argument(binding.argument)
+            except ValueError as exc:
+                raise EditRefused(str(exc)) from None
         old = entry.events.get(spec.vcl_name)
         if old != binding:
             self.undo_stack.push(SetBinding(self, uid, spec.vcl_name, old, binding))

@@ -1,0 +1,188 @@
+"""Fixtures for the log pane tests: realistic observer records, built without an engine."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from components.enums import ErrorEvent
+from components.errors import ErrorInfo
+from components.observer import EventRecord
+
+_T0 = time.monotonic()
+
+
+def make_record(i: int = 0, *, component: str = "ServerSocket1", event: str = "OnClientRead",
+                connection_id: int = 1, peer: str = "127.0.0.1:50123", preview: bytes = b"",
+                byte_count: int | None = None, error: ErrorInfo | None = None, detail: str = "",
+                thread: str = "MainThread", t: float | None = None) -> EventRecord:
+    return EventRecord(
+        time=_T0 + i * 0.001 if t is None else t,
+        component=component, event=event, connection_id=connection_id, peer=peer, thread=thread,
+        byte_count=len(preview) if byte_count is None else byte_count, preview=preview,
+        error=error, detail=detail)
+
+
+REFUSED = ErrorInfo(ErrorEvent.CONNECT, 111, "ECONNREFUSED", 10061, "Connection refused")
+
+
+def varied_records(n: int) -> list[EventRecord]:
+    """A log's worth of different events: connects, text and binary reads, sends, errors."""
+    out: list[EventRecord] = []
+    for i in range(n):
+        conn = 1 + i % 7
+        peer = f"127.0.0.1:{50100 + conn}"
+        kind = i % 10
+        if kind == 0:
+            out.append(make_record(i, event="OnClientConnect", connection_id=conn, peer=peer))
+        elif kind in (1, 2, 3):
+            out.append(make_record(i, connection_id=conn, peer=peer,
+                                   preview=f"GET /item/{i} HTTP/1.1\r\nHost: x\r\n".encode()))
+        elif kind == 4:
+            out.append(make_record(i, event="Send", connection_id=conn, peer=peer,
+                                   preview=bytes(range(i % 200, i % 200 + 40)), byte_count=4096))
+        elif kind == 5:
+            out.append(make_record(i, component="ClientSocket1", event="OnConnecting", connection_id=0,
+                                   peer="", detail="connecting to localhost:9\nsecond line"))
+        elif kind == 6:
+            out.append(make_record(i, component="ClientSocket1", event="OnError", connection_id=0,
+                                   peer="127.0.0.1:9", error=REFUSED))
+        elif kind == 7:
+            out.append(make_record(i, event="HandlerError", connection_id=conn, peer=peer,
+                                   detail="Traceback (most recent call last):\n  File \"unit.py\", "
+                                          "line 3, in on_read\nValueError: bad frame"))
+        elif kind == 8:
+            out.append(make_record(i, component="ClientSocket1", event="OnRead", connection_id=5,
+                                   peer="", preview="héllo wörld\tüñí\x00\x7f".encode()))
+        else:
+            out.append(make_record(i, event="OnClientDisconnect", connection_id=conn, peer=peer))
+    return out
+
+
+# -- qasync loop (shared/QT_TESTING.md 2.3, Style A) --------------------------------------
+@pytest.fixture
+def qloop(qapp, qtbot):
+    """A qasync loop installed as the running loop but never started: qtbot.waitUntil /
+    waitSignal spin Qt, and that runs the loop's timers and socket notifiers."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    # what run_forever() would do; asyncio.get_running_loop() in the engine needs it
+    asyncio.events._set_running_loop(loop)
+    errors: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=3000)
+        qtbot.wait(1)  # run the callbacks the cancellations scheduled
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        loop.close()
+    real = [c for c in errors if not isinstance(c.get("exception"), asyncio.CancelledError)]
+    if real:
+        pytest.fail(f"asyncio loop reported errors: {[c.get('message') or c.get('exception') for c in real]}")
+
+
+# -- Object Inspector ------------------------------------------------------------------------
+@pytest.fixture
+def inspector_form(qapp):
+    """An empty FormModel."""
+    from app.form_model import FormModel
+
+    return FormModel()
+
+
+@pytest.fixture
+def inspector_engine(qloop, qtbot, inspector_form):
+    """A real EngineHost on the qasync loop; every component is closed afterwards."""
+    from app.engine_host import EngineHost
+    from components.observer import ObserverStream
+
+    engine = EngineHost(inspector_form, ObserverStream())
+    yield engine
+    engine.shutdown()
+
+
+# -- Form designer and palette ------------------------------------------------------------------
+def _socket_fds() -> set[int]:
+    import os
+
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except FileNotFoundError:  # not Linux: nothing to wait for
+        return set()
+    found = set()
+    for name in fds:
+        try:
+            if os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+                found.add(int(name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture
+def designer_model(qapp):
+    """An empty FormModel for the designer tests."""
+    from app.form_model import FormModel
+
+    return FormModel()
+
+
+@pytest.fixture
+def designer_palette(qtbot):
+    """A ComponentPalette (not shown)."""
+    from ui.palette import ComponentPalette
+
+    palette = ComponentPalette()
+    qtbot.addWidget(palette)
+    return palette
+
+
+@pytest.fixture
+def designer_view(qtbot, designer_model, designer_palette):
+    """A FormDesigner over ``designer_model`` without an engine, shown at 720 x 560."""
+    from ui.form_designer import FormDesigner
+
+    view = FormDesigner(designer_model, None, designer_palette)
+    qtbot.addWidget(view)
+    view.resize(720, 560)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.fixture
+def designer_engine(qloop, qtbot, designer_model):
+    """A real EngineHost on the qasync loop. Afterwards every component is closed and the
+    test waits (spinning the loop) until each socket opened meanwhile is closed too."""
+    from app.engine_host import EngineHost
+    from components.observer import ObserverStream
+
+    before = _socket_fds()
+    engine = EngineHost(designer_model, ObserverStream())
+    yield engine
+    engine.shutdown()
+    qtbot.waitUntil(lambda: not _socket_fds() - before, timeout=3000)
+
+
+@pytest.fixture
+def designer_live_view(qtbot, designer_model, designer_engine, designer_palette):
+    """A FormDesigner over ``designer_model`` with the real ``designer_engine``."""
+    from ui.form_designer import FormDesigner
+
+    view = FormDesigner(designer_model, designer_engine, designer_palette)
+    qtbot.addWidget(view)
+    view.resize(720, 560)
+    view.show()
+    qtbot.waitExposed(view)
+    return view

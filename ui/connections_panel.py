@@ -1,0 +1,354 @@
+"""The Connections panel: a component's live connections, and a box to send to one.
+
+For the selected ServerSocket it lists every open connection (peer, connected
+since, bytes in and out, thread); for a ClientSocket its own connection. The send
+box sends text (with a line ending: none, LF or CRLF), hex (validated) or a file
+to the selected connection, or closes it.
+
+Sends to a blocking connection (ctBlocking, stThreadBlocking) block until the
+kernel has taken the bytes, so they run on a short-lived worker thread; the
+window never waits on the network.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.builtin_actions import parse_hex, unescape_text
+from app.engine_host import EngineHost
+from app.form_model import FormModel
+from components import ClientSocket, ServerSocket
+from components.connection import BlockingWinSocket, CustomWinSocket
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+REFRESH_MS = 250
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(n)
+
+
+class ConnectionsModel(QAbstractTableModel):
+    """The open connections of one component, refreshed from the engine."""
+
+    COLUMNS = ("Peer", "Since", "In", "Out", "Thread")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._component: Any = None
+        self._rows: list[CustomWinSocket] = []
+
+    def set_component(self, component: Any) -> None:
+        self.beginResetModel()
+        self._component = component
+        self._rows = self._snapshot()
+        self.endResetModel()
+
+    def _snapshot(self) -> list[CustomWinSocket]:
+        comp = self._component
+        if isinstance(comp, ServerSocket):
+            return comp.socket.connections
+        if isinstance(comp, ClientSocket) and comp.socket.connected:
+            return [comp.socket]
+        return []
+
+    def refresh(self) -> None:
+        rows = self._snapshot()
+        if [c.id for c in rows] != [c.id for c in self._rows]:
+            self.beginResetModel()
+            self._rows = rows
+            self.endResetModel()
+        elif rows:
+            self.dataChanged.emit(self.index(0, 2), self.index(len(rows) - 1, 4))
+
+    def connection(self, row: int) -> CustomWinSocket | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+                   ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.tr(self.COLUMNS[section])
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        conn = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return conn.peer or f"#{conn.id}"
+            if column == 1:
+                since = conn.connected_since
+                return datetime.datetime.fromtimestamp(since).strftime("%H:%M:%S") if since else ""
+            if column == 2:
+                return human_bytes(conn.bytes_in)
+            if column == 3:
+                return human_bytes(conn.bytes_out)
+            if column == 4:
+                comp = self._component
+                if isinstance(comp, ServerSocket):
+                    thread = comp.socket.get_client_thread(conn)
+                    return thread.name if thread is not None else self.tr("(event loop)")
+                return self.tr("(event loop)") if not isinstance(conn, BlockingWinSocket) else ""
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, 3):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (2, 3):
+                count = conn.bytes_in if column == 2 else conn.bytes_out
+                return self.tr("%1 bytes %2").replace("%1", str(count)).replace(
+                    "%2", self.tr("received") if column == 2 else self.tr("sent"))
+            if column == 1 and conn.connected_since:
+                return self.tr("Connected since %1").replace("%1", datetime.datetime.fromtimestamp(
+                    conn.connected_since).strftime("%Y-%m-%d %H:%M:%S"))
+        return None
+
+
+class ConnectionsPanel(QWidget):
+    """Live connections of the selected component, and the send box."""
+
+    message = Signal(str)  # for the status bar
+
+    MODES = ("Text", "Hex", "File")
+    ENDINGS = (("None", ""), ("LF", "\n"), ("CRLF", "\r\n"))
+
+    def __init__(self, model: FormModel, engine: EngineHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form_model = model
+        self.engine = engine
+        self.connections = ConnectionsModel(self)
+        self._uid = 0
+
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.view = QTableView()
+        self.view.setModel(self.connections)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        for column, width in enumerate((135, 64, 64, 64)):
+            self.view.setColumnWidth(column, width)
+
+        self.mode = QComboBox()
+        for mode in self.MODES:
+            self.mode.addItem(self.tr(mode), mode)
+        self.ending = QComboBox()
+        for title, ending in self.ENDINGS:
+            self.ending.addItem(self.tr(title), ending)
+        self.ending.setToolTip(self.tr("Line ending appended to text"))
+        self.input = QLineEdit()
+        self.input.setClearButtonEnabled(True)
+        self.browse = QPushButton(self.tr("Browse…"))
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.setDefault(True)
+        self.close_button = QPushButton(self.tr("Close connection"))
+        self.feedback = QLabel()
+        self.feedback.setWordWrap(True)
+
+        row = QHBoxLayout()
+        row.addWidget(self.mode)
+        row.addWidget(self.input, 1)
+        row.addWidget(self.browse)
+        row.addWidget(self.ending)
+        row.addWidget(self.send_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.feedback, 1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        layout.addLayout(buttons)
+
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.browse.clicked.connect(self._browse)
+        self.send_button.clicked.connect(self.send)
+        self.input.returnPressed.connect(self.send)
+        self.close_button.clicked.connect(self.close_connection)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        model.selectionChanged.connect(self._follow_selection)
+        model.documentReset.connect(self._follow_selection)
+        model.componentRemoved.connect(lambda _uid: self._follow_selection())
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self._mode_changed()
+        self._follow_selection()
+
+    # -- following the selection and the engine -----------------------------------
+    def _follow_selection(self) -> None:
+        entry = self.form_model.current()
+        self._uid = entry.uid if entry is not None else 0
+        component = self.engine.live.get(self._uid) if self._uid else None
+        self.connections.set_component(component)
+        self.refresh()
+
+    def component(self) -> Any:
+        return self.engine.live.get(self._uid) if self._uid else None
+
+    def refresh(self) -> None:
+        comp = self.component()
+        selected = self.selected_connection()
+        self.connections.refresh()
+        if selected is not None:
+            self.select_connection(selected)
+        if comp is None:
+            self.title.setText(self.tr("Select a ClientSocket or ServerSocket on the form"))
+        elif isinstance(comp, ServerSocket):
+            count = comp.socket.active_connections
+            where = f"{comp.socket.local_address}:{comp.socket.local_port}" if comp.socket.listening else ""
+            state = self.tr("listening on %1").replace("%1", where) if where else self.tr("not listening")
+            self.title.setText(self.tr("%1 — %2, %n connection(s)", "", count)
+                               .replace("%1", comp.name).replace("%2", state))
+        else:
+            state = (self.tr("connected to %1").replace("%1", comp.socket.peer) if comp.socket.connected
+                     else self.tr("not connected"))
+            self.title.setText(f"{comp.name} — {state}")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        target = self.target()
+        self.send_button.setEnabled(target is not None)
+        self.close_button.setEnabled(target is not None)
+
+    # -- selection inside the table ------------------------------------------------
+    def selected_connection(self) -> CustomWinSocket | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.connections.connection(rows[0].row()) if rows else None
+
+    def select_connection(self, conn: CustomWinSocket) -> None:
+        for row in range(self.connections.rowCount()):
+            candidate = self.connections.connection(row)
+            if candidate is not None and candidate.id == conn.id:
+                self.view.selectRow(row)
+                return
+
+    def target(self) -> CustomWinSocket | None:
+        """Where Send goes: the selected connection, or a client's own connection."""
+        comp = self.component()
+        if isinstance(comp, ClientSocket):
+            return comp.socket if comp.socket.connected else None
+        return self.selected_connection()
+
+    # -- sending ------------------------------------------------------------
+    def _mode_changed(self) -> None:
+        mode = self.mode.currentData()
+        self.browse.setVisible(mode == "File")
+        self.ending.setEnabled(mode == "Text")
+        self.input.setPlaceholderText({
+            "Text": self.tr("Text to send (\\r \\n \\t \\xNN escapes work)"),
+            "Hex": self.tr("Hex bytes, e.g. 48 65 6C 6C 6F"),
+            "File": self.tr("Path of a file to send"),
+        }[mode])
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Send file"))
+        if path:
+            self.input.setText(path)
+
+    def _show(self, text: str, error: bool = False) -> None:
+        self.feedback.setStyleSheet("color: #c62828;" if error else "")
+        self.feedback.setText(text)
+        self.message.emit(text)
+
+    def payload(self) -> bytes | str:
+        """What Send would send now: bytes, or a file path for File. ValueError if invalid."""
+        mode = self.mode.currentData()
+        text = self.input.text()
+        if mode == "Hex":
+            data = parse_hex(text)
+            if not data:
+                raise ValueError(self.tr("Type some hex bytes to send"))
+            return data
+        if mode == "File":
+            if not text.strip():
+                raise ValueError(self.tr("Choose a file to send"))
+            return text
+        return unescape_text(text) + self.ending.currentData()
+
+    def send(self) -> None:
+        conn = self.target()
+        if conn is None:
+            self._show(self.tr("Select a connection first"), error=True)
+            return
+        try:
+            payload = self.payload()
+        except ValueError as exc:
+            self._show(str(exc), error=True)
+            return
+        if self.mode.currentData() == "File":
+            assert isinstance(payload, str)
+            try:
+                stream = open(payload, "rb")  # noqa: SIM115 - the connection owns it once sent
+            except OSError as exc:
+                self._show(self.tr("Can't open %1: %2").replace("%1", payload)
+                           .replace("%2", exc.strerror or str(exc)), error=True)
+                return
+
+            def job() -> None:
+                if not conn.send_stream(stream):
+                    stream.close()
+        else:
+            data = payload if isinstance(payload, bytes) else payload.encode(
+                self.component().encoding, "surrogateescape")
+
+            def job() -> None:
+                conn.send_buf(data)
+
+        if isinstance(conn, BlockingWinSocket):
+            threading.Thread(target=self._guarded, args=(job,), name="send", daemon=True).start()
+        else:
+            self._guarded(job)
+        self._show(self.tr("Sent to %1").replace("%1", conn.peer))
+
+    def _guarded(self, job: Any) -> None:
+        try:
+            job()
+        except Exception as exc:  # reported through the engine's error path already
+            self.message.emit(str(exc))
+
+    def close_connection(self) -> None:
+        conn = self.target()
+        if conn is not None:
+            conn.close()
+            self._show(self.tr("Closed %1").replace("%1", conn.peer))
+            self.refresh()
+
+    def shutdown(self) -> None:
+        self._timer.stop()

@@ -1,0 +1,361 @@
+"""The main window: palette, form designer, Object Inspector, event log,
+connections, menus, status bar, and the form file commands.
+
+Layout as in the IDE: the component palette across the top, the Object Inspector
+docked left, the form in the middle, the event log docked at the bottom and the
+connections panel on the right. Docks remember their layout (QSettings), and
+View > Reset Layout brings the default back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app.engine_host import EngineHost
+from app.form_document import SUFFIX, FormFileError
+from app.form_model import EditRefused, FormModel
+from components import ObserverStream
+from ui.connections_panel import ConnectionsPanel
+from ui.event_log_view import EventLogFeeder, EventLogPane
+from ui.form_designer import FormDesigner
+from ui.object_inspector import ObjectInspector
+from ui.palette import ComponentPalette
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
+MAX_RECENT = 8
+STATUS_MS = 500
+FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.stream = ObserverStream()
+        self.model = FormModel(self)
+        self.engine = EngineHost(self.model, self.stream, self)
+
+        self.palette_widget = ComponentPalette()
+        self.designer = FormDesigner(self.model, self.engine, self.palette_widget)
+        self.inspector = ObjectInspector(self.model, self.engine)
+        self.log_feeder = EventLogFeeder(self.stream, self)
+        self.log_pane = EventLogPane(self.log_feeder)
+        self.connections = ConnectionsPanel(self.model, self.engine)
+        self._component_panes: dict[str, QDockWidget] = {}
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.designer, self.tr("Form"))
+        self.setCentralWidget(self.tabs)
+
+        palette_bar = QToolBar(self.tr("Component Palette"))
+        palette_bar.setObjectName("PaletteToolBar")
+        palette_bar.setMovable(False)
+        palette_bar.addWidget(self.palette_widget)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, palette_bar)
+
+        self.inspector.setMinimumWidth(250)
+        self.inspector_dock = self._dock(self.tr("Object Inspector"), "InspectorDock", self.inspector,
+                                         Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.log_dock = self._dock(self.tr("Event Log"), "EventLogDock", self.log_pane,
+                                   Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.connections_dock = self._dock(self.tr("Connections"), "ConnectionsDock", self.connections,
+                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.status_counts = QLabel()
+        self.statusBar().addPermanentWidget(self.status_counts)
+        self._make_actions()
+        self._make_menus()
+
+        self.model.pathChanged.connect(self._update_title)
+        self.model.formChanged.connect(self._update_title)
+        self.model.documentReset.connect(self._update_title)
+        self.model.undo_stack.cleanChanged.connect(self._update_title)
+        self.engine.errorRaised.connect(self._engine_error)
+        self.designer.message.connect(self.show_message)
+        self.connections.message.connect(self.show_message)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_MS)
+        self._status_timer.timeout.connect(self._tick)
+        self._status_timer.start()
+
+        self.resize(1366, 860)
+        self._default_state = QByteArray()
+        self._restored = self._restore_settings()
+        self._update_title()
+        self._tick()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._default_state.isEmpty():
+            # dock sizes only stick after the first layout pass at the window's real size
+            QTimer.singleShot(0, self._first_layout)
+
+    def _first_layout(self) -> None:
+        if not self._default_state.isEmpty():
+            return
+        self._apply_default_sizes()
+        self._default_state = self.saveState()
+        if self._restored:
+            self._restore_settings()
+
+    def _apply_default_sizes(self) -> None:
+        self.resizeDocks([self.inspector_dock, self.connections_dock], [300, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.log_dock], [280], Qt.Orientation.Vertical)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- actions and menus -------------------------------------------------------
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None
+                = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        return action
+
+    def _make_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.new_action = self._action(self.tr("&New"), self.new_form, keys.New, self.tr("Start an empty form"))
+        self.open_action = self._action(self.tr("&Open…"), self.open_dialog, keys.Open,
+                                        self.tr("Open a form file"))
+        self.save_action = self._action(self.tr("&Save"), self.save_form, keys.Save, self.tr("Save the form"))
+        self.save_as_action = self._action(self.tr("Save &As…"), self.save_form_as, keys.SaveAs)
+        self.quit_action = self._action(self.tr("&Quit"), self.close, keys.Quit)
+        self.undo_action = self.model.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        self.undo_action.setShortcut(keys.Undo)
+        self.redo_action = self.model.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        self.redo_action.setShortcuts([QKeySequence(keys.Redo), QKeySequence("Ctrl+Y")])
+        self.cut_action = self._action(self.tr("Cu&t"), self.designer.cut_selection, keys.Cut)
+        self.copy_action = self._action(self.tr("&Copy"), self.designer.copy_selection, keys.Copy)
+        self.paste_action = self._action(self.tr("&Paste"), self.designer.paste, keys.Paste)
+        self.delete_action = self._action(self.tr("&Delete"), self.designer.delete_selection, keys.Delete)
+        self.select_all_action = self._action(self.tr("Select &All"), self.designer.select_all, keys.SelectAll)
+        self.rename_action = self._action(self.tr("&Rename"), self.designer.rename_selection, "F2")
+        for action in (self.cut_action, self.copy_action, self.paste_action, self.delete_action,
+                       self.select_all_action, self.rename_action):
+            # only while the form has focus: a line edit keeps its own Ctrl+C and Delete
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.designer.addAction(action)
+        self.activate_all_action = self._action(self.tr("&Activate All"), self.engine.activate_all, "F9",
+                                                self.tr("Set Active on every component"))
+        self.deactivate_all_action = self._action(self.tr("&Deactivate All"), self.engine.deactivate_all,
+                                                  "Ctrl+F2", self.tr("Close every component"))
+        self.reset_layout_action = self._action(self.tr("&Reset Layout"), self.reset_layout)
+        self.component_log_action = self._action(self.tr("Log of Selected &Component"),
+                                                 self.open_component_log, "Ctrl+L")
+        self.about_action = self._action(self.tr("&About Socket Workbench"), self.about)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
+        self.examples_menu = file_menu.addMenu(self.tr("E&xamples"))
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_examples()
+        edit = bar.addMenu(self.tr("&Edit"))
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions([self.cut_action, self.copy_action, self.paste_action, self.delete_action])
+        edit.addSeparator()
+        edit.addActions([self.select_all_action, self.rename_action])
+        view = bar.addMenu(self.tr("&View"))
+        for dock in (self.inspector_dock, self.log_dock, self.connections_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addAction(self.component_log_action)
+        view.addSeparator()
+        view.addAction(self.reset_layout_action)
+        run = bar.addMenu(self.tr("&Run"))
+        run.addActions([self.activate_all_action, self.deactivate_all_action])
+        bar.addMenu(self.tr("&Help")).addAction(self.about_action)
+
+    # -- status and title ----------------------------------------------------------
+    def _update_title(self) -> None:
+        name = self.model.path.name if self.model.path else self.model.document.name
+        self.setWindowTitle(self.tr("Socket Workbench - %1[*]").replace("%1", name))
+        self.setWindowModified(self.model.is_modified())
+
+    def _tick(self) -> None:
+        active, connections = self.engine.counts()
+        self.status_counts.setText(self.tr("%1 active · %2 connections").replace("%1", str(active))
+                                   .replace("%2", str(connections)))
+        self.designer.refresh_states()
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _engine_error(self, uid: int, message: str) -> None:
+        self.show_message(message)
+
+    # -- files ------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask before unsaved changes are lost; False means the user cancelled."""
+        if not self.model.is_modified():
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("Save the changes to %1 before closing it?").replace("%1", self.model.document.name),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_form()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_form(self) -> None:
+        if self.maybe_save():
+            self.model.new()
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.model.path.parent) if self.model.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open Form"), start, self.tr(FILE_FILTER))
+        if path:
+            self.open_form(path, ask=False)
+
+    def open_form(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a form file; a damaged one is reported and the current form stays."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.model.open(path)
+        except FormFileError as exc:
+            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            return False
+        self._remember(Path(path))
+        self.show_message(self.tr("Opened %1").replace("%1", str(path)))
+        return True
+
+    def save_form(self) -> bool:
+        if self.model.path is None:
+            return self.save_form_as()
+        return self._save(self.model.path)
+
+    def save_form_as(self) -> bool:
+        start = str(self.model.path or Path.cwd() / (self.model.document.name + SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save Form As"), start, self.tr(FILE_FILTER))
+        if not path:
+            return False
+        if not path.endswith(SUFFIX):
+            path += SUFFIX
+        return self._save(Path(path))
+
+    def _save(self, path: Path) -> bool:
+        try:
+            self.model.save(path)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Can't save form"),
+                                self.tr("Can't save %1: %2").replace("%1", str(path))
+                                .replace("%2", exc.strerror or str(exc)))
+            return False
+        self._remember(path)
+        self.show_message(self.tr("Saved %1").replace("%1", str(path)))
+        return True
+
+    def _remember(self, path: Path) -> None:
+        settings = QSettings()
+        recent = [p for p in (settings.value("recentFiles", []) or []) if p != str(path)]
+        settings.setValue("recentFiles", [str(path), *recent][:MAX_RECENT])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = QSettings().value("recentFiles", []) or []
+        if isinstance(recent, str):
+            recent = [recent]
+        for path in recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_form(p))
+        if not recent:
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
+
+    def _fill_examples(self) -> None:
+        for path in sorted(EXAMPLES_DIR.glob(f"*{SUFFIX}")):
+            title = path.stem.replace("_", " ").capitalize()
+            self.examples_menu.addAction(title, lambda p=path: self.open_form(p))
+
+    # -- docks ------------------------------------------------------------------
+    def open_component_log(self) -> None:
+        """A log pane for the selected component only, as its own dock."""
+        entry = self.model.current()
+        if entry is None:
+            self.show_message(self.tr("Select a component to open its log"))
+            return
+        dock = self._component_panes.get(entry.name)
+        if dock is None:
+            pane = EventLogPane(self.log_feeder, component=entry.name)
+            dock = self._dock(pane.title(), f"LogDock_{entry.name}", pane,
+                              Qt.DockWidgetArea.BottomDockWidgetArea)
+            self.tabifyDockWidget(self.log_dock, dock)
+            self._component_panes[entry.name] = dock
+        dock.show()
+        dock.raise_()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        self._apply_default_sizes()
+
+    def _restore_settings(self) -> bool:
+        """The saved geometry and dock layout; False when there is none yet."""
+        settings = QSettings()
+        geometry = settings.value("mainWindow/geometry")
+        state = settings.value("mainWindow/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            return self.restoreState(state)
+        return False
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("About Socket Workbench"), self.tr(
+            "<b>Socket Workbench</b><p>Build, test and understand TCP programs with ClientSocket "
+            "and ServerSocket components, as in C++Builder and Delphi.</p>"))
+
+    def set_current_error(self, text: str) -> None:
+        self.show_message(text)
+
+    # -- closing ----------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        settings = QSettings()
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState())
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Close every socket and stop every timer (also used by tests)."""
+        self._status_timer.stop()
+        self.connections.shutdown()
+        self.engine.shutdown()
+        self.log_feeder.stop()
+
+    def edit_refused(self, error: EditRefused) -> None:
+        self.show_message(str(error))

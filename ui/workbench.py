@@ -1,0 +1,43 @@
+"""Start the workbench: QApplication, the qasync loop, the main window."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+APP_NAME = "Socket Workbench"
+ORGANISATION = "SocketWorkbench"
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationDisplayName(APP_NAME)
+    from ui.icons import icon
+
+    app.setWindowIcon(icon("app"))
+    return app
+
+
+def run_workbench(form_path: str | None = None) -> int:
+    """Open the main window (with ``form_path`` if given) and run until it closes."""
+    import qasync
+
+    app = make_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    from ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if form_path:
+        # after the loop runs: a form saved with Active = True opens its sockets
+        QTimer.singleShot(0, lambda: window.open_form(form_path))
+    with loop:
+        loop.run_forever()
+    return 0
