@@ -96,7 +96,9 @@ class MainWindow(QMainWindow):
 
         self.resize(1366, 860)
         self._default_state = QByteArray()
-        self._restored = self._restore_settings()
+        geometry = QSettings().value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
         self._update_title()
         self._tick()
 
@@ -110,9 +112,10 @@ class MainWindow(QMainWindow):
         if not self._default_state.isEmpty():
             return
         self._apply_default_sizes()
-        self._default_state = self.saveState()
-        if self._restored:
-            self._restore_settings()
+        self._default_state = self.saveState()  # what View > Reset Layout goes back to
+        state = QSettings().value("mainWindow/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
 
     def _apply_default_sizes(self) -> None:
         self.resizeDocks([self.inspector_dock, self.connections_dock], [300, 380], Qt.Orientation.Horizontal)
@@ -320,17 +323,6 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state)
         self._apply_default_sizes()
 
-    def _restore_settings(self) -> bool:
-        """The saved geometry and dock layout; False when there is none yet."""
-        settings = QSettings()
-        geometry = settings.value("mainWindow/geometry")
-        state = settings.value("mainWindow/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            return self.restoreState(state)
-        return False
-
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Socket Workbench"), self.tr(
             "<b>Socket Workbench</b><p>Build, test and understand TCP programs with ClientSocket "
@@ -353,6 +345,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Close every socket and stop every timer (also used by tests)."""
         self._status_timer.stop()
+        self.statusBar().clearMessage()  # stops the message's own timer
         self.connections.shutdown()
         self.engine.shutdown()
         self.log_feeder.stop()

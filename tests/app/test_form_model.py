@@ -82,3 +82,12 @@ def test_modified_and_save(model, tmp_path):
     model.new()
     model.open(tmp_path / "f.sockform")
     assert [e.name for e in model.entries()] == ["ServerSocket1"]
+
+
+def test_bindings_are_checked(model):
+    uid = model.add_component("ServerSocket", 0, 0)
+    with pytest.raises(EditRefused, match="not a hex digit"):
+        model.set_binding(uid, "OnClientRead", HandlerBinding(action="reply_hex", argument="xy"))
+    with pytest.raises(EditRefused, match="not an action for OnListen"):
+        model.set_binding(uid, "OnListen", HandlerBinding(action="echo"))
+    assert model.entry(uid).events == {}

@@ -60,36 +60,7 @@ def varied_records(n: int) -> list[EventRecord]:
     return out
 
 
-# -- qasync loop (shared/QT_TESTING.md 2.3, Style A) --------------------------------------
-@pytest.fixture
-def qloop(qapp, qtbot):
-    """A qasync loop installed as the running loop but never started: qtbot.waitUntil /
-    waitSignal spin Qt, and that runs the loop's timers and socket notifiers."""
-    import asyncio
-
-    import qasync
-
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    # what run_forever() would do; asyncio.get_running_loop() in the engine needs it
-    asyncio.events._set_running_loop(loop)
-    errors: list[dict] = []
-    loop.set_exception_handler(lambda _loop, context: errors.append(context))
-    try:
-        yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=3000)
-        qtbot.wait(1)  # run the callbacks the cancellations scheduled
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
-        loop.close()
-    real = [c for c in errors if not isinstance(c.get("exception"), asyncio.CancelledError)]
-    if real:
-        pytest.fail(f"asyncio loop reported errors: {[c.get('message') or c.get('exception') for c in real]}")
+# (the qasync `qloop` fixture lives in tests/conftest.py)
 
 
 # -- Object Inspector ------------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""The user's whole path through the workbench window, with real sockets:
+drop a ServerSocket, set Port in the inspector, flip Active, connect a real client,
+watch the events arrive, answer from the connections panel, save and reopen."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.form_document import FormDocument
+from ui.main_window import EXAMPLES_DIR, MainWindow
+from ui.palette import MIME_COMPONENT
+
+from .test_form_designer import simulate_drop
+from .test_object_inspector import commit_with_enter, open_editor, type_into, value_index
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+def window(qloop, qtbot, tmp_path, monkeypatch):
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    w = MainWindow()  # not qtbot.addWidget: its teardown would close it before we mark it clean
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.engine.deactivate_all()
+    w.model.undo_stack.setClean()  # closing must not ask about unsaved changes
+    w.close()
+    assert [(t.parent().__class__.__name__, t.interval()) for t in w.findChildren(QTimer) if t.isActive()] == []
+    w.deleteLater()
+    qtbot.wait(1)
+
+
+class Peer(threading.Thread):
+    """A real client on its own thread: connects, sends, collects what comes back."""
+
+    def __init__(self, port: int, send: bytes) -> None:
+        super().__init__(daemon=True, name="peer")
+        self.port, self.send_bytes = port, send
+        self.received = b""
+        self.closed = threading.Event()
+        self.connected = threading.Event()
+
+    def run(self) -> None:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            self.connected.set()
+            s.sendall(self.send_bytes)
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                self.received += chunk
+        self.closed.set()
+
+
+def log_events(w: MainWindow) -> list[tuple[str, str]]:
+    model = w.log_pane.model if hasattr(w.log_pane, "model") else None
+    records = w.log_pane.shown_records()
+    return [(r.component, r.event) for r in records] if model is None or True else []
+
+
+def test_the_users_path_end_to_end(window, qtbot):
+    w = window
+    # 1. drop a ServerSocket from the palette onto the form
+    mime = QMimeData()
+    mime.setData(MIME_COMPONENT, b"ServerSocket")
+    with qtbot.waitSignal(w.model.componentAdded, timeout=2000):
+        assert simulate_drop(w.designer.viewport(), mime, QPoint(120, 90))
+    entry = w.model.entries()[0]
+    assert entry.name == "ServerSocket1" and w.model.selection() == [entry.uid]
+    assert w.windowTitle().startswith("Socket Workbench - Form1")
+
+    # 2. set Address and Port in the Object Inspector, through the real editors
+    view = w.inspector.property_view
+    index = value_index(w.inspector, "Address")
+    editor = open_editor(view, index)
+    type_into(qtbot, editor, "127.0.0.1")
+    commit_with_enter(qtbot, view, index, editor)
+    index = value_index(w.inspector, "Port")
+    editor = open_editor(view, index)
+    editor.setValue(0)  # an ephemeral port: any free one
+    editor.setValue(1)
+    editor.setValue(0)
+    commit_with_enter(qtbot, view, index, editor)
+    assert w.model.entry(entry.uid).value("Address") == "127.0.0.1"
+
+    # 3. flip Active in the inspector: the server listens on the qasync loop
+    active = value_index(w.inspector, "Active")
+    w.inspector.property_model.setData(active, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    server = w.engine.component(entry.uid)
+    qtbot.waitUntil(lambda: server.socket.listening, timeout=3000)
+    port = server.socket.local_port
+
+    # 4. a real client connects and sends; the events arrive in the log
+    peer = Peer(port, b"hello workbench")
+    peer.start()
+    qtbot.waitUntil(lambda: ("ServerSocket1", "OnClientRead") in log_events(w), timeout=5000)
+    events = log_events(w)
+    assert ("ServerSocket1", "OnListen") in events and ("ServerSocket1", "OnClientConnect") in events
+    read = next(r for r in w.log_pane.shown_records() if r.event == "OnClientRead")
+    assert read.preview == b"hello workbench"
+    qtbot.waitUntil(lambda: "2 active" not in w.status_counts.text() and "1 connections" in
+                    w.status_counts.text(), timeout=3000)
+
+    # 5. answer from the connections panel (text with CRLF), then close the connection
+    panel = w.connections
+    qtbot.waitUntil(lambda: panel.connections.rowCount() == 1, timeout=3000)
+    panel.view.selectRow(0)
+    panel.mode.setCurrentIndex(panel.mode.findData("Text"))
+    panel.ending.setCurrentIndex(panel.ending.findData("\r\n"))
+    panel.input.setText("hi from the panel")
+    qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: peer.received == b"hi from the panel\r\n", timeout=3000)
+    panel.mode.setCurrentIndex(panel.mode.findData("Hex"))
+    panel.input.setText("4f 4b")
+    qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: peer.received.endswith(b"OK"), timeout=3000)
+    panel.input.setText("4g")
+    qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
+    assert "not a hex digit" in panel.feedback.text()
+    qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(peer.closed.is_set, timeout=3000)
+    peer.join(2)
+    qtbot.waitUntil(lambda: ("ServerSocket1", "OnClientDisconnect") in log_events(w), timeout=3000)
+
+    # 6. the tile shows the state; Run > Deactivate All closes the server
+    assert w.designer.tile(entry.uid).state.state.name == "LISTENING"
+    w.deactivate_all_action.trigger()
+    qtbot.waitUntil(lambda: not server.active, timeout=3000)
+    assert w.model.entry(entry.uid).value("Active") is False
+
+
+def test_undo_redo_through_the_menu_actions(window, qtbot):
+    w = window
+    uid = w.model.add_component("ClientSocket", 40, 40)
+    w.model.set_property(uid, "Port", 8080)
+    w.model.rename_component(uid, "Probe")
+    w.undo_action.trigger()
+    assert w.model.entry(uid).name == "ClientSocket1"
+    w.undo_action.trigger()
+    assert w.model.entry(uid).value("Port") == 0
+    w.redo_action.trigger()
+    w.redo_action.trigger()
+    assert (w.model.entry(uid).name, w.model.entry(uid).value("Port")) == ("Probe", 8080)
+    assert w.isWindowModified()
+
+
+def test_save_and_reopen_is_byte_identical(window, qtbot, tmp_path, monkeypatch):
+    w = window
+    assert w.open_form(EXAMPLES_DIR / "echo_server.sockform", ask=False)
+    target = tmp_path / "copy.sockform"
+    monkeypatch.setattr("ui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    assert w.save_form_as()
+    assert target.read_bytes() == (EXAMPLES_DIR / "echo_server.sockform").read_bytes()
+    assert not w.isWindowModified() and w.windowTitle() == "Socket Workbench - copy.sockform[*]"
+    recent = QSettings().value("recentFiles")
+    assert str(target) in recent
+
+
+def test_a_damaged_file_is_refused_and_the_open_form_stays(window, qtbot, tmp_path, monkeypatch):
+    w = window
+    w.model.add_component("ServerSocket", 8, 8)
+    before = w.model.document.to_json()
+    bad = tmp_path / "bad.sockform"
+    bad.write_text('{"format": "socket-workbench-form", "version": 99, "form": {}}')
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
+    assert not w.open_form(bad, ask=False)
+    assert "version 99, newer than" in shown[0]
+    assert w.model.document.to_json() == before
+
+
+def test_port_in_use_shows_on_the_tile_and_in_the_log(window, qtbot):
+    w = window
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        uid = w.model.add_component("ServerSocket", 8, 8)
+        w.model.set_property(uid, "Address", "127.0.0.1")
+        w.model.set_property(uid, "Port", blocker.getsockname()[1])
+        w.engine.set_active(uid, True)
+        qtbot.waitUntil(lambda: any(r.event == "Error" for r in w.log_pane.shown_records()), timeout=3000)
+        qtbot.waitUntil(lambda: "10048" in w.statusBar().currentMessage(), timeout=3000)
+        tile = w.designer.tile(uid)
+        w.designer.refresh_states()
+        assert "10048" in tile.toolTip() or "10048" in w.engine.tile_state(uid).error
+    finally:
+        blocker.close()
+
+
+def test_examples_menu_lists_every_example(window):
+    titles = [a.text() for a in window.examples_menu.actions()]
+    assert len(titles) == len(list(EXAMPLES_DIR.glob("*.sockform")))
+    assert "Echo server" in titles
+
+
+def test_connections_model_passes_the_model_tester(window, qtbot, qtmodeltester):
+    w = window
+    w.open_form(EXAMPLES_DIR / "echo_server.sockform", ask=False)
+    uid = w.model.entries()[0].uid
+    w.model.set_property(uid, "Port", 0)
+    w.engine.set_active(uid, True)
+    server = w.engine.component(uid)
+    qtbot.waitUntil(lambda: server.socket.listening, timeout=3000)
+    w.model.set_selection([uid])
+    socks = [socket.create_connection(("127.0.0.1", server.socket.local_port)) for _ in range(3)]
+    try:
+        qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 3, timeout=3000)
+        qtmodeltester.check(w.connections.connections)
+    finally:
+        for s in socks:
+            s.close()
+    qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 0, timeout=3000)
+    qtmodeltester.check(w.connections.connections)
+
+
+def test_dock_layout_is_remembered(qloop, qtbot, tmp_path):
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "layout"))
+    first = MainWindow()
+    first.show()
+    qtbot.waitExposed(first)
+    first.connections_dock.hide()
+    first.close()
+    second = MainWindow()
+    second.show()
+    qtbot.waitExposed(second)
+    qtbot.waitUntil(lambda: not second._default_state.isEmpty(), timeout=2000)
+    assert not second.connections_dock.isVisible()
+    second.reset_layout()
+    assert second.connections_dock.isVisible()
+    second.close()
+    for w in (first, second):
+        w.deleteLater()
+    QApplication.processEvents()
