@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QMainWindow, QPushButton, QToolTip
 
 from app.unit import stub_source
 from components import ServerSocket
-from ui.code_editor import ERROR_LINE, CodeEditor, UnitEditor
+from ui.code_editor import ERROR_LINE, CodeEditor
 from ui.python_highlighter import (
     BUILTIN,
     COMMENT,
@@ -42,6 +42,7 @@ from ui.python_highlighter import (
     STRING,
     scan_line,
 )
+from ui.unit_editor import UnitEditor
 
 SAMPLE = '''"""Chat server: every line a client sends goes to all clients."""
 

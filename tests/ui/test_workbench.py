@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.form_document import FormDocument
 from ui.main_window import EXAMPLES_DIR, MainWindow
 from ui.palette import MIME_COMPONENT
 
@@ -60,9 +59,7 @@ class Peer(threading.Thread):
 
 
 def log_events(w: MainWindow) -> list[tuple[str, str]]:
-    model = w.log_pane.model if hasattr(w.log_pane, "model") else None
-    records = w.log_pane.shown_records()
-    return [(r.component, r.event) for r in records] if model is None or True else []
+    return [(r.component, r.event) for r in w.log_pane.shown_records()]
 
 
 def test_the_users_path_end_to_end(window, qtbot):
