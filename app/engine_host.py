@@ -68,6 +68,8 @@ class EngineHost(QObject):
         self.live: dict[int, SocketComponent] = {}
         #: the form's Python unit, once the user trusts it (app.unit); None runs built-ins only
         self.unit: Unit | None = None
+        #: asked for the unit the first time a component with unit handlers opens
+        self.unit_loader: Callable[[], Unit | None] | None = None
         self._errors: dict[int, str] = {}
         model.lock_reason = self.lock_reason
         model.componentAdded.connect(self._added)
@@ -130,7 +132,26 @@ class EngineHost(QObject):
             if self.live[uid].active:
                 self.set_active(uid, False)
 
+    def set_unit(self, unit: Unit | None) -> None:
+        """Run handlers from ``unit`` (None: built-in actions only) on every live component."""
+        self.unit = unit
+        for uid, comp in self.live.items():
+            bind_all(comp, self.model.entry(uid), unit)
+        if unit is not None:
+            unit.form._set({c.name: c for c in self.live.values()})
+
+    def _ensure_unit(self, uid: int) -> None:
+        if self.unit is not None:
+            self.unit.form._set({c.name: c for c in self.live.values()})
+            return
+        if self.unit_loader is None or not any(b.is_unit for b in self.model.entry(uid).events.values()):
+            return
+        unit = self.unit_loader()
+        if unit is not None:
+            self.set_unit(unit)
+
     def _open(self, uid: int) -> None:
+        self._ensure_unit(uid)
         comp = self.live[uid]
         self._errors.pop(uid, None)
         if isinstance(comp, ClientSocket) and comp.client_type is ClientType.BLOCKING:
@@ -157,6 +178,7 @@ class EngineHost(QObject):
     # -- keeping in step with the document ---------------------------------------
     def _reset(self) -> None:
         self.shutdown(keep_hook=True)
+        self.unit = None  # a new form: its unit is asked about when it first runs
         for entry in self.model.entries():
             self._added(entry.uid, opening=False)
         for entry in self.model.entries():

@@ -36,6 +36,7 @@ class FormModel(QObject):
     componentAdded = Signal(int)  # uid
     componentRemoved = Signal(int)  # uid
     componentChanged = Signal(int, str)  # uid, what: "position", "name", "property:Port", "event:OnRead"
+    componentRenamed = Signal(int, str, str)  # uid, old, new: a user's rename (not undo/redo)
     formChanged = Signal()  # name, caption or size
     documentReset = Signal()  # a new or opened document replaced the old one
     selectionChanged = Signal()
@@ -151,7 +152,9 @@ class FormModel(QObject):
             self.document.check_new_name(name, entry)
         except ValueError as exc:
             raise EditRefused(str(exc)) from None
-        self.undo_stack.push(RenameComponent(self, uid, entry.name, name))
+        old = entry.name
+        self.undo_stack.push(RenameComponent(self, uid, old, name))
+        self.componentRenamed.emit(uid, old, name)
 
     def set_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
         from app.builtin_actions import ACTIONS

@@ -78,8 +78,5 @@ def qloop(qapp, qtbot):
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         loop.close()
-        import gc
-
-        gc.collect()  # the loop's QObjects die on this thread, not on an engine thread
     real = [c for c in problems if not isinstance(c.get("exception"), asyncio.CancelledError)]
     assert not real, f"the asyncio loop reported errors: {real}"

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,11 +34,14 @@ from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
+from ui.unit_controller import UnitController
+from ui.unit_editor import UnitEditor
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
 MAX_RECENT = 8
 STATUS_MS = 500
 FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
+DFM_CODE_PAGES = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "gbk", "big5", "shift_jis", "utf-8")
 
 
 class MainWindow(QMainWindow):
@@ -56,9 +60,14 @@ class MainWindow(QMainWindow):
         self.connections = ConnectionsPanel(self.model, self.engine)
         self._component_panes: dict[str, QDockWidget] = {}
 
+        self.unit_editor = UnitEditor()
+        self.units = UnitController(self.model, self.engine, self.unit_editor, self.stream,
+                                    self.ask_trust, self.ask_rename, self.save_form, parent=self)
+
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.designer, self.tr("Form"))
+        self.tabs.addTab(self.unit_editor, self.tr("Unit"))
         self.setCentralWidget(self.tabs)
 
         palette_bar = QToolBar(self.tr("Component Palette"))
@@ -88,6 +97,12 @@ class MainWindow(QMainWindow):
         self.model.undo_stack.cleanChanged.connect(self._update_title)
         self.engine.errorRaised.connect(self._engine_error)
         self.designer.message.connect(self.show_message)
+        self.designer.tileActivated.connect(lambda _uid: self.inspector.show_events())
+        self.inspector.eventActivated.connect(self.units.edit_handler)
+        self.units.showEditor.connect(lambda: self.tabs.setCurrentWidget(self.unit_editor))
+        self.units.message.connect(self.show_message)
+        self.unit_editor.modifiedChanged.connect(self._update_title)
+        self.model.pathChanged.connect(self._update_title)
         self.connections.message.connect(self.show_message)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_MS)
@@ -147,6 +162,10 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(self.tr("&Save"), self.save_form, keys.Save, self.tr("Save the form"))
         self.save_as_action = self._action(self.tr("Save &As…"), self.save_form_as, keys.SaveAs)
         self.quit_action = self._action(self.tr("&Quit"), self.close, keys.Quit)
+        self.import_dfm_action = self._action(self.tr("&Import DFM…"), self.import_dfm_dialog, None,
+                                              self.tr("Open a C++Builder/Delphi form (.dfm)"))
+        self.export_dfm_action = self._action(self.tr("&Export DFM…"), self.export_dfm_dialog, None,
+                                              self.tr("Write this form as a C++Builder/Delphi .dfm"))
         self.undo_action = self.model.undo_stack.createUndoAction(self, self.tr("&Undo"))
         self.undo_action.setShortcut(keys.Undo)
         self.redo_action = self.model.undo_stack.createRedoAction(self, self.tr("&Redo"))
@@ -180,6 +199,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
+        file_menu.addActions([self.import_dfm_action, self.export_dfm_action])
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_examples()
@@ -203,7 +224,12 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         name = self.model.path.name if self.model.path else self.model.document.name
         self.setWindowTitle(self.tr("Socket Workbench - %1[*]").replace("%1", name))
-        self.setWindowModified(self.model.is_modified())
+        self.setWindowModified(self.is_modified())
+        unit = self.unit_editor.path.name if self.unit_editor.path else self.tr("Unit")
+        self.tabs.setTabText(1, unit + (" *" if self.unit_editor.is_modified() else ""))
+
+    def is_modified(self) -> bool:
+        return self.model.is_modified() or self.unit_editor.is_modified()
 
     def _tick(self) -> None:
         active, connections = self.engine.counts()
@@ -220,7 +246,7 @@ class MainWindow(QMainWindow):
     # -- files ------------------------------------------------------------------
     def maybe_save(self) -> bool:
         """Ask before unsaved changes are lost; False means the user cancelled."""
-        if not self.model.is_modified():
+        if not self.is_modified():
             return True
         answer = QMessageBox.question(
             self, self.tr("Unsaved changes"),
@@ -273,6 +299,8 @@ class MainWindow(QMainWindow):
     def _save(self, path: Path) -> bool:
         try:
             self.model.save(path)
+            if self.unit_editor.is_modified() and not self.unit_editor.save():
+                return False
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Can't save form"),
                                 self.tr("Can't save %1: %2").replace("%1", str(path))
@@ -323,6 +351,75 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state)
         self._apply_default_sizes()
 
+    # -- questions the unit controller asks ----------------------------------------
+    def ask_trust(self, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Run this form's Python unit?"),
+            self.tr("This form's events call functions in its Python unit:\n\n%1\n\nIts code runs with "
+                    "your permissions. Run it only if you trust it. The answer is remembered until the "
+                    "file changes.").replace("%1", str(path)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_rename(self, old: str, new: str, handlers: list[str]) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Rename handlers?"),
+            self.tr("Rename the handlers of %1 to match %2?\n\n%3").replace("%1", old).replace("%2", new)
+            .replace("%3", "\n".join(f"{h} → {new}{h[len(old):]}" for h in handlers)))
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- DFM ----------------------------------------------------------------------
+    def import_dfm_dialog(self) -> None:
+        from app.dfm_import import import_dfm_file
+        from app.unit import unit_path_for
+
+        if not self.maybe_save():
+            return
+        source, _ = QFileDialog.getOpenFileName(self, self.tr("Import DFM"), "",
+                                                self.tr("C++Builder/Delphi forms (*.dfm);;All files (*)"))
+        if not source:
+            return
+        encoding, ok = QInputDialog.getItem(self, self.tr("Import DFM"),
+                                            self.tr("Code page of the form's 8-bit text:"),
+                                            list(DFM_CODE_PAGES), 0, False)
+        if not ok:
+            return
+        try:
+            imported = import_dfm_file(source, encoding)
+        except FormFileError as exc:
+            QMessageBox.warning(self, self.tr("Can't import form"), str(exc))
+            return
+        target, _ = QFileDialog.getSaveFileName(self, self.tr("Save the imported form as"),
+                                                str(Path(source).with_suffix(SUFFIX)), self.tr(FILE_FILTER))
+        if not target:
+            return
+        target_path = Path(target if target.endswith(SUFFIX) else target + SUFFIX)
+        imported.document.save(target_path)
+        unit = unit_path_for(target_path)
+        if imported.unit_source and not unit.exists():
+            unit.write_text(imported.unit_source, encoding="utf-8")
+        self.open_form(target_path, ask=False)
+        QMessageBox.information(self, self.tr("Import report"), "\n".join(imported.report.lines()))
+
+    def export_dfm_dialog(self) -> None:
+        from app.dfm_export import export_dfm
+
+        start = str((self.model.path or Path.cwd() / self.model.document.name).with_suffix(".dfm"))
+        target, _ = QFileDialog.getSaveFileName(self, self.tr("Export DFM"), start,
+                                                self.tr("C++Builder/Delphi forms (*.dfm)"))
+        if not target:
+            return
+        try:
+            result = export_dfm(self.model.document)
+            Path(target).write_bytes(result.data)
+        except (FormFileError, OSError) as exc:
+            QMessageBox.warning(self, self.tr("Can't export form"), str(exc))
+            return
+        note = self.tr("Exported %1").replace("%1", target)
+        if result.warnings:
+            QMessageBox.information(self, self.tr("Export notes"), "\n".join([note, *result.warnings]))
+        self.show_message(note)
+
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Socket Workbench"), self.tr(
             "<b>Socket Workbench</b><p>Build, test and understand TCP programs with ClientSocket "
@@ -347,6 +444,7 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         self.statusBar().clearMessage()  # stops the message's own timer
         self.connections.shutdown()
+        self.units.shutdown()
         self.engine.shutdown()
         self.log_feeder.stop()
 
