@@ -150,6 +150,11 @@ class ClockFormatter:
         return f"{self._text}.{min(millis, 999):03d}"
 
 
+def _pack(r: EventRecord) -> tuple:
+    return (r.time, r.component, r.event, r.connection_id, r.peer, r.thread, r.byte_count, r.preview,
+            r.error, r.detail)
+
+
 class EventLogModel(QAbstractTableModel):
     """Observer records as rows, oldest first, at most ``capacity`` of them."""
 
@@ -164,7 +169,10 @@ class EventLogModel(QAbstractTableModel):
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
-        self._buf: list[EventRecord] = []
+        # rows are kept as plain tuples, not EventRecord objects: the garbage collector
+        # stops tracking a tuple that holds only strings, numbers and bytes, so a
+        # million stored rows no longer make every full collection (and the GUI) stall
+        self._buf: list[tuple] = []
         self._head = 0
         self._count = 0
         self._mode = DataMode.TEXT
@@ -194,7 +202,7 @@ class EventLogModel(QAbstractTableModel):
         excess = self._count - capacity
         if excess > 0:
             self.beginRemoveRows(QModelIndex(), 0, excess - 1)
-            self._buf = self.records()[excess:]
+            self._buf = self._rows()[excess:]
             self._head = 0
             self._count = capacity
             self._capacity = capacity
@@ -202,7 +210,7 @@ class EventLogModel(QAbstractTableModel):
             self.endRemoveRows()
         else:
             # Unroll the ring so the list can grow again from its end.
-            self._buf = self.records()
+            self._buf = self._rows()
             self._head = 0
             self._capacity = capacity
 
@@ -237,7 +245,8 @@ class EventLogModel(QAbstractTableModel):
         self._count -= k
         self.evicted += k
 
-    def _store(self, records: Sequence[EventRecord]) -> None:
+    def _store(self, batch: Sequence[EventRecord]) -> None:
+        records = [_pack(r) for r in batch]
         buf, n, cap = self._buf, len(records), self._capacity
         if len(buf) < cap:  # still growing: head is 0 and the rows are the list
             buf.extend(records)
@@ -270,10 +279,13 @@ class EventLogModel(QAbstractTableModel):
     def record(self, row: int) -> EventRecord:
         if not 0 <= row < self._count:
             raise IndexError(f"row {row} out of range 0..{self._count - 1}")
-        return self._buf[(self._head + row) % self._capacity]
+        return EventRecord(*self._buf[(self._head + row) % self._capacity])
 
     def records(self) -> list[EventRecord]:
         """A snapshot of every row, oldest first."""
+        return [EventRecord(*row) for row in self._rows()]
+
+    def _rows(self) -> list[tuple]:
         buf, head = self._buf, self._head
         if head == 0:
             return buf[:self._count]
@@ -361,7 +373,7 @@ class EventLogModel(QAbstractTableModel):
         row = index.row()
         if row >= self._count:
             return None
-        record = self._buf[(self._head + row) % self._capacity]
+        record = EventRecord(*self._buf[(self._head + row) % self._capacity])
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(record, index.column())
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -383,7 +395,7 @@ class EventLogModel(QAbstractTableModel):
             for role_data in role_data_span:
                 role_data.clearData()
             return
-        record = self._buf[(self._head + index.row()) % self._capacity]
+        record = EventRecord(*self._buf[(self._head + index.row()) % self._capacity])
         for role_data in role_data_span:
             role = role_data.role()
             if role == Qt.ItemDataRole.DisplayRole:

@@ -130,7 +130,7 @@ def test_source_eviction_removes_rows_from_the_proxy(qapp):
     assert proxy.rowCount() == 10
     model.append_records(varied_records(50))  # pushes out the oldest 50, 5 of them connects
     assert proxy.rowCount() == 10
-    assert shown(proxy)[0] is batch[50]
+    assert shown(proxy)[0] == batch[50]
 
 
 def test_detached_while_inactive(qapp):

@@ -77,7 +77,7 @@ def test_autoscroll_follows_new_rows_until_paused(qtbot):
     bar.setValue(100)
     before = top_record(pane)
     model.append_records(varied_records(300))
-    assert bar.value() == 100 and top_record(pane) is before  # the view did not jump
+    assert bar.value() == 100 and top_record(pane) == before  # the view did not jump
     pane.pause_button.click()  # resume: jump to the newest row
     assert not pane.autoscroll_paused
     assert at_bottom(pane)
@@ -95,7 +95,7 @@ def test_paused_view_stays_on_its_rows_while_old_rows_are_evicted(qtbot):
     before = top_record(pane)
     model.append_records(varied_records(100))  # evicts the 100 oldest rows, all above the view
     assert model.rowCount() == 400
-    assert top_record(pane) is before
+    assert top_record(pane) == before
     assert bar.value() == 150
 
 
