@@ -445,6 +445,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # stops the message's own timer
         self.connections.shutdown()
         self.units.shutdown()
+        self.unit_editor.shutdown()
         self.engine.shutdown()
         self.log_feeder.stop()
 

@@ -226,6 +226,13 @@ class UnitEditor(QWidget):
         self._set_text(data, keep_position=False)
         self._watch()
 
+    def shutdown(self) -> None:
+        """Stop watching the file (the window is closing)."""
+        self._settle.stop()
+        paths = self._watcher.files() + self._watcher.directories()
+        if paths:
+            self._watcher.removePaths(paths)
+
     def save(self) -> bool:
         if self.path is None:
             self._notify(_MessageBar.ERROR, "save", self.tr("There is no file to save to."))

@@ -397,3 +397,18 @@ def test_never_opened_client_socket_is_harmless():
     assert c.remote_port == 0 and c.local_port == 0 and c.local_address == ""
     c.close()
     c.socket.close()
+
+
+def test_services_fall_back_to_the_built_in_table(monkeypatch):
+    from components import addressing
+
+    def no_database(name, proto):
+        raise OSError("no services database")
+
+    monkeypatch.setattr(addressing.socket, "getservbyname", no_database)
+    assert addressing.lookup_service("http") == 80
+    assert addressing.lookup_service("ECHO") == 7
+    assert addressing.lookup_service("8080") == 8080
+    with pytest.raises(KeyError, match="unknown service 'gopherish'"):
+        addressing.lookup_service("gopherish")
+    assert "http" in addressing.known_services()

@@ -237,3 +237,26 @@ def test_dock_layout_is_remembered(qloop, qtbot, tmp_path):
     for w in (first, second):
         w.deleteLater()
     QApplication.processEvents()
+
+
+def test_import_and_export_dfm_from_the_file_menu(window, qtbot, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    w = window
+    source = Path(__file__).resolve().parents[1] / "app" / "data" / "dfm" / "stratomaster84__TCP-IP__Server__Unit1.dfm"
+    target = tmp_path / "server.sockform"
+    exported = tmp_path / "Unit1.dfm"
+    monkeypatch.setattr("ui.main_window.QFileDialog.getOpenFileName", lambda *a, **k: (str(source), ""))
+    saves = iter([str(target), str(exported)])
+    monkeypatch.setattr("ui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (next(saves), ""))
+    monkeypatch.setattr("ui.main_window.QInputDialog.getItem", lambda *a, **k: ("cp1251", True))
+    reports = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a: reports.append(text))
+    w.import_dfm_action.trigger()
+    assert w.model.path == target
+    assert [e.name for e in w.model.entries()] == ["ServerSocket1"]
+    assert "Memo1: TMemo" in reports[0]
+    assert "def ServerSocket1ClientRead(sender, socket):" in (tmp_path / "server.py").read_text()
+    assert w.unit_editor.path == tmp_path / "server.py"
+    w.export_dfm_action.trigger()
+    assert exported.read_bytes().replace(b"\r\n", b"\n") == source.read_bytes().replace(b"\r\n", b"\n")
