@@ -202,6 +202,8 @@ class CodeEditor(QPlainTextEdit):
         cursor.setPosition(block.position() + _leading(block.text()))
         self.setTextCursor(cursor)
         self.centerCursor()
+        if self.cursorRect().right() < self.viewport().width():
+            self.horizontalScrollBar().setValue(0)  # keep line starts in view when the line fits
 
     def find_function(self, name: str) -> int | None:
         """The line of ``def name(``: a module-level one first, else the first nested one.
