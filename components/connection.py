@@ -210,7 +210,7 @@ class CustomWinSocket:
     def _record_send(self, data: bytes | bytearray | memoryview) -> None:
         owner = self.owner
         if owner.observer.active:
-            owner.record(SEND, self, bytes(data[:64]), byte_count=len(data))
+            owner.record(SEND, self, data)
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "closed"
@@ -423,26 +423,33 @@ class BlockingWinSocket(CustomWinSocket):
 
     def receive_buf(self, count: int = -1) -> bytes:
         data = super().receive_buf(count)
-        want = -1 if count < 0 else count - len(data)
-        if want == 0 or self.sock is None or self._closing:
-            return data
+        if count < 0:
+            # all that is buffered; only when nothing is, one bounded read of what the
+            # kernel holds (an unbounded loop would swallow a fast sender whole)
+            return data if data else self._read_now(RECV_CHUNK)
         parts = [data]
-        while want != 0:
-            try:
-                chunk = self.sock.recv(RECV_CHUNK if want < 0 else min(want, RECV_CHUNK),
-                                       socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
-                break  # the owner's loop or SocketStream reports connection errors
+        want = count - len(data)
+        while want > 0:
+            chunk = self._read_now(min(want, RECV_CHUNK))
             if not chunk:
-                self.peer_closed = True
                 break
-            self.bytes_in += len(chunk)
             parts.append(chunk)
-            if want > 0:
-                want -= len(chunk)
+            want -= len(chunk)
         return b"".join(parts)
+
+    def _read_now(self, limit: int) -> bytes:
+        """What the kernel holds now, up to ``limit`` bytes, without waiting."""
+        sock = self.sock
+        if sock is None or self._closing:
+            return b""
+        try:
+            chunk = sock.recv(limit, socket.MSG_DONTWAIT)
+        except OSError:  # would block, or a connection error its owner's loop reports
+            return b""
+        if not chunk:
+            self.peer_closed = True
+        self.bytes_in += len(chunk)
+        return chunk
 
     def _taken(self) -> None:
         with self._drained:
@@ -479,6 +486,8 @@ class BlockingWinSocket(CustomWinSocket):
 
     def wait_drained(self, should_stop: Any) -> None:
         """Block while the receive buffer is over the high-water mark (back-pressure)."""
+        if self._rx_len < RECEIVE_HIGH_WATER:
+            return  # the usual case: no lock needed to see it
         with self._drained:
             while self._rx_len >= RECEIVE_HIGH_WATER and not should_stop() and not self._closing:
                 self._drained.wait(0.25)

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from components.errors import ErrorInfo
 
@@ -44,8 +44,10 @@ HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceb
 CALLER_ERROR = "Error"  # an error raised to the caller of open() (bind failed, unknown service)
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(NamedTuple):
+    """One event. A NamedTuple, not a frozen dataclass: records are built on the hot
+    path, and a tuple is about four times cheaper to make."""
+
     time: float  # time.monotonic()
     component: str  # Name of the component
     event: str  # VCL event name (OnClientRead) or one of the names above

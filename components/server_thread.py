@@ -35,9 +35,6 @@ if TYPE_CHECKING:
     from components.listener import ServerWinSocket
     from components.server_socket import ServerSocket
 
-#: How often an idle default client loop rechecks ``terminated`` (seconds).
-POLL_INTERVAL = 0.5
-
 
 class ServerClientThread(threading.Thread):
     """A server client thread. Subclass it and override ``client_execute()``."""
@@ -133,10 +130,8 @@ class ServerClientThread(threading.Thread):
         assert conn is not None
         server.fire("OnClientWrite", server.on_client_write, conn, conn)
         while not self._terminated and not conn.closing:
-            if not conn.wait_readable(POLL_INTERVAL, include_buffer=False):
-                continue
-            if conn.closing or self._terminated:
-                break
+            # a plain blocking read: terminate() and close() from other threads shut the
+            # socket down, which ends the read with b"" at once
             try:
                 data = conn.fill()
             except OSError as exc:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -127,11 +128,9 @@ class SocketComponent(Component):
                 "or use the blocking mode", component=self.name) from None
 
     # -- events -------------------------------------------------------------
-    def record(self, event: str, conn: CustomWinSocket | None, data: bytes = b"",
+    def record(self, event: str, conn: CustomWinSocket | None, data: bytes | bytearray | memoryview = b"",
                byte_count: int | None = None, error: ErrorInfo | None = None, detail: str = "") -> None:
         """Put one record on the observer stream (callers check ``observer.active`` first when hot)."""
-        import time
-
         if conn is not None:
             conn_id, peer = conn.id, conn.peer
         else:
