@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from PySide6.QtCore import QTimer
@@ -24,9 +25,27 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def no_display_reason() -> str | None:
+    """Why no window can open here, or None. Qt itself would abort the process."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("socket-workbench: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset). "
+            "Run it on a desktop, under xvfb-run, or headless with: socket-workbench run FORM")
+
+
 def run_workbench(form_path: str | None = None) -> int:
     """Open the main window (with ``form_path`` if given) and run until it closes."""
     import qasync
+
+    reason = no_display_reason()
+    if reason:
+        print(reason, file=sys.stderr)
+        return 2
+    if form_path and not os.path.exists(form_path):
+        print(f"socket-workbench: no such form file: {form_path}", file=sys.stderr)
+        return 2
 
     app = make_application()
     loop = qasync.QEventLoop(app)
