@@ -29,10 +29,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo
 from components.observer import EventRecord, ObserverStream, RecordBuffer
+
+if TYPE_CHECKING:  # Qt is imported late, once QT_QPA_PLATFORM is set
+    from PySide6.QtCore import QAbstractItemModel, QMessageLogContext, QtMsgType
+    from PySide6.QtWidgets import QTableView, QWidget
 
 #: The pane passes when the 10 ms timer's p99 lateness stays below this.
 TARGET_P99_MS = 50.0
@@ -109,6 +114,7 @@ def run_once(kind: str, count: int, chunk: int, interval_ms: int, max_per_tick: 
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
+    assert app is not None  # main() made it
     gc.collect()
     # Memory freed by an earlier run is reused, not returned to the system, so
     # every run is measured against the process before the first run.
@@ -116,6 +122,8 @@ def run_once(kind: str, count: int, chunk: int, interval_ms: int, max_per_tick: 
     stream = ObserverStream()
     inserts = [0]
     loop = QEventLoop()
+    widget: QWidget
+    model: QAbstractItemModel
     if kind == "pane":
         from ui.event_log_model import EventLogModel
         from ui.event_log_view import EventLogFeeder, EventLogPane
@@ -129,7 +137,7 @@ def run_once(kind: str, count: int, chunk: int, interval_ms: int, max_per_tick: 
         widget, model, stop = _raw_view(stream, interval_ms, max_per_tick)
         shown = model.rowCount
 
-    def count_insert(*_args) -> None:
+    def count_insert(*_args: object) -> None:
         inserts[0] += 1
         if shown() >= count:
             loop.quit()
@@ -152,7 +160,7 @@ def run_once(kind: str, count: int, chunk: int, interval_ms: int, max_per_tick: 
     collections: list[tuple[int, float]] = []
     gc_started = [0.0]
 
-    def on_gc(phase: str, info: dict) -> None:
+    def on_gc(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             gc_started[0] = time.perf_counter()
         else:
@@ -193,9 +201,10 @@ def run_once(kind: str, count: int, chunk: int, interval_ms: int, max_per_tick: 
     return result
 
 
-def _raw_view(stream: ObserverStream, interval_ms: int, max_per_tick: int):
+def _raw_view(stream: ObserverStream, interval_ms: int,
+              max_per_tick: int) -> tuple[QTableView, QAbstractItemModel, Callable[[], None]]:
     """A plain QTableView over the least model that shows a record, fed like the pane."""
-    from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
     from PySide6.QtWidgets import QHeaderView, QTableView
 
     class RawModel(QAbstractTableModel):
@@ -203,13 +212,13 @@ def _raw_view(stream: ObserverStream, interval_ms: int, max_per_tick: int):
             super().__init__()
             self.rows: list[EventRecord] = []
 
-        def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
             return 0 if parent.isValid() else len(self.rows)
 
-        def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
             return 0 if parent.isValid() else 6
 
-        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
             if role != Qt.ItemDataRole.DisplayRole:
                 return None
             r = self.rows[index.row()]
@@ -256,6 +265,7 @@ def filter_timings(rows: int) -> list[tuple[str, float, int]]:
     from ui.event_log_view import EventLogPane
 
     app = QApplication.instance()
+    assert app is not None  # main() made it
     stream = ObserverStream()
     buffer = RecordBuffer(stream)
     flood(stream, rows, 10_000)
@@ -324,8 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     interval = args.interval or DEFAULT_INTERVAL_MS
     per_tick = args.max_per_tick or DEFAULT_MAX_PER_TICK
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)  # the panes are widgets
 
-    def quiet(mode, _context, message) -> None:  # the offscreen plugin's size-hint notice is noise here
+    # the offscreen plugin's size-hint notice is noise here
+    def quiet(mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
         if "propagateSizeHints" not in message and mode != QtMsgType.QtDebugMsg:
             print(message)
 

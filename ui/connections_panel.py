@@ -300,7 +300,8 @@ class ConnectionsPanel(QWidget):
             if not text.strip():
                 raise ValueError(self.tr("Choose a file to send"))
             return text
-        return unescape_text(text) + self.ending.currentData()
+        ending: str = self.ending.currentData()  # one of ENDINGS
+        return unescape_text(text) + ending
 
     def send(self) -> None:
         conn = self.target()

@@ -22,7 +22,18 @@ re-attaches it, which filters every row once, just as a filter change would.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Signal,
+)
 
 from components.observer import EventRecord
 from ui.event_log_model import (
@@ -46,7 +57,7 @@ class EventLogFilter(QSortFilterProxyModel):
     filter_about_to_change = Signal()
     filter_changed = Signal()
 
-    def __init__(self, parent=None, *, detach_when_inactive: bool = False) -> None:
+    def __init__(self, parent: QObject | None = None, *, detach_when_inactive: bool = False) -> None:
         super().__init__(parent)
         self.setDynamicSortFilter(False)
         self._detach = detach_when_inactive
@@ -67,8 +78,8 @@ class EventLogFilter(QSortFilterProxyModel):
     def component(self) -> str:
         return self._component
 
-    @property
-    def event(self) -> str:
+    @property  # the event-name filter; the name shadows QObject.event() (long-standing API)
+    def event(self) -> str:  # type: ignore[override]
         return self._event
 
     @property
@@ -115,7 +126,7 @@ class EventLogFilter(QSortFilterProxyModel):
         self._may_be_time = set(needle) <= _TIME_CHARS
         self._may_be_hex = set(needle) <= _HEX_CHARS
 
-    def _change(self, apply) -> None:
+    def _change(self, apply: Callable[[], None]) -> None:
         self.filter_about_to_change.emit()
         apply()
         self._active = bool(self._component or self._event or self._needle)
@@ -124,7 +135,7 @@ class EventLogFilter(QSortFilterProxyModel):
         elif self._active and not self.is_attached():
             super().setSourceModel(self._log)  # filters every row once, as a refilter would
         elif not self._active and self.is_attached():
-            super().setSourceModel(None)
+            super().setSourceModel(None)  # type: ignore[arg-type]  # Qt takes a null model; the stubs don't
         elif self._active:
             self._refilter()
         self.filter_changed.emit()
@@ -188,11 +199,12 @@ class EventLogFilter(QSortFilterProxyModel):
 
     # -- QSortFilterProxyModel -------------------------------------------------
 
-    def setSourceModel(self, model) -> None:
+    def setSourceModel(self, model: QAbstractItemModel | None) -> None:
         if self._log is not None:
             self._log.data_mode_changed.disconnect(self._on_data_mode_changed)
         self._log = model if isinstance(model, EventLogModel) else None
-        super().setSourceModel(None if self._detach and not self._active else model)
+        # None detaches (see _change): Qt takes a null model, the stubs don't
+        super().setSourceModel(None if self._detach and not self._active else model)  # type: ignore[arg-type]
         if self._log is not None:
             self._log.data_mode_changed.connect(self._on_data_mode_changed)
 
@@ -205,7 +217,8 @@ class EventLogFilter(QSortFilterProxyModel):
             return True
         return self.accepts(self._log.record(source_row))
 
-    def multiData(self, index: QModelIndex | QPersistentModelIndex, role_data_span) -> None:
+    def multiData(self, index: QModelIndex | QPersistentModelIndex,
+                  role_data_span: QModelRoleDataSpan | QModelRoleData) -> None:
         # QSortFilterProxyModel answers multiData role by role through data();
         # hand the whole span to the source's one-call answer instead.
         if self._log is None:

@@ -23,12 +23,16 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -38,6 +42,8 @@ from PySide6.QtGui import QBrush, QColor
 from components.observer import HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 _CONTEXT = "EventLogModel"
+
+_Row = tuple[Any, ...]  # an EventRecord's fields as a plain tuple (see EventLogModel._buf)
 
 #: How many rows a log keeps unless told otherwise.
 DEFAULT_CAPACITY = 1_000_000
@@ -151,7 +157,7 @@ class ClockFormatter:
         return f"{self._text}.{min(millis, 999):03d}"
 
 
-def _pack(r: EventRecord) -> tuple:
+def _pack(r: EventRecord) -> _Row:
     return tuple(r)  # an exact tuple: only those are untracked by the collector
 
 
@@ -164,7 +170,7 @@ class EventLogModel(QAbstractTableModel):
     event_added = Signal(str)
     data_mode_changed = Signal(str)
 
-    def __init__(self, parent=None, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, parent: QObject | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
@@ -172,7 +178,7 @@ class EventLogModel(QAbstractTableModel):
         # rows are kept as plain tuples, not EventRecord objects: the garbage collector
         # stops tracking a tuple that holds only strings, numbers and bytes, so a
         # million stored rows no longer make every full collection (and the GUI) stall
-        self._buf: list[tuple] = []
+        self._buf: list[_Row] = []
         self._head = 0
         self._count = 0
         self._mode = DataMode.TEXT
@@ -285,7 +291,7 @@ class EventLogModel(QAbstractTableModel):
         """A snapshot of every row, oldest first."""
         return [EventRecord(*row) for row in self._rows()]
 
-    def _rows(self) -> list[tuple]:
+    def _rows(self) -> list[_Row]:
         buf, head = self._buf, self._head
         if head == 0:
             return buf[:self._count]
@@ -367,7 +373,7 @@ class EventLogModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(Column)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         row = index.row()
@@ -382,7 +388,8 @@ class EventLogModel(QAbstractTableModel):
             return self.tooltip_text(record, index.column())
         return None
 
-    def multiData(self, index: QModelIndex | QPersistentModelIndex, role_data_span) -> None:
+    def multiData(self, index: QModelIndex | QPersistentModelIndex,
+                  role_data_span: QModelRoleDataSpan | QModelRoleData) -> None:
         # Views ask for seven roles per cell in one multiData call. Answering
         # them here takes one Python call per cell instead of seven; that
         # matters because each call from a paint must take the GIL, and while an
@@ -392,11 +399,11 @@ class EventLogModel(QAbstractTableModel):
         # written, cleared when it has no value, or the last error row's red
         # would bleed into the next rows.
         if not index.isValid() or index.row() >= self._count:
-            for role_data in role_data_span:
+            for role_data in role_data_span:  # type: ignore[union-attr]  # stubs: the span is iterable
                 role_data.clearData()
             return
         record = EventRecord(*self._buf[(self._head + index.row()) % self._capacity])
-        for role_data in role_data_span:
+        for role_data in role_data_span:  # type: ignore[union-attr]  # stubs: the span is iterable
             role = role_data.role()
             if role == Qt.ItemDataRole.DisplayRole:
                 role_data.setData(self.cell_text(record, index.column()))
@@ -412,10 +419,10 @@ class EventLogModel(QAbstractTableModel):
                 role_data.clearData()
 
     def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(_HEADERS):
-            return QCoreApplication.translate(_CONTEXT, _HEADERS[section])
+            return QCoreApplication.translate(_CONTEXT, str(_HEADERS[section]))
         return None
 
     # flags() is deliberately not overridden: the C++ default (enabled,

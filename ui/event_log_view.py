@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -171,7 +171,7 @@ class EventLogPane(QWidget):
         if self.fixed_component:
             self.proxy.set_component(self.fixed_component)
         self._paused = False
-        self._column_state = None
+        self._column_state: QByteArray | None = None
 
         self.view = QTableView(self)
         self._setup_view()
@@ -306,8 +306,8 @@ class EventLogPane(QWidget):
         bar.addWidget(self.text_button)
         bar.addWidget(self.hex_button)
         bar.addSpacing(6)
-        for widget in (self.pause_button, self.clear_button, self.export_button):
-            bar.addWidget(widget)
+        for button in (self.pause_button, self.clear_button, self.export_button):
+            bar.addWidget(button)
 
     def _tool_button(self, text: str, tip: str, *, checkable: bool = False) -> QToolButton:
         button = QToolButton(self)

@@ -9,7 +9,9 @@ View > Reset Layout brings the default back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -151,7 +153,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut))
         if tip:
             action.setStatusTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         return action
 
     def _make_actions(self) -> None:
@@ -312,23 +314,28 @@ class MainWindow(QMainWindow):
 
     def _remember(self, path: Path) -> None:
         settings = QSettings()
-        recent = [p for p in (settings.value("recentFiles", []) or []) if p != str(path)]
+        stored = cast("list[str]", settings.value("recentFiles", []) or [])
+        recent = [p for p in stored if p != str(path)]
         settings.setValue("recentFiles", [str(path), *recent][:MAX_RECENT])
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        recent = QSettings().value("recentFiles", []) or []
-        if isinstance(recent, str):
-            recent = [recent]
+        stored = QSettings().value("recentFiles", []) or []
+        # a single entry may come back as a plain string
+        recent = [stored] if isinstance(stored, str) else cast("list[str]", stored)
         for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_form(p))
+            self.recent_menu.addAction(path, self._opener(path))
         if not recent:
             self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
 
     def _fill_examples(self) -> None:
         for path in sorted(EXAMPLES_DIR.glob(f"*{SUFFIX}")):
             title = path.stem.replace("_", " ").capitalize()
-            self.examples_menu.addAction(title, lambda p=path: self.open_form(p))
+            self.examples_menu.addAction(title, self._opener(path))
+
+    def _opener(self, path: str | Path) -> Callable[[], object]:
+        """A menu slot that opens ``path``."""
+        return lambda: self.open_form(path)
 
     # -- docks ------------------------------------------------------------------
     def open_component_log(self) -> None:

@@ -143,6 +143,8 @@ class _ComponentTableModel(QAbstractTableModel):
 class PropertyTableModel(_ComponentTableModel):
     """Property / Value rows of the shown component, straight from its metadata."""
 
+    specs: list[PropertySpec]
+
     def __init__(self, form: FormModel, engine: EngineHost | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(form, parent)
@@ -262,6 +264,8 @@ class PropertyTableModel(_ComponentTableModel):
 
 class EventTableModel(_ComponentTableModel):
     """Event / Handler rows of the shown component."""
+
+    specs: list[EventSpec]
 
     def _load(self) -> None:
         entry = self.entry()

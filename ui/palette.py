@@ -52,7 +52,7 @@ class PaletteButton(QToolButton):
 
     def __init__(self, palette: ComponentPalette, cls: type[Component]) -> None:
         super().__init__()
-        self.palette = palette
+        self.component_palette = palette
         self.type_name = cls.__name__
         self._press_pos: QPoint | None = None
         self.setObjectName(f"palette{cls.__name__}")
@@ -80,7 +80,7 @@ class PaletteButton(QToolButton):
             self._press_pos = None
             # Un-press first: the release that ends the gesture must not count as a click.
             self.setDown(False)
-            self.palette.start_drag(self.type_name, self)
+            self.component_palette.start_drag(self.type_name, self)
             return
         super().mouseMoveEvent(event)
 

@@ -18,11 +18,12 @@ user-checkable), toggled with one click or Space, as the IDE's True/False cell.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QCoreApplication,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -181,6 +182,7 @@ class SuggestionEditor(QComboBox):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
         line = self.lineEdit()
+        assert line is not None  # an editable combo has one
         line.setFrame(False)
         line.textEdited.connect(self._check)
         self.textActivated.connect(self._check)
@@ -198,7 +200,9 @@ class SuggestionEditor(QComboBox):
 
     def _check(self, text: str) -> None:
         problem = _problem(self.spec, text)
-        self.lineEdit().setStyleSheet(_INVALID_STYLE if problem else "")
+        line = self.lineEdit()
+        assert line is not None  # an editable combo has one
+        line.setStyleSheet(_INVALID_STYLE if problem else "")
         self.problemChanged.emit(problem)
 
 
@@ -242,7 +246,8 @@ class _CommittingDelegate(QStyledItemDelegate):
 class PropertyDelegate(_CommittingDelegate):
     """Makes the editor for a property row from its spec; values go back through setData."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+    # Qt takes a null editor as "not editable"; the stubs say it must be a QWidget
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # type: ignore[override]
                      index: QModelIndex | QPersistentModelIndex) -> QWidget | None:
         spec = index.data(SPEC_ROLE)
         editor = create_property_editor(spec, parent) if isinstance(spec, PropertySpec) else None
@@ -377,7 +382,8 @@ class BindingEditor(QFrame):
 
 
 class BindingDelegate(_CommittingDelegate):
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+    # Qt takes a null editor as "not editable"; the stubs say it must be a QWidget
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # type: ignore[override]
                      index: QModelIndex | QPersistentModelIndex) -> QWidget | None:
         spec = index.data(SPEC_ROLE)
         if not isinstance(spec, EventSpec):
@@ -425,13 +431,20 @@ class InspectorTable(QTableView):
         self._user_sized = False  # once the user drags the divider, their width stays
         header.sectionResized.connect(self._section_resized)
 
-    def edit(self, index: QModelIndex | QPersistentModelIndex, trigger: Any = None, event: Any = None) -> bool | None:
+    @overload
+    def edit(self, index: QModelIndex | QPersistentModelIndex, /) -> None: ...
+    @overload
+    def edit(self, index: QModelIndex | QPersistentModelIndex, trigger: QAbstractItemView.EditTrigger,
+             event: QEvent | None, /) -> bool: ...
+
+    def edit(self, index: QModelIndex | QPersistentModelIndex, trigger: QAbstractItemView.EditTrigger | None = None,
+             event: QEvent | None = None) -> bool | None:
         if trigger is None:  # the public slot edit(index); it calls back here with a trigger
             super().edit(index)
             return None
         if index.isValid() and index.column() == 0:
-            index = index.siblingAtColumn(1)
-        return super().edit(index, trigger, event)
+            index = index.sibling(index.row(), 1)
+        return super().edit(index, trigger, event)  # type: ignore[arg-type]  # Qt's event may be null
 
     def fit_name_column(self) -> None:
         """Wide enough for the longest name, but never more than about half the sheet."""
