@@ -7,7 +7,7 @@ in CSV, also as the text the log shows. The error, when there is one, keeps its
 parts (event, errno, errno name, Winsock code, message) instead of one string,
 so a script can select ``code == 10061`` without parsing.
 
-Nothing here imports Qt: the headless runner and tests can use it as is.
+The record conversions themselves live in app.record_format, shared with the runner.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from datetime import datetime
 from os import PathLike
 from typing import Any
 
+from app.record_format import error_fields, iso_time, text_preview  # noqa: F401 - re-exported
+from app.record_format import to_json as record_to_json
 from components.observer import EventRecord
-from ui.event_log_model import text_preview
 
 #: The CSV header, in column order.
 CSV_COLUMNS = (
@@ -30,41 +30,6 @@ CSV_COLUMNS = (
 
 #: The file formats the log exports, by name, with their usual suffix.
 FORMATS = {"csv": ".csv", "jsonl": ".jsonl"}
-
-
-def iso_time(record: EventRecord) -> str:
-    """The record's wall time, local, ISO 8601 with microseconds and UTC offset."""
-    return datetime.fromtimestamp(record.wall_time).astimezone().isoformat(timespec="microseconds")
-
-
-def error_fields(record: EventRecord) -> dict[str, Any] | None:
-    error = record.error
-    if error is None:
-        return None
-    return {
-        "event": str(error.event),
-        "errno": error.errno,
-        "errno_name": error.errno_name,
-        "code": error.code,
-        "message": error.message,
-    }
-
-
-def record_to_json(record: EventRecord) -> dict[str, Any]:
-    """One JSON Lines object."""
-    return {
-        "time": iso_time(record),
-        "monotonic": record.time,
-        "component": record.component,
-        "event": record.event,
-        "connection": record.connection_id,
-        "peer": record.peer,
-        "thread": record.thread,
-        "bytes": record.byte_count,
-        "detail": record.detail,
-        "data_hex": record.preview.hex(),
-        "error": error_fields(record),
-    }
 
 
 def record_to_row(record: EventRecord) -> list[Any]:

@@ -35,14 +35,9 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app.record_format import connection_text, hex_preview, text_preview
 from components.observer import EventRecord
-from ui.event_log_model import (
-    DataMode,
-    EventLogModel,
-    connection_text,
-    hex_preview,
-    text_preview,
-)
+from ui.event_log_model import DataMode, EventLogModel
 
 # Bounds the per-value memo of text matches; peers are the only values that can be many.
 _MEMO_LIMIT = 50_000

@@ -39,6 +39,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from app.record_format import (
+    connection_text,
+    error_text,
+    hex_preview,
+    is_error,
+    summary_line,
+    text_preview,
+)
 from components.observer import HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 _CONTEXT = "EventLogModel"
@@ -50,14 +58,6 @@ DEFAULT_CAPACITY = 1_000_000
 
 # Events whose interesting part is the payload, so Detail shows the byte count.
 DATA_EVENTS = frozenset({"OnRead", "OnClientRead", SEND, RECEIVE})
-
-# Control characters written as escapes, so "GET /\r\n" does not show as "GET /".
-# Escapes rather than the Control Pictures (␍␊): common monospace fonts (DejaVu
-# Sans Mono, Consolas) have no glyphs for those and show empty boxes. The
-# backslash itself is escaped so every escape reads one way.
-_VISIBLE_CONTROLS: dict[int, str] = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
-_VISIBLE_CONTROLS.update({0x00: "\\0", 0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x5C: "\\\\"})
-
 
 # Tooltips show at most the end of a long traceback.
 _TOOLTIP_LIMIT = 4000
@@ -88,19 +88,6 @@ _HEADERS = (
 )
 
 
-def is_error(record: EventRecord) -> bool:
-    return record.error is not None or record.event == HANDLER_ERROR
-
-
-def text_preview(preview: bytes) -> str:
-    """The payload as UTF-8 text with control characters shown as escapes (\\r\\n, \\x1b)."""
-    return preview.decode("utf-8", "replace").translate(_VISIBLE_CONTROLS)
-
-
-def hex_preview(preview: bytes) -> str:
-    return preview.hex(" ").upper()
-
-
 def data_text(record: EventRecord, mode: DataMode) -> str:
     """The Data column: the preview, with an ellipsis when the payload was longer."""
     preview = record.preview
@@ -108,31 +95,6 @@ def data_text(record: EventRecord, mode: DataMode) -> str:
         return ""
     shown = hex_preview(preview) if mode is DataMode.HEX else text_preview(preview)
     return shown + " …" if record.byte_count > len(preview) else shown
-
-
-def error_text(record: EventRecord) -> str:
-    """``eeConnect 10061 ECONNREFUSED: Connection refused``, or '' for records without an error."""
-    error = record.error
-    if error is None:
-        return ""
-    name = f" {error.errno_name}" if error.errno_name else ""
-    return f"{error.event} {error.code}{name}: {error.message}"
-
-
-def connection_text(record: EventRecord) -> str:
-    if record.peer:
-        return record.peer
-    return f"#{record.connection_id}" if record.connection_id else ""
-
-
-def summary_line(detail: str, *, last: bool = False) -> str:
-    """One line of a multi-line detail: the first, or the last non-blank (a traceback's exception)."""
-    if "\n" not in detail:
-        return detail
-    lines = [line for line in detail.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    return (lines[-1] if last else lines[0]).strip()
 
 
 class ClockFormatter:

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
+from app.record_format import text_preview
 from components.observer import EventRecord
 from tests.ui.conftest import make_record, varied_records
 from ui.event_log_export import (
@@ -18,7 +19,7 @@ from ui.event_log_export import (
     export_records,
     format_for_path,
 )
-from ui.event_log_model import EventLogModel, text_preview
+from ui.event_log_model import EventLogModel
 from ui.event_log_view import EventLogPane
 
 
