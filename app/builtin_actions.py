@@ -105,22 +105,19 @@ def make_handler(action_id: str, argument: str, event: EventSpec) -> Callable[..
         return lambda sender, conn, error_event, code: 0
     if action_id == "echo":
         return lambda sender, conn: conn.send_buf(conn.receive_buf(-1))
-    if action_id == "reply_text":
-        text = unescape_text(argument)
+    if action_id in ("reply_text", "reply_hex"):
+        # text goes out in the component's Encoding (send_text); hex bytes as they are
+        text = unescape_text(argument) if action_id == "reply_text" else None
+        payload = parse_hex(argument) if text is None else b""
 
-        def reply_text(sender: Any, conn: Any) -> None:
+        def reply(sender: Any, conn: Any) -> None:
             drain(conn)
-            conn.send_text(text)
+            if text is None:
+                conn.send_buf(payload)
+            else:
+                conn.send_text(text)
 
-        return reply_text
-    if action_id == "reply_hex":
-        payload = parse_hex(argument)
-
-        def reply_hex(sender: Any, conn: Any) -> None:
-            drain(conn)
-            conn.send_buf(payload)
-
-        return reply_hex
+        return reply
     if action_id == "send_file":
         path = argument
 

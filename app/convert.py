@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from app.atomic_file import write_atomically
 from app.dfm_export import export_dfm
 from app.dfm_import import import_dfm_file
 from app.form_document import SUFFIX, FormDocument, FormFileError
@@ -33,13 +34,13 @@ def convert(source: Path, target: Path, encoding: str, err: TextIO) -> None:
             if unit.exists():
                 err.write(f"{unit.name} exists already; handler stubs not written\n")
             else:
-                unit.write_text(imported.unit_source, encoding="utf-8")
+                write_atomically(unit, imported.unit_source.encode("utf-8"))
                 err.write(f"handler stubs written to {unit}\n")
     elif kinds == (SUFFIX, ".dfm"):
         exported = export_dfm(FormDocument.load(source), encoding)
         for warning in exported.warnings:
             err.write(f"warning: {warning}\n")
-        target.write_bytes(exported.data)
+        write_atomically(target, exported.data)
     else:
         raise FormFileError(f"convert goes from .dfm to {SUFFIX} or from {SUFFIX} to .dfm, "
                             f"not from {source.suffix or '(none)'} to {target.suffix or '(none)'}")

@@ -45,7 +45,11 @@ EXIT_ERROR = 1
 
 
 class RunError(Exception):
-    """A problem that ends the run at once with a one-line message."""
+    """A problem that ends the run at once with a one-line message and ``status``."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -82,17 +86,18 @@ def apply_settings(doc: FormDocument, settings: list[str]) -> set[str]:
         target, sep, value = item.partition("=")
         component, dot, prop = target.partition(".")
         if not sep or not dot or not component or not prop:
-            raise RunError(f"--set {item!r}: expected COMPONENT.PROPERTY=VALUE")
+            raise RunError(f"--set {item!r}: expected COMPONENT.PROPERTY=VALUE", EXIT_USAGE)
         entry = doc.find(component)
         if entry is None:
             names = ", ".join(e.name for e in doc.components) or "none"
-            raise RunError(f"--set {item!r}: the form has no component {component!r} (it has {names})")
+            raise RunError(f"--set {item!r}: the form has no component {component!r} (it has {names})",
+                           EXIT_USAGE)
         if prop.lower() == "name":
-            raise RunError(f"--set {item!r}: Name can't be changed from the command line")
+            raise RunError(f"--set {item!r}: Name can't be changed from the command line", EXIT_USAGE)
         try:
             spec, converted = validate_value(entry.type, prop, value)
         except ValueError as exc:
-            raise RunError(f"--set {item!r}: {exc}") from None
+            raise RunError(f"--set {item!r}: {exc}", EXIT_USAGE) from None
         if spec.vcl_name == "Active":
             if not converted:
                 inactive.add(entry.name)
@@ -229,6 +234,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         if args.debug:
             traceback.print_exc(file=err)
         err.write(f"socket-workbench run: {exc}\n")
-        return EXIT_USAGE if isinstance(exc, FormFileError) or "--set" in str(exc) else EXIT_ERROR
+        return exc.status if isinstance(exc, RunError) else EXIT_USAGE
     except KeyboardInterrupt:
         return 0

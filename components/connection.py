@@ -378,12 +378,6 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    def abort(self) -> None:
-        """Close at once, dropping queued bytes (used when the component shuts down on error)."""
-        self.close()
-        if self.transport is not None:
-            self.transport.abort()
-
 
 class BlockingWinSocket(CustomWinSocket):
     """A blocking connection: ctBlocking clients and stThreadBlocking server connections.
@@ -405,9 +399,6 @@ class BlockingWinSocket(CustomWinSocket):
         self._learn_addresses(sock)
         self._mark_connected()
         self.worker: threading.Thread | None = None  # the thread that serves it (thread mode)
-
-    def fileno(self) -> int:
-        return self.sock.fileno() if self.sock is not None else -1
 
     def receive_length(self) -> int:
         waiting = self._rx_len
@@ -471,9 +462,9 @@ class BlockingWinSocket(CustomWinSocket):
         self.bytes_in += len(data)
         return data
 
-    def wait_readable(self, timeout: float | None, include_buffer: bool = True) -> bool:
+    def wait_readable(self, timeout: float | None) -> bool:
         """True when bytes are buffered or the socket is readable (data, or the peer closed)."""
-        if include_buffer and self._rx_len:
+        if self._rx_len:
             return True
         sock = self.sock
         if sock is None or self._closing:

@@ -122,10 +122,6 @@ class ErrorInfo:
             return cls(event, _errno.ETIMEDOUT, "ETIMEDOUT", 10060, "Connection timed out")
         return cls(event, 0, "", HANDLER_EXCEPTION_CODE, f"{type(exc).__name__}: {exc}")
 
-    @classmethod
-    def from_errno(cls, event: ErrorEvent, err: int, message: str | None = None) -> ErrorInfo:
-        return cls(event, err, errno_name(err), winsock_code(err), message or os.strerror(err))
-
     def with_code(self, code: int) -> ErrorInfo:
         return ErrorInfo(self.event, self.errno, self.errno_name, code, self.message)
 

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import NamedTuple
 
 from components.errors import ErrorInfo
@@ -151,10 +151,3 @@ class RecordBuffer:
             self._unsubscribe()
             self._unsubscribe = None
 
-
-def events_of(records: Iterable[EventRecord], component: str | None = None,
-              connection_id: int | None = None) -> list[str]:
-    """The event names of ``records``, optionally only one component's or connection's."""
-    return [r.event for r in records
-            if (component is None or r.component == component)
-            and (connection_id is None or r.connection_id == connection_id)]

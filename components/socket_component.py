@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from components.component import Component
 from components.enums import ErrorEvent, SocketState
 from components.errors import (
-    CANT_CHANGE_WHILE_ACTIVE,
     HANDLER_EXCEPTION_CODE,
     ErrorInfo,
     SocketError,
@@ -72,7 +71,6 @@ class SocketComponent(Component):
 
     def __init__(self, **properties: Any) -> None:
         self._state = SocketState.INACTIVE
-        self._state_lock = threading.RLock()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.last_error: SocketError | None = None
         #: called with the component whenever its state changes (any thread)
@@ -106,10 +104,6 @@ class SocketComponent(Component):
 
     def is_locked(self) -> bool:
         return self._get_active()
-
-    def _check_type_change(self) -> None:
-        if self.is_locked():
-            raise SocketError(CANT_CHANGE_WHILE_ACTIVE, component=self.name)
 
     def open(self) -> None:
         raise NotImplementedError

@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.atomic_file import write_atomically
 from app.engine_host import EngineHost
 from app.form_document import SUFFIX, FormFileError
-from app.form_model import EditRefused, FormModel
+from app.form_model import FormModel
 from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
@@ -404,7 +405,7 @@ class MainWindow(QMainWindow):
         imported.document.save(target_path)
         unit = unit_path_for(target_path)
         if imported.unit_source and not unit.exists():
-            unit.write_text(imported.unit_source, encoding="utf-8")
+            write_atomically(unit, imported.unit_source.encode("utf-8"))
         self.open_form(target_path, ask=False)
         QMessageBox.information(self, self.tr("Import report"), "\n".join(imported.report.lines()))
 
@@ -418,7 +419,7 @@ class MainWindow(QMainWindow):
             return
         try:
             result = export_dfm(self.model.document)
-            Path(target).write_bytes(result.data)
+            write_atomically(Path(target), result.data)
         except (FormFileError, OSError) as exc:
             QMessageBox.warning(self, self.tr("Can't export form"), str(exc))
             return
@@ -431,9 +432,6 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, self.tr("About Socket Workbench"), self.tr(
             "<b>Socket Workbench</b><p>Build, test and understand TCP programs with ClientSocket "
             "and ServerSocket components, as in C++Builder and Delphi.</p>"))
-
-    def set_current_error(self, text: str) -> None:
-        self.show_message(text)
 
     # -- closing ----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -455,6 +453,3 @@ class MainWindow(QMainWindow):
         self.unit_editor.shutdown()
         self.engine.shutdown()
         self.log_feeder.stop()
-
-    def edit_refused(self, error: EditRefused) -> None:
-        self.show_message(str(error))

@@ -24,11 +24,8 @@ Theory of operation (UnitEditor and the file on disk):
 
 from __future__ import annotations
 
-import contextlib
 import keyword
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -49,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.atomic_file import write_atomically
 from ui.code_editor import CodeEditor
 
 SETTLE_MS = 100  # let a burst of watcher notifications settle before reading the file
@@ -62,40 +60,6 @@ def _decode(data: bytes) -> tuple[str, str, bool]:
     return text.replace("\r\n", "\n"), newline, bom
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
-    part: a temporary file in the same folder, synced, then renamed over the target. The
-    file keeps its permissions; a symlink keeps pointing at the file it pointed at."""
-    target = path.resolve() if path.is_symlink() else path
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself survive a power cut
-        with contextlib.suppress(OSError):
-            folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
 
 
 class _MessageBar(QFrame):
