@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from components.observer import HANDLER_ERROR, EventRecord
+from components.observer import DROPPED, HANDLER_ERROR, EventRecord
 
 # Control characters written as escapes, so "GET /\r\n" does not show as "GET /".
 # Escapes rather than the Control Pictures (␍␊): common monospace fonts (DejaVu
@@ -20,7 +20,7 @@ VISIBLE_CONTROLS: dict[int, str] = {c: f"\\x{c:02x}" for c in (*range(0x20), *ra
 VISIBLE_CONTROLS.update({0x00: "\\0", 0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x5C: "\\\\"})
 
 #: records that are not errors of the engine but should stand out like one
-_ALARMING = frozenset({HANDLER_ERROR, "SlowHandler"})
+_ALARMING = frozenset({HANDLER_ERROR, "SlowHandler", DROPPED})
 
 
 def is_error(record: EventRecord) -> bool:
@@ -77,6 +77,8 @@ def summary(record: EventRecord) -> str:
     """One line saying what happened beyond the event's name."""
     if record.error is not None:
         return error_text(record)
+    if record.event == DROPPED:
+        return record.detail
     if record.byte_count:
         return f"{record.byte_count} {'byte' if record.byte_count == 1 else 'bytes'}"
     return summary_line(record.detail, last=record.event == HANDLER_ERROR)
@@ -101,8 +103,9 @@ def error_fields(record: EventRecord) -> dict[str, Any] | None:
 
 
 def to_json(record: EventRecord) -> dict[str, Any]:
-    """One JSON Lines object (the runner's ``--json`` and the log's export)."""
-    return {
+    """One JSON Lines object (the runner's ``--json`` and the log's export). A Dropped record
+    also has ``dropped``, the number of records lost at that point."""
+    out = {
         "time": iso_time(record),
         "monotonic": record.time,
         "component": record.component,
@@ -116,3 +119,7 @@ def to_json(record: EventRecord) -> dict[str, Any]:
         "data_hex": record.preview.hex(),
         "error": error_fields(record),
     }
+    if record.event == DROPPED:
+        out["bytes"] = 0
+        out["dropped"] = record.byte_count
+    return out

@@ -15,7 +15,10 @@ Theory of operation:
 * ``RecordBuffer`` is the usual subscriber: a bounded deque that the consumer
   drains in batches (the GUI every few tens of milliseconds). When it is full the
   oldest records are dropped and counted, so memory stays bounded whatever the
-  event rate.
+  event rate. Nothing vanishes silently: the next batch the consumer drains
+  starts with one ``Dropped`` record saying how many records fell out there,
+  which is exactly the point of the gap (between what the consumer had already
+  taken and what is still queued).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ THREAD_CACHED = "ThreadCached"  # a server thread finished a connection and wait
 LISTENER_CLOSED = "Close"  # a ServerSocket stopped listening
 HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceback
 CALLER_ERROR = "Error"  # an error raised to the caller of open() (bind failed, unknown service)
+DROPPED = "Dropped"  # records a bounded buffer had to discard here; byte_count is how many
 
 
 class EventRecord(NamedTuple):
@@ -54,7 +58,7 @@ class EventRecord(NamedTuple):
     connection_id: int  # 0 for the component itself / the listener
     peer: str  # "127.0.0.1:50123", or "" when there is none
     thread: str  # name of the thread that ran the event
-    byte_count: int = 0
+    byte_count: int = 0  # payload bytes; for a Dropped record, the number of records lost
     preview: bytes = b""  # at most PREVIEW_BYTES of the payload
     error: ErrorInfo | None = None
     detail: str = ""
@@ -102,6 +106,14 @@ class ObserverStream:
                 log.exception("observer %r raised", subscriber)
 
 
+def dropped_record(count: int, when: float | None = None, component: str = "") -> EventRecord:
+    """The record that stands where ``count`` records were lost."""
+    return EventRecord(time.monotonic() if when is None else when, component, DROPPED, 0, "",
+                       threading.current_thread().name, count, b"", None,
+                       f"{count} {'record' if count == 1 else 'records'} dropped here: "
+                       "the reader did not keep up")
+
+
 #: The stream components use unless they are given another.
 default_stream = ObserverStream()
 
@@ -118,7 +130,9 @@ class RecordBuffer:
                  accept: Callable[[EventRecord], bool] | None = None) -> None:
         self._queue: deque[EventRecord] = deque()
         self.maxlen = maxlen
-        self.dropped = 0
+        self.dropped = 0  # in all, since the buffer was made
+        self._reported = 0  # how many of those a Dropped record has announced
+        self._drop_lock = threading.Lock()  # only the overflow path takes it
         self._accept = accept
         self._unsubscribe: Callable[[], None] | None = None
         if stream is not None:
@@ -130,18 +144,27 @@ class RecordBuffer:
         queue = self._queue
         queue.append(record)
         if len(queue) > self.maxlen:
-            try:
-                queue.popleft()
-                self.dropped += 1
-            except IndexError:  # the consumer drained it meanwhile
-                pass
+            with self._drop_lock:
+                try:
+                    queue.popleft()
+                    self.dropped += 1
+                except IndexError:  # the consumer drained it meanwhile
+                    pass
 
     def drain(self, limit: int | None = None) -> list[EventRecord]:
-        """Take up to ``limit`` records (all if None), oldest first."""
+        """Take up to ``limit`` records (all if None), oldest first; a batch that follows a
+        gap starts with a Dropped record counting what fell out there."""
         queue = self._queue
         n = len(queue) if limit is None else min(limit, len(queue))
         popleft = queue.popleft
-        return [popleft() for _ in range(n)]
+        batch = [popleft() for _ in range(n)]
+        if self.dropped != self._reported:
+            with self._drop_lock:
+                lost = self.dropped - self._reported
+                self._reported = self.dropped
+            when = batch[0].time if batch else time.monotonic()
+            batch.insert(0, dropped_record(lost, when))
+        return batch
 
     def __len__(self) -> int:
         return len(self._queue)

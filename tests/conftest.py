@@ -35,6 +35,15 @@ _IGNORED_THREAD_PREFIXES = ("pytest_timeout", "QThread", "asyncio_", "Dummy-")
 
 
 @pytest.fixture(autouse=True)
+def private_config(tmp_path, monkeypatch):
+    """Each test gets its own configuration folder (the trust store lives there), so no
+    test reads or changes the user's, and no test sees what another trusted."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("SOCKET_WORKBENCH_CONFIG", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def no_leaks(request):
     threads_before = set(threading.enumerate())
     fds_before = _open_fds()
