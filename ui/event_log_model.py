@@ -21,7 +21,6 @@ Theory of operation:
 from __future__ import annotations
 
 import enum
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +39,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from app.record_format import (
+    ClockFormatter,
     connection_text,
     error_text,
     hex_preview,
@@ -95,28 +95,6 @@ def data_text(record: EventRecord, mode: DataMode) -> str:
         return ""
     shown = hex_preview(preview) if mode is DataMode.HEX else text_preview(preview)
     return shown + " …" if record.byte_count > len(preview) else shown
-
-
-class ClockFormatter:
-    """Formats wall times as local ``HH:MM:SS.mmm``.
-
-    A flood puts thousands of records in one second, so the expensive part
-    (``localtime`` + ``strftime``) is remembered for one second only.
-    """
-
-    __slots__ = ("_second", "_text")
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._text = ""
-
-    def __call__(self, wall_time: float) -> str:
-        second = int(wall_time)
-        if second != self._second:
-            self._second = second
-            self._text = time.strftime("%H:%M:%S", time.localtime(second))
-        millis = int((wall_time - second) * 1000)
-        return f"{self._text}.{min(millis, 999):03d}"
 
 
 def _pack(r: EventRecord) -> _Row:
