@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -37,11 +36,13 @@ from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
+from ui.settings import read_string_list
 from ui.unit_controller import UnitController
 from ui.unit_editor import UnitEditor
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
 MAX_RECENT = 8
+RECENT_FILES = "recentFiles"  # QSettings key
 STATUS_MS = 500
 FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
 DFM_CODE_PAGES = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "gbk", "big5", "shift_jis", "utf-8")
@@ -315,15 +316,12 @@ class MainWindow(QMainWindow):
 
     def _remember(self, path: Path) -> None:
         settings = QSettings()
-        stored = cast("list[str]", settings.value("recentFiles", []) or [])
-        recent = [p for p in stored if p != str(path)]
-        settings.setValue("recentFiles", [str(path), *recent][:MAX_RECENT])
+        recent = [p for p in read_string_list(settings, RECENT_FILES) if p != str(path)]
+        settings.setValue(RECENT_FILES, [str(path), *recent][:MAX_RECENT])
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        stored = QSettings().value("recentFiles", []) or []
-        # a single entry may come back as a plain string
-        recent = [stored] if isinstance(stored, str) else cast("list[str]", stored)
+        recent = read_string_list(QSettings(), RECENT_FILES)
         for path in recent:
             self.recent_menu.addAction(path, self._opener(path))
         if not recent:

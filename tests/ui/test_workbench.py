@@ -4,15 +4,19 @@ watch the events arrive, answer from the connections panel, save and reopen."""
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ui.main_window import EXAMPLES_DIR, MainWindow
+from ui.main_window import EXAMPLES_DIR, RECENT_FILES, MainWindow
 from ui.palette import MIME_COMPONENT
+from ui.settings import read_string_list
 
 from .test_form_designer import simulate_drop
 from .test_object_inspector import commit_with_enter, open_editor, type_into, value_index
@@ -156,8 +160,7 @@ def test_save_and_reopen_is_byte_identical(window, qtbot, tmp_path, monkeypatch)
     assert w.save_form_as()
     assert target.read_bytes() == (EXAMPLES_DIR / "echo_server.sockform").read_bytes()
     assert not w.isWindowModified() and w.windowTitle() == "Socket Workbench - copy.sockform[*]"
-    recent = QSettings().value("recentFiles")
-    assert str(target) in recent
+    assert read_string_list(QSettings(), RECENT_FILES)[0] == str(target)
 
 
 def test_a_damaged_file_is_refused_and_the_open_form_stays(window, qtbot, tmp_path, monkeypatch):
@@ -260,3 +263,50 @@ def test_import_and_export_dfm_from_the_file_menu(window, qtbot, tmp_path, monke
     assert w.unit_editor.path == tmp_path / "server.py"
     w.export_dfm_action.trigger()
     assert exported.read_bytes().replace(b"\r\n", b"\n") == source.read_bytes().replace(b"\r\n", b"\n")
+
+
+# One run of the workbench in its own process: QSettings caches what it wrote, so only a
+# new process reads the settings file the way the next session does.
+_SESSION = """
+import asyncio, json, sys
+import qasync
+from PySide6.QtCore import QSettings
+from ui.workbench import make_application
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[1])
+app = make_application()
+asyncio.set_event_loop(qasync.QEventLoop(app))
+from ui.main_window import MainWindow
+window = MainWindow()
+def recent():
+    window.recent_menu.aboutToShow.emit()
+    return [action.text() for action in window.recent_menu.actions()]
+shown = recent()
+for path in sys.argv[2:]:
+    assert window.open_form(path, ask=False)
+after = recent()
+window.close()
+print(json.dumps({"shown": shown, "after": after}))
+"""
+
+
+def run_session(settings_dir, *forms) -> dict:
+    done = subprocess.run([sys.executable, "-c", _SESSION, str(settings_dir), *map(str, forms)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_open_recent_survives_new_sessions_with_one_and_several_entries(tmp_path):
+    from app.form_document import FormDocument
+
+    first, second = tmp_path / "first.sockform", tmp_path / "second.sockform"
+    for path in (first, second):
+        FormDocument().save(path)
+    settings = tmp_path / "settings"
+    assert run_session(settings, first) == {"shown": ["(none)"], "after": [str(first)]}
+    # the next session reads a one-entry list back
+    assert run_session(settings, second) == {"shown": [str(first)], "after": [str(second), str(first)]}
+    # and the one after reads several, and reopening one moves it to the top
+    assert run_session(settings, first) == {"shown": [str(second), str(first)],
+                                            "after": [str(first), str(second)]}
