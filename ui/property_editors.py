@@ -2,15 +2,16 @@
 delegates that open them, and the two-column sheet they open in.
 
 Each editor is a small widget with ``value()`` and ``set_value()``. Editors that
-can tell while the user types whether the text will be accepted (host, service,
-encoding, names) run the property's own ``spec.validate`` on every keystroke and
+can tell while the user types whether the text will be accepted (numbers, host,
+service, encoding, names) run the property's own ``spec.validate`` on every keystroke and
 announce the problem through ``problemChanged`` ("" when the text is fine); the
 inspector shows it under the table, so a refusal on commit never comes as a
 surprise. The form model still has the final say when the value is committed.
 
-Editors never block typing with a QValidator: a line edit whose validator says
-"intermediate" makes the delegate drop Enter and focus-out without a word, which
-is exactly the silent failure the inspector must avoid.
+Editors never block typing with a QValidator (nor a QSpinBox, which has one
+inside): a line edit whose validator says "intermediate" makes the delegate drop
+Enter and focus-out without a word, and a spin box clips digits past its range;
+both are exactly the silent failures the inspector must avoid.
 
 Boolean properties have no editor: their value cell is a check box (the item is
 user-checkable), toggled with one click or Space, as the IDE's True/False cell.
@@ -18,7 +19,7 @@ user-checkable), toggled with one click or Space, as the IDE's True/False cell.
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any, ClassVar, overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -29,7 +30,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -41,7 +42,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -73,7 +73,6 @@ BINDING_ROLE = Qt.ItemDataRole.UserRole + 2
 COMMON_ENCODINGS = ("utf-8", "ascii", "latin-1", "cp1250", "cp1251", "cp1252", "cp866", "koi8-r",
                     "gbk", "gb18030", "big5", "shift_jis", "euc-jp", "euc-kr", "utf-16-le", "utf-16-be")
 
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # QSpinBox holds a C int
 _INVALID_STYLE = "border: 1px solid #c62828;"
 
 
@@ -104,23 +103,6 @@ def _problem(spec: PropertySpec, text: str) -> str:
 
 
 # -- property editors ---------------------------------------------------------------
-class IntEditor(QSpinBox):
-    def __init__(self, spec: PropertySpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        low = _INT_MIN if spec.minimum is None else max(spec.minimum, _INT_MIN)
-        high = _INT_MAX if spec.maximum is None else min(spec.maximum, _INT_MAX)
-        self.setRange(low, high)
-        self.setFrame(False)
-        self.setAccelerated(True)
-
-    def value(self) -> int:
-        self.interpretText()  # typed digits count even if the spin box has not parsed them yet
-        return super().value()
-
-    def set_value(self, value: Any) -> None:
-        self.setValue(int(value))
-
-
 class ChoiceEditor(QComboBox):
     """A fixed list (enums): picking an item commits at once."""
 
@@ -204,6 +186,44 @@ class SuggestionEditor(QComboBox):
         assert line is not None  # an editable combo has one
         line.setStyleSheet(_INVALID_STYLE if problem else "")
         self.problemChanged.emit(problem)
+
+
+class IntEditor(CheckedLineEditor):
+    """A whole number, typed freely and checked against the spec's range.
+
+    Not a QSpinBox: its range silently clips typed digits (70000 became 7000), where an
+    out-of-range number must be refused with the reason. Up and Down step by one,
+    Page Up and Page Down by ten, staying inside the range.
+    """
+
+    _STEPS: ClassVar[dict[Qt.Key, int]] = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
+                                           Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
+
+    def minimum(self) -> int | None:
+        return self.spec.minimum
+
+    def maximum(self) -> int | None:
+        return self.spec.maximum
+
+    def step_by(self, steps: int) -> None:
+        try:
+            number = int(self.text().strip(), 0) + steps
+        except ValueError:
+            return  # nothing to step from; the problem is already on show
+        if self.spec.minimum is not None:
+            number = max(number, self.spec.minimum)
+        if self.spec.maximum is not None:
+            number = min(number, self.spec.maximum)
+        self.setText(str(number))
+        self._check(self.text())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        steps = self._STEPS.get(Qt.Key(event.key()))
+        if steps is None:
+            super().keyPressEvent(event)
+        else:  # the view would otherwise take them and move to another row
+            self.step_by(steps)
+            event.accept()
 
 
 def create_property_editor(spec: PropertySpec, parent: QWidget) -> QWidget | None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QStyle, QStyleOptionViewItem
 from app.form_document import HandlerBinding
 from components import ClientSocket, ServerSocket, component_classes
 from components.component import _REGISTRY
-from components.metadata import NOTIFY, Event, Published, RuntimeInfo
+from components.metadata import KIND_INT, NOTIFY, Event, Published, RuntimeInfo
 from ui.object_inspector import EventTableModel, ObjectInspector, PropertyTableModel
 from ui.property_editors import (
     BindingEditor,
@@ -159,7 +159,7 @@ def test_edit_port_through_the_delegate_bolds_and_undo_restores(qtbot, inspector
     editor = open_editor(view, index)
     assert isinstance(editor, IntEditor)
     assert (editor.minimum(), editor.maximum()) == (0, 65535)
-    editor.setValue(8080)
+    type_into(qtbot, editor, "8080")
     commit_with_enter(qtbot, view, index, editor)
     assert inspector_form.entry(uid).value("Port") == 8080
     assert index.data() == "8080"
@@ -173,12 +173,51 @@ def test_edit_port_through_the_delegate_bolds_and_undo_restores(qtbot, inspector
     assert index.data() == "8080" and index.data(BOLD).bold()
 
 
+def numeric_specs():
+    """Every published whole-number property of every component, from the metadata."""
+    return [(cls, spec) for cls in (ServerSocket, ClientSocket) for spec in cls.properties()
+            if spec.kind == KIND_INT and not spec.runtime]
+
+
+@pytest.mark.parametrize(("cls", "spec"), numeric_specs(),
+                         ids=[f"{cls.__name__}.{spec.vcl_name}" for cls, spec in numeric_specs()])
+def test_out_of_range_numbers_are_refused_with_the_reason_not_truncated(qtbot, inspector_form,
+                                                                       inspector_of, cls, spec):
+    uid = inspector_form.add_component(cls.__name__, 0, 0)
+    inspector = inspector_of()
+    view, index = inspector.property_view, value_index(inspector, spec.vcl_name)
+    before = inspector_form.entry(uid).value(spec.vcl_name)
+    too_big, too_small = spec.maximum + 1, spec.minimum - 1
+    extra = [99999, 70000] if spec.vcl_name == "Port" else []
+    for typed in [too_big, too_small, *extra]:
+        editor = open_editor(view, index)
+        type_into(qtbot, editor, str(typed))
+        assert editor.text() == str(typed)  # every digit kept
+        reason = f"{spec.vcl_name} must be between {spec.minimum} and {spec.maximum}, not {typed}"
+        assert inspector.message_text() == reason  # said while typing
+        commit_with_enter(qtbot, view, index, editor)
+        assert inspector.message_text() == reason  # and when the edit is refused
+        assert inspector_form.entry(uid).value(spec.vcl_name) == before
+    assert inspector_form.undo_stack.count() == 1  # only the Add
+    editor = open_editor(view, index)
+    type_into(qtbot, editor, "12x")
+    assert "must be a whole number" in inspector.message_text()
+    type_into(qtbot, editor, str(spec.maximum - 1))
+    assert inspector.message_text() == ""
+    qtbot.keyClick(editor, Qt.Key.Key_Up)
+    qtbot.keyClick(editor, Qt.Key.Key_Up)  # stepping stops at the maximum
+    assert editor.text() == str(spec.maximum)
+    commit_with_enter(qtbot, view, index, editor)
+    assert inspector_form.entry(uid).value(spec.vcl_name) == spec.maximum
+    assert inspector.message_text() == ""
+
+
 def test_escape_cancels_an_edit(qtbot, inspector_form, inspector_of):
     uid = inspector_form.add_component("ServerSocket", 0, 0)
     inspector = inspector_of()
     view, index = inspector.property_view, value_index(inspector, "Tag")
     editor = open_editor(view, index)
-    editor.setValue(42)
+    type_into(qtbot, editor, "42")
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: view.indexWidget(index) is None, timeout=2000)
     assert inspector_form.entry(uid).value("Tag") == 0
@@ -313,7 +352,7 @@ def test_active_server_locks_port_and_shows_runtime_values(qtbot, inspector_form
     port = value_index(inspector, "Port")
     assert "Can't change Port" in (port.data(Qt.ItemDataRole.ToolTipRole) or "")
     editor = open_editor(view, port)
-    editor.setValue(9999)
+    type_into(qtbot, editor, "9999")
     commit_with_enter(qtbot, view, port, editor)
     assert inspector.message_text() == ("Can't change Port while ServerSocket1 is active: "
                                         "set Active to False first")
@@ -513,7 +552,7 @@ def test_screenshots(qtbot, inspector_form, inspector_engine, inspector_of):
         qtbot.waitUntil(lambda: value_index(inspector, "ActiveConnections").data() == "1", timeout=3000)
         inspector.property_view.setCurrentIndex(value_index(inspector, "Port").siblingAtColumn(0))
         editor = open_editor(inspector.property_view, value_index(inspector, "Port"))
-        editor.setValue(8080)
+        type_into(qtbot, editor, "8080")
         commit_with_enter(qtbot, inspector.property_view, value_index(inspector, "Port"), editor)
         assert inspector.message_text()
         inspector.layout().activate()
