@@ -60,6 +60,7 @@ from ui.property_editors import (
     InspectorTable,
     PropertyDelegate,
     binding_text,
+    empty_hint,
 )
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -214,8 +215,8 @@ class PropertyTableModel(_ComponentTableModel):
                 font = QFont()
                 font.setBold(True)
                 return font
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return self._tooltip(spec)
+            if role == Qt.ItemDataRole.ToolTipRole:  # the hint in full, even when the cell elides it
+                return self._tooltip(spec) or (empty_hint(spec) if value == "" else None)
         if role == Qt.ItemDataRole.ForegroundRole and spec.runtime:
             return self.muted
         return None

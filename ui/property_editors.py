@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -94,6 +94,12 @@ def binding_text(binding: HandlerBinding | None) -> str:
     return f"{title}: {binding.argument}" if action.argument_title and binding.argument else title
 
 
+def empty_hint(spec: PropertySpec) -> str:
+    """What an empty value of ``spec`` means ("" when it needs no saying), translated."""
+    # The hint is declared with the property in components/ (which knows no Qt).
+    return QCoreApplication.translate("PropertyHints", spec.empty_hint) if spec.empty_hint else ""
+
+
 def _problem(spec: PropertySpec, text: str) -> str:
     try:
         spec.validate(text)
@@ -131,6 +137,7 @@ class CheckedLineEditor(QLineEdit):
         super().__init__(parent)
         self.spec = spec
         self.setFrame(False)
+        self.setPlaceholderText(empty_hint(spec))
         self.textEdited.connect(self._check)
 
     def value(self) -> str:
@@ -264,7 +271,26 @@ class _CommittingDelegate(QStyledItemDelegate):
 
 
 class PropertyDelegate(_CommittingDelegate):
-    """Makes the editor for a property row from its spec; values go back through setData."""
+    """Makes the editor for a property row from its spec; values go back through setData.
+    An empty value whose spec says what empty means shows that, greyed and in italics."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        spec = index.data(SPEC_ROLE)
+        if index.column() != 1 or not isinstance(spec, PropertySpec) or option.text:
+            return
+        hint = empty_hint(spec)
+        if hint:
+            option.text = hint
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+            font = QFont(option.font)
+            font.setItalic(True)
+            option.font = font
+            palette = QPalette(option.palette)  # the colour a line edit gives its placeholder
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+                grey = palette.color(group, QPalette.ColorRole.PlaceholderText)
+                palette.setColor(group, QPalette.ColorRole.Text, grey)
+            option.palette = palette
 
     # Qt takes a null editor as "not editable"; the stubs say it must be a QWidget
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # type: ignore[override]

@@ -11,7 +11,7 @@ import socket
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontInfo, QFontMetrics
+from PySide6.QtGui import QFontInfo, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFileDialog, QStyle, QStyleOptionViewItem
 
 from app.form_document import HandlerBinding
@@ -210,6 +210,40 @@ def test_out_of_range_numbers_are_refused_with_the_reason_not_truncated(qtbot, i
     commit_with_enter(qtbot, view, index, editor)
     assert inspector_form.entry(uid).value(spec.vcl_name) == spec.maximum
     assert inspector.message_text() == ""
+
+
+def shown_option(view, index) -> QStyleOptionViewItem:
+    """What the delegate paints in a cell: its text, font and palette."""
+    option = QStyleOptionViewItem()
+    option.rect = view.visualRect(index)
+    view.itemDelegate().initStyleOption(option, index)
+    return option
+
+
+def test_an_empty_server_address_says_it_means_all_interfaces(qtbot, inspector_form, inspector_of):
+    server = inspector_form.add_component("ServerSocket", 0, 0)
+    client = inspector_form.add_component("ClientSocket", 80, 0)
+    hint = ServerSocket.property_spec("Address").empty_hint
+    assert hint == "all interfaces (IPv4 and IPv6)"
+    inspector_form.set_selection([server])
+    inspector = inspector_of()
+    view, index = inspector.property_view, value_index(inspector, "Address")
+    option = shown_option(view, index)
+    assert index.data() == ""  # the value itself stays empty; only the cell says what it means
+    assert option.text == hint and option.font.italic()
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == hint  # in full, where the cell is too narrow
+    grey = option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
+    assert option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text) == grey
+    editor = open_editor(view, index)
+    assert editor.placeholderText() == hint
+    type_into(qtbot, editor, "127.0.0.1")
+    commit_with_enter(qtbot, view, index, editor)
+    option = shown_option(view, index)
+    assert option.text == "127.0.0.1" and not option.font.italic()
+    assert option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text) != grey
+    inspector_form.set_selection([client])  # a client's empty Address means nothing of the kind
+    assert shown_option(view, value_index(inspector, "Address")).text == ""
+    assert shown_option(view, value_index(inspector, "Host")).text == ""
 
 
 def test_escape_cancels_an_edit(qtbot, inspector_form, inspector_of):
