@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPalette
@@ -384,6 +385,10 @@ class BindingEditor(QFrame):
         self.combo.blockSignals(False)
         self.argument.setText(binding.argument if binding is not None else "")
         self._show_argument(self.selected_action())
+
+    def open_list(self) -> None:
+        """Drop the list down, once the editor is placed over its cell."""
+        QTimer.singleShot(0, self.combo, self.combo.showPopup)  # not after the editor is gone
 
     # -- behaviour ---------------------------------------------------------------
     def _chosen(self, _index: int) -> None:

@@ -493,6 +493,27 @@ def test_events_bind_built_in_actions(qtbot, inspector_form, inspector_of):
     assert read.data() == "Echo back"
 
 
+def test_one_click_on_a_handler_cell_opens_the_list(qtbot, inspector_form, inspector_of):
+    uid = inspector_form.add_component("ServerSocket", 0, 0)
+    inspector = inspector_of()
+    inspector.tabs.setCurrentWidget(inspector.event_view)
+    view, model = inspector.event_view, inspector.event_model
+    view.setCurrentIndex(model.index(0, 0))
+    index = model.index(model.row_of("OnClientRead"), 1)
+    assert view.currentIndex().row() != index.row()  # a row that is not selected yet
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    qtbot.waitUntil(lambda: isinstance(view.indexWidget(index), BindingEditor)
+                    and view.indexWidget(index).combo.view().isVisible(), timeout=2000)
+    editor = view.indexWidget(index)
+    # the second click picks from the open list, and that binds the event
+    popup = editor.combo.view()
+    row = editor.combo.findText("Echo back")
+    qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton,
+                     pos=popup.visualRect(popup.model().index(row, 0)).center())
+    qtbot.waitUntil(lambda: view.indexWidget(index) is None, timeout=2000)
+    assert inspector_form.entry(uid).events["OnClientRead"] == HandlerBinding(action="echo")
+
+
 def test_send_file_argument_can_be_browsed(qtbot, monkeypatch, tmp_path, inspector_form, inspector_of):
     uid = inspector_form.add_component("ClientSocket", 0, 0)
     payload = tmp_path / "hello.bin"
@@ -520,11 +541,12 @@ def test_unit_functions_are_shown_and_double_click_asks_for_them(qtbot, inspecto
     index = model.index(model.row_of("OnClientRead"), 1)
     assert index.data() == "ServerSocket1ClientRead"
     with qtbot.waitSignal(inspector.eventActivated, timeout=1000) as blocker:
-        rect = view.visualRect(index)
+        rect = view.visualRect(index.siblingAtColumn(0))  # the event's name; a click on the handler opens the list
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == [uid, "OnClientRead"]
-    editor = view.indexWidget(index) or open_editor(view, index)
+    assert view.indexWidget(index) is None
+    editor = open_editor(view, index)
     assert isinstance(editor, BindingEditor)
     assert editor.combo.currentText() == "ServerSocket1ClientRead"  # kept unless another is picked
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
