@@ -135,6 +135,49 @@ def test_the_users_path_end_to_end(window, qtbot):
     assert w.model.entry(entry.uid).value("Active") is False
 
 
+def test_flipping_active_is_no_edit_from_the_inspector_the_tile_menu_or_the_run_menu(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    w = window
+    uids = [w.model.add_component("ServerSocket", 8 + 160 * i, 8) for i in range(2)]
+    for uid in uids:
+        w.model.set_property(uid, "Address", "127.0.0.1")
+    target = tmp_path / "running.sockform"
+    w.model.save(target)
+    steps = w.model.undo_stack.count()
+    servers = [w.engine.component(uid) for uid in uids]
+
+    def unchanged() -> bool:
+        return not w.isWindowModified() and not w.is_modified() and w.model.undo_stack.count() == steps
+
+    # the inspector's check box, clicked
+    w.model.set_selection([uids[0]])
+    view, index = w.inspector.property_view, value_index(w.inspector, "Active")
+    option = QStyleOptionViewItem()
+    option.rect = view.visualRect(index)
+    view.itemDelegate().initStyleOption(option, index)
+    box = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+    qtbot.waitUntil(lambda: servers[0].socket.listening, timeout=3000)
+    assert unchanged()
+    # the tile's menu
+    tile = w.designer.tile(uids[1])
+    menu = w.designer.context_menu(w.designer.mapFromScene(tile.sceneBoundingRect().center()))
+    next(a for a in menu.actions() if a.text() == "&Activate").trigger()
+    qtbot.waitUntil(lambda: servers[1].socket.listening, timeout=3000)
+    assert unchanged()
+    w.model.save(target)  # Save writes what runs, though nothing asked to save
+    assert b'"Active": true' in target.read_bytes()
+    # Run > Deactivate All and Activate All
+    w.deactivate_all_action.trigger()
+    qtbot.waitUntil(lambda: not any(s.active for s in servers), timeout=3000)
+    assert unchanged()
+    w.activate_all_action.trigger()
+    qtbot.waitUntil(lambda: all(s.socket.listening for s in servers), timeout=3000)
+    assert unchanged()
+    assert w.windowTitle() == "Socket Workbench - running.sockform[*]"
+
+
 def test_undo_redo_through_the_menu_actions(window, qtbot):
     w = window
     uid = w.model.add_component("ClientSocket", 40, 40)
