@@ -244,6 +244,10 @@ class FormModel(QObject):
         p = Path(path)
         self.reset(FormDocument.load(p), p)
 
+    def open_copy(self, path: str | Path) -> None:
+        """Load a form as a new, untitled one (an example): Save asks where it goes."""
+        self.reset(FormDocument.load(Path(path)), None)
+
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path) if path is not None else self.path
         if target is None:

@@ -30,6 +30,7 @@ from app.atomic_file import write_atomically
 from app.engine_host import EngineHost
 from app.form_document import SUFFIX, FormFileError
 from app.form_model import FormModel
+from app.unit import unit_path_for
 from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
@@ -46,6 +47,11 @@ RECENT_FILES = "recentFiles"  # QSettings key
 STATUS_MS = 500
 FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
 DFM_CODE_PAGES = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "gbk", "big5", "shift_jis", "utf-8")
+
+
+def example_title(path: Path) -> str:
+    """chat_server.sockform -> Chat server"""
+    return path.stem.replace("_", " ").capitalize()
 
 
 class MainWindow(QMainWindow):
@@ -95,9 +101,10 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_menus()
 
+        self._copied_from = ""  # the example an untitled form was copied from
+        self.model.documentReset.connect(self._document_replaced)
         self.model.pathChanged.connect(self._update_title)
         self.model.formChanged.connect(self._update_title)
-        self.model.documentReset.connect(self._update_title)
         self.model.undo_stack.cleanChanged.connect(self._update_title)
         self.engine.errorRaised.connect(self._engine_error)
         self.designer.message.connect(self.show_message)
@@ -226,11 +233,20 @@ class MainWindow(QMainWindow):
 
     # -- status and title ----------------------------------------------------------
     def _update_title(self) -> None:
-        name = self.model.path.name if self.model.path else self.model.document.name
+        if self.model.path is not None:
+            name = self.model.path.name
+        elif self._copied_from:
+            name = self.tr("Untitled (from %1)").replace("%1", self._copied_from)
+        else:
+            name = self.model.document.name
         self.setWindowTitle(self.tr("Socket Workbench - %1[*]").replace("%1", name))
         self.setWindowModified(self.is_modified())
         unit = self.unit_editor.path.name if self.unit_editor.path else self.tr("Unit")
         self.tabs.setTabText(1, unit + (" *" if self.unit_editor.is_modified() else ""))
+
+    def _document_replaced(self) -> None:
+        self._copied_from = ""
+        self._update_title()
 
     def is_modified(self) -> bool:
         return self.model.is_modified() or self.unit_editor.is_modified()
@@ -286,6 +302,27 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("Opened %1").replace("%1", str(path)))
         return True
 
+    def open_example(self, path: Path) -> bool:
+        """Open an example as an untitled copy, with its unit: Save asks where to put both,
+        so the installed example stays as shipped."""
+        if not self.maybe_save():
+            return False
+        try:
+            self.model.open_copy(path)
+        except FormFileError as exc:
+            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            return False
+        unit = unit_path_for(path)
+        try:
+            unit_text = unit.read_text(encoding="utf-8") if unit.is_file() else ""
+        except (OSError, UnicodeDecodeError):
+            unit_text = ""  # the form still opens; its handlers will say the unit is missing
+        self.units.adopt_unit_text(unit_text, unit.name)
+        self._copied_from = example_title(path)
+        self._update_title()
+        self.show_message(self.tr("Opened a copy of %1; Save asks where to keep it").replace("%1", path.name))
+        return True
+
     def save_form(self) -> bool:
         if self.model.path is None:
             return self.save_form_as()
@@ -303,7 +340,7 @@ class MainWindow(QMainWindow):
     def _save(self, path: Path) -> bool:
         try:
             self.model.save(path)
-            if self.unit_editor.is_modified() and not self.unit_editor.save():
+            if self.unit_editor.needs_saving() and not self.unit_editor.save():
                 return False
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Can't save form"),
@@ -329,8 +366,10 @@ class MainWindow(QMainWindow):
 
     def _fill_examples(self) -> None:
         for path in sorted(EXAMPLES_DIR.glob(f"*{SUFFIX}")):
-            title = path.stem.replace("_", " ").capitalize()
-            self.examples_menu.addAction(title, self._opener(path))
+            self.examples_menu.addAction(example_title(path), self._example_opener(path))
+
+    def _example_opener(self, path: Path) -> Callable[[], object]:
+        return lambda: self.open_example(path)
 
     def _opener(self, path: str | Path) -> Callable[[], object]:
         """A menu slot that opens ``path``."""
@@ -377,7 +416,6 @@ class MainWindow(QMainWindow):
     # -- DFM ----------------------------------------------------------------------
     def import_dfm_dialog(self) -> None:
         from app.dfm_import import import_dfm_file
-        from app.unit import unit_path_for
 
         if not self.maybe_save():
             return

@@ -2,7 +2,9 @@
 handler errors and renames.
 
 * The unit of ``chat.sockform`` is ``chat.py``; the Unit tab edits it. A form that
-  was never saved has no unit yet: making a handler asks to save the form first.
+  was never saved has no unit yet: making a handler asks to save the form first. An
+  example opens as an untitled copy whose unit text waits in the tab and is written
+  beside the form when it is first saved.
 * Double-clicking an event in the Object Inspector binds it to
   ``<Component><Event without On>`` and writes a stub with the event's signature,
   or jumps to the function it is already bound to.
@@ -53,7 +55,7 @@ class UnitController(QObject):
         self.trust = trust or TrustStore()
         self._gui_thread = threading.get_ident()
         engine.unit_loader = self.load_unit
-        model.documentReset.connect(self._form_changed)
+        model.documentReset.connect(self._document_replaced)
         model.pathChanged.connect(self._form_changed)
         model.componentRenamed.connect(self._renamed)
         editor.saved.connect(self._unit_saved)
@@ -65,15 +67,27 @@ class UnitController(QObject):
     def unit_path(self) -> Path | None:
         return unit_path_for(self.model.path) if self.model.path is not None else None
 
+    def adopt_unit_text(self, text: str, origin: str) -> None:
+        """The untitled form's unit starts as ``text`` (copied from ``origin``)."""
+        self.editor.start_untitled(text, origin)
+        self._form_changed()
+
     # -- the editor follows the form --------------------------------------------------
+    @Slot()
+    def _document_replaced(self) -> None:
+        # Another form: the last one's unit text must not become this one's. (Only Save
+        # As, a new path for the same form, carries the text over.)
+        self.editor.start_untitled()
+        self._form_changed()
+
     @Slot()
     def _form_changed(self) -> None:
         path = self.unit_path()
-        carried = self.editor.editor.source() if self.editor.path is not None else ""
+        carried = self.editor.editor.source()
         if self.engine.unit is not None and self.engine.unit.path != path:
             self.engine.set_unit(None)  # Save As: the unit that runs is the old file
         if path is None:
-            self.editor.setEnabled(False)
+            self.editor.setEnabled(bool(carried))  # nothing to edit before the form has a file
             return
         self.editor.setEnabled(True)
         if path != self.editor.path:

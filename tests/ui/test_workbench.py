@@ -242,6 +242,50 @@ def test_examples_menu_lists_every_example(window):
     assert "Echo server" in titles
 
 
+def test_an_example_opens_as_an_untitled_copy_and_save_writes_form_and_unit_elsewhere(
+        window, qtbot, tmp_path, monkeypatch):
+    w = window
+    form, unit = EXAMPLES_DIR / "chat_server.sockform", EXAMPLES_DIR / "chat_server.py"
+    shipped = form.read_bytes(), unit.read_bytes()
+    action = next(a for a in w.examples_menu.actions() if a.text() == "Chat server")
+    action.trigger()
+    assert w.model.path is None
+    assert [e.name for e in w.model.entries()]  # the example's components are there
+    assert w.windowTitle() == "Socket Workbench - Untitled (from Chat server)[*]"
+    assert w.unit_editor.isEnabled() and w.unit_editor.editor.source() == unit.read_text(encoding="utf-8")
+    assert not w.is_modified()  # only looking at an example asks nothing on close
+    asked = []
+
+    def save_as(*_args, **_kwargs):
+        asked.append(True)
+        return str(tmp_path / "mychat.sockform"), ""
+
+    monkeypatch.setattr("ui.main_window.QFileDialog.getSaveFileName", save_as)
+    w.save_action.trigger()  # Save of an untitled copy is Save As
+    assert asked and w.model.path == tmp_path / "mychat.sockform"
+    assert (tmp_path / "mychat.py").read_bytes() == shipped[1]  # the unit went with it
+    assert (form.read_bytes(), unit.read_bytes()) == shipped  # the installation is untouched
+    assert w.windowTitle() == "Socket Workbench - mychat.sockform[*]"
+    assert w.unit_editor.path == tmp_path / "mychat.py" and not w.unit_editor.needs_saving()
+    # a new form afterwards starts with no unit text from the copy
+    w.new_action.trigger()
+    assert w.unit_editor.editor.source() == "" and not w.unit_editor.isEnabled()
+
+
+def test_opening_another_form_does_not_carry_the_last_units_text(window, tmp_path):
+    from app.form_document import FormDocument
+
+    w = window
+    first, second = tmp_path / "first.sockform", tmp_path / "second.sockform"
+    for path in (first, second):
+        FormDocument().save(path)
+    (tmp_path / "first.py").write_text("def handler(sender, socket):\n    pass\n", encoding="utf-8")
+    assert w.open_form(first, ask=False) and "def handler" in w.unit_editor.editor.source()
+    assert w.open_form(second, ask=False)
+    assert w.unit_editor.editor.source() == "" and not w.unit_editor.needs_saving()
+    assert w.save_form() and not (tmp_path / "second.py").exists()
+
+
 def test_connections_model_passes_the_model_tester(window, qtbot, qtmodeltester):
     w = window
     w.open_form(EXAMPLES_DIR / "echo_server.sockform", ask=False)
