@@ -38,6 +38,7 @@ from ui.form_designer import FormDesigner
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
 from ui.settings import read_string_list
+from ui.tab_style import show_whole_tab_text
 from ui.unit_controller import UnitController
 from ui.unit_editor import UnitEditor
 
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        show_whole_tab_text(self.tabs.tabBar())  # "echo_test.py" keeps its underscore
         self.tabs.addTab(self.designer, self.tr("Form"))
         self.tabs.addTab(self.unit_editor, self.tr("Unit"))
         self.setCentralWidget(self.tabs)

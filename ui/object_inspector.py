@@ -63,6 +63,7 @@ from ui.property_editors import (
     binding_text,
     empty_hint,
 )
+from ui.tab_style import show_whole_tab_text
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the parent of every row of a flat table
@@ -376,6 +377,7 @@ class ObjectInspector(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        show_whole_tab_text(self.tabs.tabBar())
         self.tabs.addTab(self.property_view, self.tr("Properties"))
         self.tabs.addTab(self.event_view, self.tr("Events"))
 

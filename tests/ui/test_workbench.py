@@ -286,6 +286,30 @@ def test_opening_another_form_does_not_carry_the_last_units_text(window, tmp_pat
     assert w.save_form() and not (tmp_path / "second.py").exists()
 
 
+def test_the_unit_tab_shows_the_underscore_of_its_file_name(window, qtbot, tmp_path):
+    from PySide6.QtGui import QFontMetricsF
+
+    from app.form_document import FormDocument
+
+    w = window
+    FormDocument().save(tmp_path / "echo_test.sockform")
+    (tmp_path / "echo_test.py").write_text("", encoding="utf-8")
+    assert w.open_form(tmp_path / "echo_test.sockform", ask=False)
+    bar = w.tabs.tabBar()
+    assert bar.tabText(1) == "echo_test.py" and w.tabs.currentIndex() == 0  # the Unit tab is not current
+    metrics = QFontMetricsF(bar.font())
+    assert metrics.inFont("_"), "install fonts-dejavu-core"
+    image = bar.grab().toImage()
+    rect = bar.tabRect(1)
+    # the columns of the underscore alone: left of it "echo", right of it "test.py"
+    start = rect.center().x() + 0.5 - metrics.horizontalAdvance(bar.tabText(1)) / 2
+    first = int(start + metrics.horizontalAdvance("echo")) + 1
+    last = int(start + metrics.horizontalAdvance("echo_")) - 1
+    ink = [(x, y) for y in range(rect.top() + 2, rect.bottom() - 1) for x in range(first, last + 1)
+           if image.pixelColor(x, y).lightness() < 128]
+    assert ink, "the underscore of echo_test.py is clipped"
+
+
 def test_connections_model_passes_the_model_tester(window, qtbot, qtmodeltester):
     w = window
     w.open_form(EXAMPLES_DIR / "echo_server.sockform", ask=False)
