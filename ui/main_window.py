@@ -1,18 +1,26 @@
 """The main window: palette, form designer, Object Inspector, event log,
 connections, menus, status bar, and the form file commands.
 
-Layout as in the IDE: the component palette across the top, the Object Inspector
-docked left, the form in the middle, the event log docked at the bottom and the
-connections panel on the right. Docks remember their layout (QSettings), and
-View > Reset Layout brings the default back.
+Layout: the component palette across the top; the Object Inspector docked left, the
+form in the middle and the connections panel right; the event log docked under all
+three, across the whole width, because its columns (time, component, event,
+connection, detail, data) need it most. The default sizes follow the window's: the
+side docks in proportion to its width, the log taking the height the form does not
+need (between about a third and a half). Docks remember their layout (QSettings), and
+View > Reset Layout brings the default back, sized for the window as it is then.
+
+Nothing in a dock may demand more width than 1024 px leaves: a minimum that grows
+with its content (a label naming a listening address) would push the window wider
+than the screen, and the docks would be drawn over each other.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -44,10 +52,16 @@ from ui.unit_editor import UnitEditor
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
 MAX_RECENT = 8
+DEFAULT_SIZE = QSize(1366, 860)  # unless the screen is smaller
+LOG_SHARE = (0.36, 0.5)  # of the height below the palette: the log's least and most, by default
 RECENT_FILES = "recentFiles"  # QSettings key
 STATUS_MS = 500
 FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
 DFM_CODE_PAGES = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "gbk", "big5", "shift_jis", "utf-8")
+
+
+def _within(value: float, low: float, high: float) -> int:
+    return int(min(max(value, low), high))
 
 
 def example_title(path: Path) -> str:
@@ -95,8 +109,8 @@ class MainWindow(QMainWindow):
                                    Qt.DockWidgetArea.BottomDockWidgetArea)
         self.connections_dock = self._dock(self.tr("Connections"), "ConnectionsDock", self.connections,
                                            Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
@@ -122,7 +136,7 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self._tick)
         self._status_timer.start()
 
-        self.resize(1366, 860)
+        self.resize(DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size()))
         self._default_state = QByteArray()
         geometry = QSettings().value("mainWindow/geometry")
         if isinstance(geometry, QByteArray):
@@ -146,8 +160,17 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def _apply_default_sizes(self) -> None:
-        self.resizeDocks([self.inspector_dock, self.connections_dock], [300, 380], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [280], Qt.Orientation.Vertical)
+        width = self.width()
+        self.resizeDocks([self.inspector_dock, self.connections_dock],
+                         [_within(width * 0.2, 250, 340), _within(width * 0.26, 320, 500)],
+                         Qt.Orientation.Horizontal)
+        # the form shown whole if the log keeps LOG_SHARE[0]; the log gets the rest, up to LOG_SHARE[1]
+        shared = self.tabs.height() + self.log_dock.height()
+        around_form = self.tabs.height() - self.designer.viewport().height()
+        form = math.ceil(self.designer.sceneRect().height()) + around_form
+        low, high = LOG_SHARE
+        self.resizeDocks([self.log_dock], [_within(shared - form, shared * low, shared * high)],
+                         Qt.Orientation.Vertical)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -310,6 +310,15 @@ def test_the_unit_tab_shows_the_underscore_of_its_file_name(window, qtbot, tmp_p
     assert ink, "the underscore of echo_test.py is clipped"
 
 
+@pytest.mark.parametrize(("count", "shown"), [(0, "0 B"), (999, "999 B"), (5427, "5.3 KiB"),
+                                              (682 * 1024, "682 KiB"), (1023 * 1024, "1.0 MiB"),
+                                              (3 * 2**40, "3072 GiB")])
+def test_byte_counts_keep_to_three_digits_so_in_and_out_stay_narrow(count, shown):
+    from ui.connections_panel import human_bytes
+
+    assert human_bytes(count) == shown
+
+
 def test_connections_model_passes_the_model_tester(window, qtbot, qtmodeltester):
     w = window
     w.open_form(EXAMPLES_DIR / "echo_server.sockform", ask=False)
@@ -419,3 +428,83 @@ def test_open_recent_survives_new_sessions_with_one_and_several_entries(tmp_path
     # and the one after reads several, and reopening one moves it to the top
     assert run_session(settings, first) == {"shown": [str(second), str(first)],
                                             "after": [str(first), str(second)]}
+
+
+# -- layout --------------------------------------------------------------------------------
+@pytest.fixture
+def sized_window(qloop, qtbot, tmp_path):
+    """sized_window(width, height) -> a MainWindow first shown at that size, its default
+    layout applied (no saved layout)."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "sized"))
+    made = []
+
+    def make(width: int, height: int) -> MainWindow:
+        w = MainWindow()
+        made.append(w)
+        w.resize(width, height)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: not w._default_state.isEmpty(), timeout=2000)
+        return w
+
+    yield make
+    for w in made:
+        w.engine.deactivate_all()
+        w.model.undo_stack.setClean()
+        w.close()
+        w.deleteLater()
+    qtbot.wait(1)
+
+
+def dock_overlaps(w: MainWindow) -> list[tuple[str, str]]:
+    parts = {d.objectName(): d.geometry() for d in (w.inspector_dock, w.log_dock, w.connections_dock)}
+    parts["central"] = w.centralWidget().geometry()
+    names = sorted(parts)
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if parts[a].intersects(parts[b])]
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1100, 760), (1440, 900), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_size_from_1024x700_keeps_its_size_and_no_dock_covers_another(sized_window, size):
+    w = sized_window(*size)
+    assert w.minimumSizeHint().width() <= 1024
+    assert (w.width(), w.height()) == size
+    assert dock_overlaps(w) == []
+    for dock in (w.inspector_dock, w.log_dock, w.connections_dock):
+        assert w.rect().contains(dock.geometry()), dock.objectName()
+    # the log spans the whole width, under the form and both side docks
+    assert w.log_dock.width() == w.width()
+    assert w.log_dock.geometry().top() > w.connections_dock.geometry().bottom()
+    shared = w.tabs.height() + w.log_dock.height()
+    assert 0.33 * shared <= w.log_dock.height() <= 0.52 * shared
+    # the connections table shows a whole peer and byte counts, without a horizontal scroll bar
+    view = w.connections.view
+    metrics = view.fontMetrics()
+    assert view.columnWidth(0) >= metrics.horizontalAdvance("127.0.0.1:65535")
+    for column in (1, 2, 3):
+        assert view.columnWidth(column) >= metrics.horizontalAdvance("00:00:00")
+    assert not view.horizontalScrollBar().isVisible()
+
+
+def test_activating_a_server_with_clients_does_not_widen_the_window(sized_window, qtbot):
+    w = sized_window(1100, 760)
+    uid = w.model.add_component("ServerSocket", 8, 8)
+    w.model.set_property(uid, "Address", "127.0.0.1")
+    w.model.set_selection([uid])
+    qtbot.wait(1)
+    before = w.size(), {d.objectName(): d.width() for d in (w.inspector_dock, w.connections_dock)}
+    w.engine.set_active(uid, True)
+    server = w.engine.component(uid)
+    qtbot.waitUntil(lambda: server.socket.listening, timeout=3000)
+    clients = [socket.create_connection(("127.0.0.1", server.socket.local_port), timeout=5) for _ in range(3)]
+    try:
+        qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 3, timeout=3000)
+        qtbot.waitUntil(lambda: "listening on" in w.connections.title.text(), timeout=3000)
+        w.layout().activate()
+        assert w.minimumSizeHint().width() <= 1024
+        assert (w.size(), {d.objectName(): d.width() for d in (w.inspector_dock, w.connections_dock)}) == before
+        assert dock_overlaps(w) == []
+    finally:
+        for c in clients:
+            c.close()
