@@ -337,12 +337,7 @@ class MainWindow(QMainWindow):
         except FormFileError as exc:
             QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
             return False
-        unit = unit_path_for(path)
-        try:
-            unit_text = unit.read_text(encoding="utf-8") if unit.is_file() else ""
-        except (OSError, UnicodeDecodeError):
-            unit_text = ""  # the form still opens; its handlers will say the unit is missing
-        self.units.adopt_unit_text(unit_text, unit.name)
+        self.units.adopt_unit(unit_path_for(path))
         self._copied_from = example_title(path)
         self._update_title()
         self.show_message(self.tr("Opened a copy of %1; Save asks where to keep it").replace("%1", path.name))
