@@ -254,10 +254,12 @@ class ConnectionsPanel(QWidget):
             self.title.setText(self.tr("Select a ClientSocket or ServerSocket on the form"))
         elif isinstance(comp, ServerSocket):
             count = comp.socket.active_connections
-            where = f"{comp.socket.local_address}:{comp.socket.local_port}" if comp.socket.listening else ""
-            state = self.tr("listening on %1").replace("%1", where) if where else self.tr("not listening")
-            self.title.setText(self.tr("%1 — %n connection(s), %2", "", count)
-                               .replace("%1", comp.name).replace("%2", state))
+            if comp.socket.listening:
+                where = f"{comp.socket.local_address}:{comp.socket.local_port}"
+                self.title.setText(self.tr("%1 — %n connection(s), listening on %2", "", count)
+                                   .replace("%1", comp.name).replace("%2", where))
+            else:
+                self.title.setText(self.tr("%1 — not listening").replace("%1", comp.name))
         else:
             state = (self.tr("connected to %1").replace("%1", comp.socket.peer) if comp.socket.connected
                      else self.tr("not connected"))
