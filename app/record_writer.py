@@ -51,16 +51,17 @@ class FdWriter:
 
     ``take`` is called on the writer's thread and returns the next text to write, or
     '' when there is nothing. ``on_failure`` is called (on the writer's thread) with
-    the OSError that ended the writing, such as BrokenPipeError when the reader left.
+    the error that ended the writing: BrokenPipeError when the reader left, another
+    OSError (a full disk), or, were formatting to fail, that exception.
     """
 
     def __init__(self, fd: int, take: Callable[[], str], name: str, interval: float = INTERVAL,
-                 on_failure: Callable[[OSError], None] | None = None) -> None:
+                 on_failure: Callable[[Exception], None] | None = None) -> None:
         self.fd = fd
         self._take = take
         self.interval = interval
         self.on_failure = on_failure
-        self.failure: OSError | None = None
+        self.failure: Exception | None = None
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -76,7 +77,7 @@ class FdWriter:
             while self._idle(poller):
                 self._write_pending()
             self._write_pending()
-        except OSError as exc:
+        except Exception as exc:  # output ends here; the owner is told and decides
             self.failure = exc
             if self.on_failure is not None:
                 self.on_failure(exc)
@@ -112,7 +113,7 @@ class RecordWriter(FdWriter):
     """Records from ``buffer`` as text lines or JSON Lines on ``fd``."""
 
     def __init__(self, buffer: RecordBuffer, fd: int, as_json: bool, name: str = "record writer",
-                 on_failure: Callable[[OSError], None] | None = None) -> None:
+                 on_failure: Callable[[Exception], None] | None = None) -> None:
         super().__init__(fd, self._next_batch, name, on_failure=on_failure)
         self.buffer = buffer
         self.as_json = as_json

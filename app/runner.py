@@ -209,7 +209,7 @@ class Output:
                                     on_failure=self._stdout_failed)
         self.errors = FdWriter(err_fd, self.messages.take, "stderr writer")
 
-    def _stdout_failed(self, exc: OSError) -> None:
+    def _stdout_failed(self, exc: Exception) -> None:
         if self.on_stdout_failure is not None:
             self.on_stdout_failure()
 
@@ -347,8 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         _last_words(f"{PROG}: stdout was not read; {len(buffer):,} records were not written\n")
         os._exit(failure.status if failure is not None else status)
     problem = output.records.failure
-    if problem is not None and not isinstance(problem, BrokenPipeError):
-        sys.stderr.write(f"{PROG}: can't write the output: {problem.strerror or problem}\n")
+    if problem is not None and not isinstance(problem, BrokenPipeError):  # a reader that left is no error
+        reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else repr(problem)
+        sys.stderr.write(f"{PROG}: can't write the output: {reason}\n")
         status = status or EXIT_ERROR
     if failure is not None:
         return _fail(failure, args)

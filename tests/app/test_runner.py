@@ -361,3 +361,14 @@ def test_a_reader_that_goes_away_ends_the_run_quietly():
             proc.kill()
             proc.wait()
     assert proc.stderr.read() == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_ends_the_run_with_the_reason():
+    port = free_port()
+    with open("/dev/full", "w") as full:  # every write fails: No space left on device
+        done = subprocess.run([sys.executable, "-m", "app", "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
+                               f"--set=ClientSocket1.Port={port}"], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "socket-workbench run: can't write the output: No space left on device\n"
