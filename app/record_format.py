@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import datetime
 import functools
-from collections.abc import Iterable
+import operator
+from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 from components.observer import DROPPED, HANDLER_ERROR, EventRecord
@@ -147,12 +149,17 @@ def connection_text(record: EventRecord) -> str:
     return f"#{record.connection_id}" if record.connection_id else ""
 
 
+# The events whose records first carry a connection's peer.
+_CONNECTING_EVENTS = frozenset({"OnConnect", "OnClientConnect", "OnAccept"})
+_EVENT = operator.itemgetter(2)
+
+
 class ConnectionNames:
     """Names connections by their peer address, also on the records that do not carry it.
 
     A connection's first records (OnLookup, OnConnecting) come before its peer is
-    known, and a listener's have none; the address seen on any record of a
-    connection id names all of them. Where one address names several connections
+    known, and a listener's have none; the address on the record that connected it
+    (OnConnect, OnClientConnect, OnAccept) names all of them. Where one address names several connections
     (a ClientSocket that reconnects to the same server), the id is added:
     ``127.0.0.1:7007 (#12)``. Connection ids are unique in the process, so no
     component is needed. Memory is bounded: past ``limit`` ids the oldest half is
@@ -167,12 +174,17 @@ class ConnectionNames:
         self._first_id: dict[str, int] = {}  # peer -> the first connection id seen with it
         self._shared: set[str] = set()  # peers seen with more than one id
 
-    def learn(self, records: Iterable[tuple[Any, ...]]) -> None:
+    def learn(self, records: Sequence[tuple[Any, ...]]) -> None:
         """Remember the peers of ``records`` (EventRecords or their plain tuples)."""
-        # One pass in C over the batch; the loop below then runs once per connection.
-        seen = {r[3]: r[4] for r in records if r[4] and r[3]}
+        # Only the event that connects a connection is looked at: every later record
+        # carries the peer itself, and the earlier ones (OnLookup, OnConnecting) are
+        # the ones that need it. Picking those out runs in C, so a flood costs little.
+        connects = compress(records, map(_CONNECTING_EVENTS.__contains__, map(_EVENT, records)))
         peer_of, first_id = self._peer_of, self._first_id
-        for connection_id, peer in seen.items():
+        for record in connects:
+            connection_id, peer = record[3], record[4]
+            if not (connection_id and peer):
+                continue
             if peer_of.get(connection_id) == peer:
                 continue
             peer_of[connection_id] = peer

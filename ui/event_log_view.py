@@ -266,6 +266,7 @@ class EventLogPane(QWidget):
         for column, sample in samples.items():
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
         self._data_min_width = metrics.horizontalAdvance("GET /index.html") + pad
+        self._hex_min_width = metrics.horizontalAdvance("47 45 54 20 2F 69 74 65") + pad
         self._shown_once = False
 
     def _build_column_actions(self) -> None:
@@ -412,7 +413,10 @@ class EventLogPane(QWidget):
             return
         used = sum(header.sectionSize(c) for c in Column if c < Column.DATA and self.is_column_visible(c))
         room = self.view.viewport().width() - used
-        header.resizeSection(Column.DATA, max(self._data_min_width, room // 2))
+        data = max(self._data_min_width, room // 2)
+        header.resizeSection(Column.DATA, data)
+        if room - data < self._hex_min_width:  # a narrow pane scrolls sideways rather than squeeze Hex
+            header.resizeSection(Column.HEX, self._hex_min_width)
 
     def _sync_column_actions(self) -> None:
         # the last shown column cannot be hidden: an empty table would look broken

@@ -106,13 +106,13 @@ def test_the_headless_runner_prints_binary_data_as_escapes():
 
 def test_connection_names_remember_peers_and_add_the_id_where_one_address_is_shared():
     names = ConnectionNames()
-    records = [read_record(b"", connection_id=5, peer=""),
-               read_record(b"", connection_id=5, peer="127.0.0.1:7007"),
-               read_record(b"", connection_id=0, peer="")]
+    records = [read_record(b"", event="OnConnecting", connection_id=5, peer=""),
+               read_record(b"", event="OnConnect", connection_id=5, peer="127.0.0.1:7007"),
+               read_record(b"", event="OnListen", connection_id=0, peer="")]
     assert names.text(5, "") == "#5"  # nothing known yet
     names.learn(records)
     assert [names.text(r.connection_id, r.peer) for r in records] == ["127.0.0.1:7007", "127.0.0.1:7007", ""]
-    names.learn([read_record(b"", connection_id=6, peer="127.0.0.1:7007")])
+    names.learn([read_record(b"", event="OnConnect", connection_id=6, peer="127.0.0.1:7007")])
     assert names.text(5) == "127.0.0.1:7007 (#5)" and names.text(6) == "127.0.0.1:7007 (#6)"
     assert names.peer(6) == "127.0.0.1:7007"
 
@@ -120,6 +120,7 @@ def test_connection_names_remember_peers_and_add_the_id_where_one_address_is_sha
 def test_connection_names_stay_bounded():
     names = ConnectionNames(limit=100)
     for start in range(0, 1000, 50):
-        names.learn([read_record(b"", connection_id=i, peer=f"10.0.0.1:{i}") for i in range(start + 1, start + 51)])
+        names.learn([read_record(b"", event="OnClientConnect", connection_id=i, peer=f"10.0.0.1:{i}")
+                     for i in range(start + 1, start + 51)])
     assert len(names._peer_of) <= 100
     assert names.text(1000) == "10.0.0.1:1000" and names.text(1) == "#1"  # the oldest are forgotten

@@ -70,6 +70,9 @@ def test_view_shows_the_model_itself_until_a_filter_is_set(qtbot):
     assert pane.view.model() is pane.proxy and pane.shown_count() == 10
     assert {pane.shown_record(r).event for r in range(10)} == {"OnError"}
     assert header.sectionSize(Column.EVENT) == 222  # the user's column widths survive the switch
+    pane.proxy.set_event("OnClientConnect")  # a new filter over the same view: the columns stay
+    assert header.sectionSize(Column.EVENT) == 222 and header.isSectionHidden(Column.HEX)
+    pane.proxy.set_event("OnError")
     model.append_records(varied_records(10))
     assert pane.shown_count() == 11
     pane.proxy.set_event("")
