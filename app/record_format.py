@@ -247,7 +247,7 @@ def human_line(record: EventRecord) -> str:
     parts = [clock(record), record.component, record.event, connection_text(record) or "-", summary(record)]
     if record.preview:
         more = "…" if record.byte_count > len(record.preview) else ""
-        parts.append(f"\"{text_preview(record.preview, bool(more))}{more}\"")
+        parts.append(f"\"{text_preview(record.preview)}{more}\"")
     return "  ".join(p for p in parts if p)
 
 
