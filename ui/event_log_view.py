@@ -10,9 +10,13 @@ Theory of operation:
   (shared/PERF_BASELINE.md section 6: a repaint costs 6-10 ms, so flush at
   10-25 Hz, never per record). A tick takes at most ``max_per_tick`` records;
   the rest wait for the next tick, so one tick stays short even after a burst.
+  When the buffer overflowed, the batch starts with a Dropped record; it goes to
+  every model, the per-component ones too (a gap concerns every component).
 * ``EventLogPane`` shows one model through its own ``EventLogFilter`` while a
-  filter is set, and the model itself while none is (a proxy costs a Python
-  call per inserted row even when it accepts everything: 90% of a tick). Several
+  filter is set, and the model itself while none is (a filter costs a Python
+  call per inserted row even when it accepts everything: 90% of a tick). A
+  filter change is applied in slices between events (ui/event_log_filter.py),
+  with its progress in the pane's status line. Several
   panes may share a model (different filters over the same rows), or a pane for
   one component can get a model of its own (``EventLogPane(feeder, component=...)``), so
   a flood on another component cannot push that component's history out of the
@@ -20,7 +24,8 @@ Theory of operation:
 * Autoscroll follows the newest row after every batch. While it is paused the
   view must not move: appends happen below the viewport anyway, but evicting
   the oldest rows shifts every row up, so the scroll position is moved up by
-  the number of evicted rows above it.
+  the number of evicted rows above it; a filter handing over older matches
+  inserts rows above it, so the position moves down by as many.
 """
 
 from __future__ import annotations
