@@ -38,6 +38,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractItemModel,
     QByteArray,
+    QEvent,
     QModelIndex,
     QObject,
     QPoint,
@@ -271,6 +272,8 @@ class EventLogPane(QWidget):
         for column, sample in samples.items():
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
         self._data_min_width = metrics.horizontalAdvance("GET /index.html") + pad
+        self._shared_data_width = -1  # the width _share_payload_width gave Data last
+        view.viewport().installEventFilter(self)
         self._hex_min_width = metrics.horizontalAdvance("47 45 54 20 2F 69 74 65") + pad
         self._shown_once = False
 
@@ -420,8 +423,17 @@ class EventLogPane(QWidget):
         room = self.view.viewport().width() - used
         data = max(self._data_min_width, room // 2)
         header.resizeSection(Column.DATA, data)
+        self._shared_data_width = data
         if room - data < self._hex_min_width:  # a narrow pane scrolls sideways rather than squeeze Hex
             header.resizeSection(Column.HEX, self._hex_min_width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The viewport resized: Data and Hex keep sharing the room, unless the user
+        # has set Data's width by hand.
+        if event.type() == QEvent.Type.Resize and watched is self.view.viewport() \
+                and self.view.horizontalHeader().sectionSize(Column.DATA) == self._shared_data_width:
+            self._share_payload_width()
+        return super().eventFilter(watched, event)
 
     def _sync_column_actions(self) -> None:
         # the last shown column cannot be hidden: an empty table would look broken

@@ -191,6 +191,12 @@ def test_data_and_hex_columns_are_optional_and_remembered(qtbot):
     pane.hex_button.click()  # side by side
     assert not header.isSectionHidden(Column.DATA) and not header.isSectionHidden(Column.HEX)
     assert 0.8 < header.sectionSize(Column.DATA) / header.sectionSize(Column.HEX) < 1.25  # sharing the room
+    pane.resize(1900, 400)
+    qtbot.waitUntil(lambda: 0.8 < header.sectionSize(Column.DATA) / header.sectionSize(Column.HEX) < 1.25)
+    header.resizeSection(Column.DATA, 150)  # the user's width is the user's
+    pane.resize(1440, 400)
+    qtbot.waitUntil(lambda: pane.view.viewport().width() < 1440)
+    assert header.sectionSize(Column.DATA) == 150
     pane.data_button.click()
     assert header.isSectionHidden(Column.DATA) and not header.isSectionHidden(Column.HEX)
     assert pane.hex_button.isEnabled()  # not the last column shown: it may go too
