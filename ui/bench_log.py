@@ -301,7 +301,7 @@ def filter_timings(rows: int, tail_rate: int = 50_000) -> list[FilterTiming]:
     del records
     proxy = pane.proxy
 
-    def timed(name: str, step: Callable[[], None]) -> FilterTiming:
+    def timed(name: str, step: Callable[[], None], hold_ms: int = 0) -> FilterTiming:
         stamps: list[float] = []
         ticker = QTimer()
         ticker.setTimerType(Qt.TimerType.PreciseTimer)
@@ -319,7 +319,10 @@ def filter_timings(rows: int, tail_rate: int = 50_000) -> list[FilterTiming]:
         stamps.append(started)
         step()
         call_ms = (time.perf_counter() - started) * 1000
-        if proxy.is_filtering():
+        if hold_ms:  # no filter change: just watch the GUI for as long
+            QTimer.singleShot(hold_ms, done.quit)
+            done.exec()
+        elif proxy.is_filtering():
             done.exec()
         app.processEvents()  # and paint what it found
         ended = time.perf_counter()
@@ -351,6 +354,9 @@ def filter_timings(rows: int, tail_rate: int = 50_000) -> list[FilterTiming]:
         worker.start()
         try:
             out.append(timed(f"text 'index.html', {tail_rate:,} new rows/s", lambda: proxy.set_text("index.html")))
+            # the same tail for as long with the filter left alone: what the tail costs by itself
+            out.append(timed(f"(no change, {tail_rate:,} new rows/s)", lambda: None,
+                             hold_ms=int(out[-1].seconds * 1000)))
         finally:
             stop.set()
             worker.join(10)
@@ -433,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {'change':<46} {'call ms':>8} {'total s':>8} {'stall ms':>9}  rows shown")
         for t in timings:
             print(f"  {t.name:<46} {t.call_ms:8.1f} {t.seconds:8.2f} {t.stall_ms:9.1f}  {t.rows:,}")
-        worst = max(t.stall_ms for t in timings[1:])
+        worst = max(t.stall_ms for t in timings[1:] if not t.name.startswith("("))
         verdict = "PASS" if worst < TARGET_STALL_MS else "FAIL"
         print(f"{verdict}: longest GUI stall during a filter change {worst:.1f} ms; target < {TARGET_STALL_MS:.0f} ms")
     return 0
