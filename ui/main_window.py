@@ -278,8 +278,11 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         active, connections = self.engine.counts()
-        self.status_counts.setText(self.tr("%1 active · %2 connections").replace("%1", str(active))
-                                   .replace("%2", str(connections)))
+        text = self.tr("%1 active · %2 connections").replace("%1", str(active)).replace("%2", str(connections))
+        dropped = self.log_feeder.dropped  # records the log lost because it did not keep up
+        if dropped:
+            text += self.tr(" · %1 dropped").replace("%1", self.locale().toString(dropped))
+        self.status_counts.setText(text)
         self.designer.refresh_states()
 
     def show_message(self, text: str) -> None:
