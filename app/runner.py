@@ -24,9 +24,11 @@ import traceback
 from pathlib import Path
 from typing import TextIO
 
+from app.file_access import FileAccess
 from app.form_document import FormDocument, FormFileError, validate_value
 from app.form_runtime import bind_all, create_component
 from app.record_format import human_line, to_json
+from app.trust import TrustStore
 from app.unit import Unit, UnitError, unit_path_for
 from components import (
     ClientSocket,
@@ -63,6 +65,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     parser.add_argument("--no-unit", action="store_true", help="don't run the form's Python unit")
+    parser.add_argument("--trust", action="store_true",
+                        help="trust the form: its built-in actions (Send file) may read files outside "
+                             "its own folder")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args(argv)
     if args.duration is not None and args.duration <= 0:
@@ -154,10 +159,12 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
         except UnitError as exc:
             raise RunError(f"the unit does not load: {exc}") from exc
         unit.loop_threads.add(threading.get_ident())
+    files = FileAccess.for_form(form_path, args.trust or TrustStore().is_trusted_digest(doc.source_sha256),
+                                "run it with --trust")
     components: dict[str, SocketComponent] = {}
     for entry in doc.components:
         comp = create_component(entry, stream)
-        bind_all(comp, entry, unit)
+        bind_all(comp, entry, unit, files)
         components[entry.name] = comp
     if unit is not None:
         unit.form._set(components)
