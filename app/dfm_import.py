@@ -25,7 +25,15 @@ from app.atomic_file import write_atomically
 from app.dfm import DfmError, DfmObject, read_dfm
 from app.dfm.json_codec import tree_to_data
 from app.dfm.tree import FloatValue, IdentValue, IntegerValue, StringValue, Value
-from app.form_document import ComponentEntry, FormDocument, FormFileError, HandlerBinding, read_form_bytes
+from app.form_document import (
+    ComponentEntry,
+    FormDocument,
+    FormFileError,
+    HandlerBinding,
+    is_form_name,
+    is_function_name,
+    read_form_bytes,
+)
 from app.trust import content_hash
 from app.unit import stub_source, unit_path_for
 from components import component_classes
@@ -86,6 +94,9 @@ def import_dfm(data: bytes, encoding: str = "cp1252", source: str = "form.dfm") 
     except DfmError as exc:
         raise FormFileError(f"{source}: {exc}") from exc
     report = ImportReport()
+    if root.name and not is_form_name(root.name):
+        raise FormFileError(f"{source}: the form's name {root.name!r} can't be used: a form's name is letters, "
+                            "digits and _, not starting with a digit")
     doc = FormDocument(name=root.name or "Form1")
     caption = root.get("Caption")
     doc.caption = caption.value if isinstance(caption, StringValue) else doc.name
@@ -134,7 +145,10 @@ def _map_socket(obj: DfmObject, cls: type[Component], doc: FormDocument, report:
             setattr(entry, "x" if prop.name == "Left" else "y", max(0, prop.value.value))
         elif key in events:
             if not isinstance(prop.value, IdentValue):
-                raise FormFileError(f"{where}: {prop.name} must name a handler, not {prop.value!r}")
+                raise FormFileError(f"{where}: {prop.name} must name a handler, not {repr(prop.value)[:60]}")
+            if not is_function_name(prop.value.name):
+                raise FormFileError(f"{where}: {prop.name} names {prop.value.name!r}, which can't be the name of "
+                                    "a Python function in the unit")
             entry.events[events[key].vcl_name] = HandlerBinding(handler=prop.value.name)
         elif key in published and key != "name":
             spec = published[key]

@@ -38,6 +38,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import json
+import keyword
 import os
 import re
 import sys
@@ -71,6 +72,20 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|-?\d+(?:\.\d+)?(?:[eE][+-]
 
 class FormFileError(Exception):
     """A form file that cannot be read: damaged, of another format or version, or invalid."""
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def is_form_name(name: object) -> bool:
+    """A name a form may have: a letter or _ first, then letters, digits and _."""
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None and name.isidentifier()
+
+
+def is_function_name(name: object) -> bool:
+    """A name a unit function may have (a handler binding names one): a form name that
+    Python also takes for a function (not a keyword such as ``class``)."""
+    return is_form_name(name) and not keyword.iskeyword(str(name))
 
 
 @dataclass(frozen=True)
@@ -328,8 +343,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     assert isinstance(form, dict)
     doc = FormDocument()
     name = form.get("name", "Form1")
-    _require(isinstance(name, str) and re.fullmatch(r"[A-Za-z_]\w*", name) is not None, source,
-             "form.name", f"{_shown(name)} is not a valid name")
+    _require(is_form_name(name), source, "form.name", f"{_shown(name)} is not a valid name")
     doc.name = name
     caption = form.get("caption", doc.name)
     _require(isinstance(caption, str), source, "form.caption", "must be text")
@@ -393,8 +407,7 @@ def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
     _require(isinstance(data, dict), source, where, "a binding must be an object")
     if "handler" in data:
         handler = data["handler"]
-        _require(isinstance(handler, str) and re.fullmatch(r"[A-Za-z_]\w*", handler) is not None,
-                 source, where, f"{_shown(handler)} is not a function name")
+        _require(is_function_name(handler), source, where, f"{_shown(handler)} is not a function name")
         return HandlerBinding(handler=handler)
     action, argument = data.get("action"), data.get("argument", "")
     _require(action in ACTIONS, source, where,

@@ -93,14 +93,17 @@ def _write_object(obj: DfmObject, level: int, lines: list[str], parent: str) -> 
 
 
 def _label(obj: DfmObject) -> str:
-    name = obj.name if isinstance(obj.name, str) and obj.name else ""
-    return _shown(name or obj.class_name, quote=False) or "(unnamed)"
+    """The object in a path: its name, else its class; quoted when it is not an identifier."""
+    for candidate in (obj.name, obj.class_name):
+        if isinstance(candidate, str) and candidate:
+            return candidate if is_dotted_identifier(candidate) else _shown(candidate)
+    return "(unnamed)"
 
 
-def _shown(value: object, quote: bool = True) -> str:
-    """A value for an error message: short, whatever the tree holds."""
+def _shown(value: object) -> str:
+    """A value for an error message: short and on one line, whatever the tree holds."""
     try:
-        text = repr(value) if quote or not isinstance(value, str) else value
+        text = repr(value)
     except ValueError:  # an int with thousands of digits
         return "a number too long to show"
     return text if len(text) <= 60 else text[:57] + "..."

@@ -211,7 +211,7 @@ def test_trees_that_would_not_read_back_are_refused(tree, message):
          "Form1 > Panel1 > Memo1, property 2: 'end' cannot be written as a property name"),
         (form(DfmProperty("Panels", CollectionValue((CollectionItem((DfmProperty("W", FloatValue("abc")),)),)))),
          "Form1, property 1 (Panels) > item 1, property 1 (W): 'abc' would not read back as a float"),
-        (form(children=[DfmObject("object", "", "T F")]), "Form1 > T F: class name 'T F' is not an identifier"),
+        (form(children=[DfmObject("object", "", "T F")]), "Form1 > 'T F': class name 'T F' is not an identifier"),
         (form(DfmProperty("X", IntegerValue(2**64))),
          "Form1, property 1 (X): integer value 18446744073709551616 is not a 64-bit integer"),
         (form(DfmProperty("X", IntegerValue(10**4500))),
