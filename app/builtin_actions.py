@@ -7,15 +7,25 @@ into the plain callable the engine calls, with the event's VCL signature.
 Reply text understands the escapes users type in terminal tools: ``\\r``, ``\\n``,
 ``\\t``, ``\\0``, ``\\\\`` and ``\\xNN``. Reply hex takes pairs of hex digits,
 spaces and colons allowed (``48 65 6C 6C 6F`` or ``48:65:6c``).
+
+Send file's path follows the form's file rules (app.file_access: relative to the
+form's folder; outside it only for a trusted form). A path it may not or cannot
+open is reported as the connection's error (OnClientError / OnError with the
+reason, as any socket error: the handler may suppress it, else the connection
+is closed); no byte of the file is sent.
 """
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.file_access import FileAccess, PathRefused
+from components import ErrorEvent
+from components.errors import ErrorInfo, errno_name, winsock_code
 from components.metadata import ERROR, NOTIFY, EventSpec
 
 READ_EVENTS = frozenset({"OnRead", "OnClientRead"})
@@ -87,8 +97,9 @@ def actions_for(event: EventSpec) -> list[Action]:
     return [a for a in ACTIONS.values() if a.applies_to(event)]
 
 
-def make_handler(action_id: str, argument: str, event: EventSpec) -> Callable[..., Any]:
-    """The engine handler for a built-in action bound to ``event``."""
+def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess) -> Callable[..., Any]:
+    """The engine handler for a built-in action bound to ``event``; ``files`` says which files
+    the form's actions may open (Send file)."""
     action = ACTIONS[action_id]
     action.check_argument(argument)
     reads = event.vcl_name in READ_EVENTS
@@ -119,11 +130,17 @@ def make_handler(action_id: str, argument: str, event: EventSpec) -> Callable[..
 
         return reply
     if action_id == "send_file":
-        path = argument
-
         def send_file(sender: Any, conn: Any) -> None:
             drain(conn)
-            stream = open(path, "rb")  # noqa: SIM115 - the connection owns and closes it
+            try:
+                stream = files.open(argument)
+            except PathRefused as exc:
+                _file_error(sender, conn, errno.EACCES, f"Send file refused {exc}")
+                return
+            except OSError as exc:
+                _file_error(sender, conn, exc.errno or errno.EIO,
+                            f"Send file can't open {argument}: {exc.strerror or exc}")
+                return
             if not conn.send_stream(stream):
                 stream.close()
 
@@ -135,3 +152,11 @@ def make_handler(action_id: str, argument: str, event: EventSpec) -> Callable[..
 
         return close
     raise KeyError(action_id)
+
+
+def _file_error(sender: Any, conn: Any, code: int, message: str) -> None:
+    """An action's file problem, as the connection's error: recorded with the reason, given to
+    the OnError handler, and unless it suppresses it, the connection closes."""
+    info = ErrorInfo(ErrorEvent.GENERAL, code, errno_name(code), winsock_code(code), message)
+    if not sender.error(conn, ErrorEvent.GENERAL, info) and conn is not None:
+        conn.close()

@@ -1,8 +1,13 @@
 """``socket-workbench convert IN OUT``: between C++Builder/Delphi forms and ours.
 
     convert Unit1.dfm unit1.sockform     import (text or binary .dfm); writes the
-                                         handler stubs to unit1.py if it does not exist
+                                         handler stubs to unit1.py if nothing is there
     convert unit1.sockform Unit1.dfm     export as a text .dfm
+
+OUT is written atomically beside itself. If OUT is a symlink to a file, that file
+is replaced (the link stays); a dangling symlink is refused. The handler stubs
+are a file convert writes on its own, so they are never written through a link:
+a symlink named unit1.py, dangling or not, is left alone and reported.
 
 The import report (socket components, other components kept as they are,
 handlers, warnings) goes to stderr; errors are one line and a non-zero status.
@@ -17,9 +22,8 @@ from typing import TextIO
 
 from app.atomic_file import write_atomically
 from app.dfm_export import export_dfm
-from app.dfm_import import import_dfm_file
+from app.dfm_import import import_dfm_file, write_unit_stubs
 from app.form_document import SUFFIX, FormDocument, FormFileError
-from app.unit import unit_path_for
 
 
 def convert(source: Path, target: Path, encoding: str, err: TextIO) -> None:
@@ -29,13 +33,9 @@ def convert(source: Path, target: Path, encoding: str, err: TextIO) -> None:
         imported.document.save(target)
         for line in imported.report.lines():
             err.write(line + "\n")
-        unit = unit_path_for(target)
-        if imported.unit_source:
-            if unit.exists():
-                err.write(f"{unit.name} exists already; handler stubs not written\n")
-            else:
-                write_atomically(unit, imported.unit_source.encode("utf-8"))
-                err.write(f"handler stubs written to {unit}\n")
+        stubs = write_unit_stubs(imported, target)
+        if stubs:
+            err.write(stubs + "\n")
     elif kinds == (SUFFIX, ".dfm"):
         exported = export_dfm(FormDocument.load(source), encoding)
         for warning in exported.warnings:

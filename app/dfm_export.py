@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.dfm import DfmObject, DfmProperty, write_dfm
+from app.dfm import DfmError, DfmObject, DfmProperty, write_dfm
 from app.dfm.json_codec import TreeDataError, tree_from_data
 from app.dfm.tree import IdentValue, IntegerValue, StringValue, Value
 from app.dfm_import import FOREIGN_KEY, POSITION
@@ -154,6 +154,13 @@ def _is_ours(entry: ComponentEntry, name: str) -> bool:
 
 
 def export_dfm(doc: FormDocument, encoding: str = "cp1252") -> DfmExport:
+    """The form as a text .dfm; FormFileError (naming the place in the tree) if the form's
+    stored .dfm tree holds something a .dfm cannot say."""
     warnings: list[str] = []
     tree = build_tree(doc, warnings)
-    return DfmExport(write_dfm(tree, encoding), warnings)
+    try:
+        data = write_dfm(tree, encoding)
+    except DfmError as exc:
+        raise FormFileError(f"can't export {doc.name}: the form's stored .dfm tree can't be written: "
+                            f"{exc}") from None
+    return DfmExport(data, warnings)

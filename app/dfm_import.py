@@ -21,11 +21,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.atomic_file import write_atomically
 from app.dfm import DfmError, DfmObject, read_dfm
 from app.dfm.json_codec import tree_to_data
 from app.dfm.tree import FloatValue, IdentValue, IntegerValue, StringValue, Value
-from app.form_document import ComponentEntry, FormDocument, FormFileError, HandlerBinding
-from app.unit import stub_source
+from app.form_document import (
+    ComponentEntry,
+    FormDocument,
+    FormFileError,
+    HandlerBinding,
+    is_form_name,
+    is_function_name,
+    read_form_bytes,
+)
+from app.trust import content_hash
+from app.unit import stub_source, unit_path_for
 from components import component_classes
 from components.component import Component
 
@@ -84,6 +94,9 @@ def import_dfm(data: bytes, encoding: str = "cp1252", source: str = "form.dfm") 
     except DfmError as exc:
         raise FormFileError(f"{source}: {exc}") from exc
     report = ImportReport()
+    if root.name and not is_form_name(root.name):
+        raise FormFileError(f"{source}: the form's name {root.name!r} can't be used: a form's name is letters, "
+                            "digits and _, not starting with a digit")
     doc = FormDocument(name=root.name or "Form1")
     caption = root.get("Caption")
     doc.caption = caption.value if isinstance(caption, StringValue) else doc.name
@@ -132,7 +145,10 @@ def _map_socket(obj: DfmObject, cls: type[Component], doc: FormDocument, report:
             setattr(entry, "x" if prop.name == "Left" else "y", max(0, prop.value.value))
         elif key in events:
             if not isinstance(prop.value, IdentValue):
-                raise FormFileError(f"{where}: {prop.name} must name a handler, not {prop.value!r}")
+                raise FormFileError(f"{where}: {prop.name} must name a handler, not {repr(prop.value)[:60]}")
+            if not is_function_name(prop.value.name):
+                raise FormFileError(f"{where}: {prop.name} names {prop.value.name!r}, which can't be the name of "
+                                    "a Python function in the unit")
             entry.events[events[key].vcl_name] = HandlerBinding(handler=prop.value.name)
         elif key in published and key != "name":
             spec = published[key]
@@ -149,9 +165,25 @@ def _map_socket(obj: DfmObject, cls: type[Component], doc: FormDocument, report:
 
 
 def import_dfm_file(path: str | Path, encoding: str = "cp1252") -> DfmImport:
+    """Read and map a .dfm file (a regular file of at most 64 MiB, see app.bounded_read)."""
     p = Path(path)
+    data = read_form_bytes(p)
+    imported = import_dfm(data, encoding, p.name)
+    imported.document.source_sha256 = content_hash(data)
+    return imported
+
+
+def write_unit_stubs(imported: DfmImport, form_path: Path) -> str:
+    """Write the handler stubs as the unit of ``form_path``, only where nothing is yet
+    (not even a symlink: the stubs are written on the import's own initiative, so no link
+    is followed; app.atomic_file). Returns the line for the report ("" when there are none)."""
+    if not imported.unit_source:
+        return ""
+    unit = unit_path_for(form_path)
+    if unit.is_symlink():
+        return f"{unit.name} is a symbolic link; handler stubs not written (a link is never written through)"
     try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise FormFileError(f"can't open {p}: {exc.strerror or exc}") from None
-    return import_dfm(data, encoding, p.name)
+        write_atomically(unit, imported.unit_source.encode("utf-8"), create_only=True)
+    except FileExistsError:
+        return f"{unit.name} exists already; handler stubs not written"
+    return f"handler stubs written to {unit}"

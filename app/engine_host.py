@@ -11,6 +11,17 @@ event bindings) and turns Active on and off:
 * a thread-blocking server binds on the GUI thread (instant) and then runs its
   accept and client threads itself.
 
+Opening a form activates nothing: the Active values the file stored wait in
+``FormModel.saved_active()`` until the user activates them (``activate_saved``,
+the banner's button; or F9, Activate All).
+
+Which files the form's built-in actions may open follows app.file_access: the
+form's folder, and whether the user trusts the form. A new form is the user's
+own and trusted; an opened one is trusted when the trust store knows its
+content hash (File > Trust This Form, or the question asked when a component
+whose Send file reaches outside the folder is activated). Saving a trusted form
+trusts the content it saved as.
+
 Errors never escape: a failed open, a refused connect or an error a handler did
 not suppress arrive through ``errorRaised`` (from any thread, queued to the GUI)
 and the component's tile shows them. When a component goes inactive by itself
@@ -27,8 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
+from app.file_access import FileAccess
 from app.form_model import FormModel
-from app.form_runtime import bind_all, create_component, handler_for
+from app.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
+from app.trust import TrustStore
 from components import (
     ClientSocket,
     ClientType,
@@ -60,12 +73,21 @@ class TileState:
 class EngineHost(QObject):
     stateChanged = Signal(int)  # uid; emitted from any thread, delivered queued
     errorRaised = Signal(int, str)  # uid (0 when unknown), message
+    trustChanged = Signal(bool)  # whether the form is trusted to reach files outside its folder
 
-    def __init__(self, model: FormModel, stream: ObserverStream, parent: QObject | None = None) -> None:
+    def __init__(self, model: FormModel, stream: ObserverStream, parent: QObject | None = None,
+                 trust: TrustStore | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.stream = stream
+        self.trust = trust or TrustStore()
         self.live: dict[int, SocketComponent] = {}
+        #: whether the user trusts this form's actions with files outside its folder
+        self.form_trusted = True
+        #: asked (with the paths) the first time a component whose Send file needs trust opens;
+        #: True trusts the form. None: never asked, such paths are refused
+        self.file_trust_asker: Callable[[list[str]], bool] | None = None
+        self._file_trust_declined = False
         #: the form's Python unit, once the user trusts it (app.unit); None runs built-ins only
         self.unit: Unit | None = None
         #: asked for the unit the first time a component with unit handlers opens
@@ -76,6 +98,8 @@ class EngineHost(QObject):
         model.componentRemoved.connect(self._removed)
         model.componentChanged.connect(self._changed)
         model.documentReset.connect(self._reset)
+        model.pathChanged.connect(self._rebind_all)  # Save As: another folder
+        model.saved.connect(self._form_saved)
         self.stateChanged.connect(self._follow_state)
         self._previous_hook = set_error_hook(self._hook)
         self._reset()
@@ -128,6 +152,45 @@ class EngineHost(QObject):
             if not self.live[uid].active:
                 self.set_active(uid, True)
 
+    def activate_saved(self) -> None:
+        """Activate the components the form was saved with Active = True (servers first, so that
+        a client of the same form finds its server listening)."""
+        waiting = self.model.saved_active()
+        for uid in sorted(waiting, key=lambda u: not isinstance(self.live.get(u), ServerSocket)):
+            if uid in self.live and not self.live[uid].active:
+                self.set_active(uid, True)
+
+    # -- files the form's actions may open ----------------------------------------
+    def file_access(self) -> FileAccess:
+        return FileAccess.for_form(self.model.path, self.form_trusted,
+                                   tr("trust the form with File > Trust This Form"))
+
+    def set_form_trusted(self, trusted: bool) -> None:
+        """The user's answer for this form; remembered for its content (app.trust)."""
+        digest = self.model.document.source_sha256
+        if digest and self.model.path is not None:
+            self.trust.answer_digest(digest, self.model.path, trusted)
+        self._file_trust_declined = not trusted
+        if trusted != self.form_trusted:
+            self.form_trusted = trusted
+            self._rebind_all()
+            self.trustChanged.emit(trusted)
+
+    def _rebind_all(self) -> None:
+        for uid, comp in self.live.items():
+            bind_all(comp, self.model.entry(uid), self.unit, self.file_access())
+
+    def _form_saved(self) -> None:
+        if self.form_trusted and self.model.path is not None:
+            self.trust.answer_digest(self.model.document.source_sha256, self.model.path, True)
+
+    def _ensure_file_trust(self, uid: int) -> None:
+        if self.form_trusted or self._file_trust_declined or self.file_trust_asker is None:
+            return
+        paths = paths_needing_trust([self.model.entry(uid)], self.file_access())
+        if paths:
+            self.set_form_trusted(self.file_trust_asker(paths))
+
     def deactivate_all(self) -> None:
         for uid in list(self.live):
             if self.live[uid].active:
@@ -136,8 +199,7 @@ class EngineHost(QObject):
     def set_unit(self, unit: Unit | None) -> None:
         """Run handlers from ``unit`` (None: built-in actions only) on every live component."""
         self.unit = unit
-        for uid, comp in self.live.items():
-            bind_all(comp, self.model.entry(uid), unit)
+        self._rebind_all()
         if unit is not None:
             unit.form._set({c.name: c for c in self.live.values()})
 
@@ -153,6 +215,7 @@ class EngineHost(QObject):
 
     def _open(self, uid: int) -> None:
         self._ensure_unit(uid)
+        self._ensure_file_trust(uid)
         comp = self.live[uid]
         self._errors.pop(uid, None)
         if isinstance(comp, ClientSocket) and comp.client_type is ClientType.BLOCKING:
@@ -178,19 +241,23 @@ class EngineHost(QObject):
 
     # -- keeping in step with the document ---------------------------------------
     def _reset(self) -> None:
+        """A new or opened form: nothing of it is active (the model keeps the saved Active values)."""
         self.shutdown(keep_hook=True)
         self.unit = None  # a new form: its unit is asked about when it first runs
+        digest = self.model.document.source_sha256
+        trusted = not digest or self.trust.is_trusted_digest(digest)  # no digest: a new form, the user's own
+        self._file_trust_declined = False
+        changed, self.form_trusted = trusted != self.form_trusted, trusted
         for entry in self.model.entries():
             self._added(entry.uid, opening=False)
-        for entry in self.model.entries():
-            if entry.value("Active"):
-                self._open(entry.uid)
+        if changed:
+            self.trustChanged.emit(trusted)
 
     @Slot(int)
     def _added(self, uid: int, opening: bool = True) -> None:
         entry = self.model.entry(uid)
         comp = create_component(entry, self.stream)
-        bind_all(comp, entry, self.unit)
+        bind_all(comp, entry, self.unit, self.file_access())
         comp.state_listeners.append(self._state_listener(uid))
         self.live[uid] = comp
         if opening and entry.value("Active"):
@@ -236,7 +303,7 @@ class EngineHost(QObject):
 
     def _bind(self, comp: SocketComponent, uid: int, event: str) -> None:
         spec = comp.event_spec(event)
-        comp.set_handler(spec.vcl_name, handler_for(self.model.entry(uid), spec, self.unit))
+        comp.set_handler(spec.vcl_name, handler_for(self.model.entry(uid), spec, self.unit, self.file_access()))
 
     @Slot(int)
     def _follow_state(self, uid: int) -> None:

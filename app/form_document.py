@@ -24,8 +24,11 @@ defaults, by VCL name (enums by their VCL names). ``events`` maps a VCL event na
 to a binding: a built-in action (``{"action": "reply_text", "argument": "hi"}``)
 or a function of the form's Python unit (``{"handler": "ServerSocket1ClientRead"}``).
 Everything is validated against the component metadata when a file loads; a
-damaged file raises FormFileError naming what is wrong and where, and nothing is
-changed. Saving writes a temporary file beside the target and renames it over.
+damaged file raises FormFileError naming what is wrong and where (a line and
+column for text that is not JSON, nested too deeply or holding a number too long
+to read; the key path for a wrong value), and nothing is changed. Only regular
+files up to 64 MiB are read (app.bounded_read). Saving writes a temporary file
+beside the target and renames it over.
 
 This module knows nothing of Qt; app.form_model wraps it for the GUI.
 """
@@ -35,14 +38,18 @@ from __future__ import annotations
 import builtins
 import itertools
 import json
+import keyword
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.atomic_file import write_atomically
+from app.bounded_read import FileRefused, read_form_file
+from app.trust import content_hash
 from components import component_class, component_classes
 from components.component import Component
 from components.metadata import PropertySpec, validate_identifier
@@ -53,10 +60,32 @@ SUFFIX = ".sockform"
 
 _uids = itertools.count(1)
 _PAIR = re.compile(r"\[\s+(-?\d+),\s+(-?\d+)\s+\]")
+#: Nesting deeper than this is reported as the place where a form file is "nested too deeply"
+#: when the JSON reader gives up (its own limit is near the interpreter's recursion limit).
+MAX_NESTING = 500
+# Half a UTF-16 pair: Delphi strings may hold one (a .dfm says #55296), JSON can spell one
+# (\ud800), but UTF-8 cannot encode it; the file keeps it as that JSON escape.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What json.loads meets on its way: strings (skipped whole), brackets, numbers.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?')
 
 
 class FormFileError(Exception):
     """A form file that cannot be read: damaged, of another format or version, or invalid."""
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def is_form_name(name: object) -> bool:
+    """A name a form may have: a letter or _ first, then letters, digits and _."""
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None and name.isidentifier()
+
+
+def is_function_name(name: object) -> bool:
+    """A name a unit function may have (a handler binding names one): a form name that
+    Python also takes for a function (not a keyword such as ``class``)."""
+    return is_form_name(name) and not keyword.iskeyword(str(name))
 
 
 @dataclass(frozen=True)
@@ -135,6 +164,9 @@ class FormDocument:
     components: list[ComponentEntry] = field(default_factory=list)
     #: what DFM import kept of components that are not ours, to write back on export
     foreign: list[Any] = field(default_factory=list)
+    #: SHA-256 of the file this document was last loaded from or saved to ("" for a new form):
+    #: trusting a form (app.trust) means trusting exactly this content
+    source_sha256: str = field(default="", compare=False, repr=False)
 
     # -- lookups ------------------------------------------------------------
     def entry(self, uid: int) -> ComponentEntry:
@@ -184,6 +216,8 @@ class FormDocument:
         if self.foreign:
             data["foreign"] = self.foreign
         text = json.dumps(data, indent=2, ensure_ascii=False)
+        if _LONE_SURROGATE.search(text):  # only inside strings, where \udXXX is its JSON escape
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         # [x, y] on one line; JSON strings never hold a raw newline, so this only meets arrays
         return _PAIR.sub(r"[\1, \2]", text) + "\n"
 
@@ -194,6 +228,9 @@ class FormDocument:
         except json.JSONDecodeError as exc:
             raise FormFileError(f"{source} is damaged: not valid JSON at line {exc.lineno}, "
                                 f"column {exc.colno} ({exc.msg})") from None
+        except (RecursionError, ValueError):
+            # json says neither where nor (for a number) quite what; find it
+            raise FormFileError(f"{source} is damaged: {_unreadable_json(text)}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise FormFileError(f"{source} is not a Socket Workbench form (no \"format\": \"{FORMAT}\")")
         version = data.get("version")
@@ -208,20 +245,70 @@ class FormDocument:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temporary file in the same folder, flushed, then renamed over."""
-        write_atomically(Path(path), self.to_json().encode("utf-8"))
+        data = self.to_json().encode("utf-8")
+        write_atomically(Path(path), data)
+        self.source_sha256 = content_hash(data)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> FormDocument:
+        """Read a form file; FormFileError (with the place) for anything that is not one."""
         p = Path(path)
-        try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise FormFileError(f"can't open {p}: {exc.strerror or exc}") from None
+        raw = read_form_bytes(p)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FormFileError(f"{p.name} is damaged: not UTF-8 text (byte {exc.start})") from None
-        return cls.from_json(text, p.name)
+        doc = cls.from_json(text, p.name)
+        doc.source_sha256 = content_hash(raw)
+        return doc
+
+
+def read_form_bytes(path: Path) -> bytes:
+    """A form or .dfm file's bytes, or FormFileError: missing, unreadable, not a regular file,
+    over the size limit (app.bounded_read)."""
+    try:
+        return read_form_file(path)
+    except FileRefused as exc:
+        raise FormFileError(str(exc)) from None
+    except OSError as exc:
+        raise FormFileError(f"can't open {path}: {exc.strerror or exc}") from None
+
+
+def _unreadable_json(text: str) -> str:
+    """Where and why json.loads gave up without a JSONDecodeError: nesting or a huge number."""
+    depth = 0
+    deepest = (0, 0)
+    digit_limit = sys.get_int_max_str_digits() or sys.maxsize
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first in "[{":
+            depth += 1
+            if depth > deepest[0]:
+                deepest = (depth, match.start())
+            if depth > MAX_NESTING:
+                return f"nested more than {MAX_NESTING} levels deep at {_line_column(text, match.start())}"
+        elif first in "]}":
+            depth -= 1
+        elif first != '"' and token.lstrip("-").isdigit() and len(token.lstrip("-")) > digit_limit:
+            return (f"a number of {len(token.lstrip('-'))} digits at {_line_column(text, match.start())} "
+                    f"(at most {digit_limit} can be read)")
+    return f"nested too deeply at {_line_column(text, deepest[1])}"
+
+
+def _line_column(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: its repr, cut short (a damaged file may hold megabytes in one)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return "a number too long to show"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _entry_to_json(entry: ComponentEntry) -> dict[str, Any]:
@@ -256,8 +343,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     assert isinstance(form, dict)
     doc = FormDocument()
     name = form.get("name", "Form1")
-    _require(isinstance(name, str) and re.fullmatch(r"[A-Za-z_]\w*", name) is not None, source,
-             "form.name", f"{name!r} is not a valid name")
+    _require(is_form_name(name), source, "form.name", f"{_shown(name)} is not a valid name")
     doc.name = name
     caption = form.get("caption", doc.name)
     _require(isinstance(caption, str), source, "form.caption", "must be text")
@@ -265,7 +351,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     for key in ("width", "height"):
         value = form.get(key, getattr(doc, key))
         _require(_is_int(value) and 0 < value <= 100_000, source, f"form.{key}",
-                 f"{value!r} is not a size in pixels")
+                 f"{_shown(value)} is not a size in pixels")
         setattr(doc, key, value)
     components = data.get("components", [])
     _require(isinstance(components, list), source, "components", "must be a list")
@@ -278,17 +364,17 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
             cls = component_class(type_name) if isinstance(type_name, str) else None
         except KeyError:
             cls = None
-        _require(cls is not None, source, f"{where}.type", f"{type_name!r} is not a component type ({known})")
+        _require(cls is not None, source, f"{where}.type", f"{_shown(type_name)} is not a component type ({known})")
         assert cls is not None
         name = item.get("name")
-        where = f"component {name!r}" if isinstance(name, str) else where
+        where = f"component {_shown(name)}" if isinstance(name, str) else where
         try:
             doc.check_new_name(name if isinstance(name, str) else "")
         except ValueError as exc:
             raise FormFileError(f"{source}: {where}: {exc}") from None
         position = item.get("position", [0, 0])
         _require(isinstance(position, list) and len(position) == 2 and all(_is_int(v) for v in position),
-                 source, f"{where}.position", f"{position!r} is not [x, y]")
+                 source, f"{where}.position", f"{_shown(position)} is not [x, y]")
         entry = ComponentEntry(cls.__name__, name, position[0], position[1])
         properties = item.get("properties", {})
         _require(isinstance(properties, dict), source, f"{where}.properties", "must be an object")
@@ -321,12 +407,11 @@ def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
     _require(isinstance(data, dict), source, where, "a binding must be an object")
     if "handler" in data:
         handler = data["handler"]
-        _require(isinstance(handler, str) and re.fullmatch(r"[A-Za-z_]\w*", handler) is not None,
-                 source, where, f"{handler!r} is not a function name")
+        _require(is_function_name(handler), source, where, f"{_shown(handler)} is not a function name")
         return HandlerBinding(handler=handler)
     action, argument = data.get("action"), data.get("argument", "")
     _require(action in ACTIONS, source, where,
-             f"{action!r} is not a built-in action ({', '.join(ACTIONS)})")
+             f"{_shown(action)} is not a built-in action ({', '.join(ACTIONS)})")
     _require(isinstance(argument, str), source, where, "argument must be text")
     try:
         ACTIONS[action].check_argument(argument)

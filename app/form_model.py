@@ -6,10 +6,19 @@ Views never change the document directly. They call the edit methods here
 the edit and push an undo command (app.commands); the commands change the
 document through the ``apply_*`` primitives, which emit the signals. So undo,
 redo, the designer, the inspector and the engine all see the same changes.
+
+A form that is opened never activates anything by itself (a form from someone
+else is a program). The Active values a file stores are taken out of the
+document when it is opened, so the document, the inspector and the engine agree
+that nothing runs, and kept in ``saved_active()``: the form designer shows them
+as a badge on each tile and a banner offering to activate them. Activating one
+takes it off that list; until then, saving writes Active = True for it again, so
+opening and saving a form loses none of its settings.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -45,6 +54,8 @@ class FormModel(QObject):
     documentReset = Signal()  # a new or opened document replaced the old one
     selectionChanged = Signal()
     pathChanged = Signal()
+    savedActiveChanged = Signal()  # the components saved with Active = True, not activated yet
+    saved = Signal()  # the document was written to self.path (its source_sha256 is the new content's)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +63,7 @@ class FormModel(QObject):
         self.path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self._selection: list[int] = []
+        self._saved_active: list[int] = []
         #: set by the engine host: returns why a property can't change now, or None
         self.lock_reason: Callable[[int, str], str | None] = lambda uid, vcl: None
 
@@ -77,6 +89,16 @@ class FormModel(QObject):
         if new != self._selection:
             self._selection = new
             self.selectionChanged.emit()
+
+    def saved_active(self) -> list[int]:
+        """The components the file stored with Active = True that have not been activated since
+        it was opened, in form order."""
+        return [uid for uid in self._saved_active if self.has(uid)]
+
+    def _forget_saved_active(self, uid: int) -> None:
+        if uid in self._saved_active:
+            self._saved_active.remove(uid)
+            self.savedActiveChanged.emit()
 
     def current(self) -> ComponentEntry | None:
         """The first selected component (the one the inspector shows)."""
@@ -195,6 +217,7 @@ class FormModel(QObject):
             self._selection.remove(uid)
             self.selectionChanged.emit()
         self.document.components.remove(entry)
+        self._forget_saved_active(uid)
         self.componentRemoved.emit(uid)
         return entry, index
 
@@ -210,6 +233,8 @@ class FormModel(QObject):
             entry.properties.pop(spec.vcl_name, None)
         else:
             entry.properties[spec.vcl_name] = value
+        if spec.vcl_name == "Active" and value:
+            self._forget_saved_active(uid)
         self.componentChanged.emit(uid, f"property:{spec.vcl_name}")
 
     def apply_rename(self, uid: int, name: str) -> None:
@@ -226,14 +251,17 @@ class FormModel(QObject):
 
     # -- files --------------------------------------------------------------
     def reset(self, document: FormDocument, path: Path | None) -> None:
-        """Replace the whole document (New, Open); clears undo history and selection."""
+        """Replace the whole document (New, Open); clears undo history and selection. Stored
+        Active values move to ``saved_active()``: nothing opened is active."""
         self._selection = []
+        self._saved_active = [e.uid for e in document.components if e.properties.pop("Active", False)]
         self.document = document
         self.path = path
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.documentReset.emit()
         self.selectionChanged.emit()
+        self.savedActiveChanged.emit()
         self.pathChanged.emit()
 
     def new(self) -> None:
@@ -252,11 +280,24 @@ class FormModel(QObject):
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("no file name: use Save As")
-        self.document.save(target)
+        pending = self.saved_active()
+        if pending:
+            stored = copy.copy(self.document)  # the components still waiting keep Active = True
+            stored.components = []
+            for entry in self.document.components:
+                written = entry.copy()
+                if entry.uid in pending:
+                    written.properties["Active"] = True
+                stored.components.append(written)
+            stored.save(target)
+            self.document.source_sha256 = stored.source_sha256
+        else:
+            self.document.save(target)
         self.undo_stack.setClean()
         if target != self.path:
             self.path = target
             self.pathChanged.emit()
+        self.saved.emit()
 
 
 def snap(value: int) -> int:

@@ -3,7 +3,9 @@
 ``create_component`` makes the real ClientSocket or ServerSocket for a form
 entry (every stored property but Active, which the caller applies last, as the
 VCL's Loaded did); ``handler_for`` turns an event binding into the callable the
-engine calls: a built-in action, or a function of the form's Python unit.
+engine calls: a built-in action, or a function of the form's Python unit. Both
+callers say, as a FileAccess, which files the form's actions may open: its
+folder, and whether the user trusts it (app.file_access).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app.builtin_actions import make_handler
+from app.file_access import FileAccess
 from app.form_document import ComponentEntry
 from components import ObserverStream, component_class
 from components.metadata import EventSpec
@@ -30,7 +33,8 @@ def create_component(entry: ComponentEntry, stream: ObserverStream) -> SocketCom
     return comp
 
 
-def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None) -> Callable[..., Any] | None:
+def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
+                files: FileAccess) -> Callable[..., Any] | None:
     """The engine handler for ``entry``'s binding of ``spec``, or None (unbound, or a unit
     function while the unit may not run)."""
     binding = entry.events.get(spec.vcl_name)
@@ -38,9 +42,16 @@ def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None) -> Ca
         return None
     if binding.is_unit:
         return unit.handler(binding.handler, spec) if unit is not None else None
-    return make_handler(binding.action, binding.argument, spec)
+    return make_handler(binding.action, binding.argument, spec, files)
 
 
-def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None) -> None:
+def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess) -> None:
     for spec in comp.events():
-        comp.set_handler(spec.vcl_name, handler_for(entry, spec, unit))
+        comp.set_handler(spec.vcl_name, handler_for(entry, spec, unit, files))
+
+
+def paths_needing_trust(entries: list[ComponentEntry], files: FileAccess) -> list[str]:
+    """The Send file paths of these components that only a trusted form may open, as written."""
+    return list(dict.fromkeys(
+        binding.argument for entry in entries for binding in entry.events.values()
+        if binding.action == "send_file" and files.needs_trust(binding.argument)))

@@ -37,6 +37,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from app.file_access import FileAccess
 from app.form_document import FormDocument, FormFileError, validate_value
 from app.form_runtime import bind_all, create_component
 from app.record_writer import FdWriter, MessageQueue, RecordWriter
@@ -93,8 +94,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     units.add_argument("--no-unit", action="store_true",
                        help="don't run the form's Python unit (its events do nothing)")
     parser.add_argument("--trust", action="store_true",
-                        help="run the unit even though it is not in the trust store "
-                             "(this run only; nothing is recorded)")
+                        help="trust this form and its unit for this run: the unit runs though it is not "
+                             "in the trust store, and Send file may read files outside the form's "
+                             "folder (nothing is recorded)")
     parser.add_argument("--buffer", type=int, default=DEFAULT_BUFFER, metavar="RECORDS",
                         help="records that may wait for a slow stdout before the oldest are dropped "
                              f"(default {DEFAULT_BUFFER:,})")
@@ -243,10 +245,12 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
         output.error(f"{PROG}: note: {note}")
     if unit is not None:
         unit.loop_threads.add(threading.get_ident())
+    files = FileAccess.for_form(form_path, args.trust or TrustStore().is_trusted_digest(doc.source_sha256),
+                                "run it with --trust")
     components: dict[str, SocketComponent] = {}
     for entry in doc.components:
         comp = create_component(entry, stream)
-        bind_all(comp, entry, unit)
+        bind_all(comp, entry, unit, files)
         components[entry.name] = comp
     if unit is not None:
         unit.form._set(components)

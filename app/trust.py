@@ -83,6 +83,10 @@ class TrustStore:
     def is_trusted_source(self, source: bytes) -> bool:
         return content_hash(source) in self._read()
 
+    def is_trusted_digest(self, digest: str) -> bool:
+        """Whether the content with this SHA-256 (app.form_document keeps it for a loaded form) is trusted."""
+        return bool(digest) and digest in self._read()
+
     # -- answers -----------------------------------------------------------------
     def answer(self, path: Path, trusted: bool) -> None:
         """Remember the user's answer for the file's current content."""
@@ -91,6 +95,12 @@ class TrustStore:
     def trust_source(self, path: Path, source: bytes) -> None:
         """The user saved this content themselves in the editor: it needs no question."""
         self._set(content_hash(source), path, True)
+
+    def answer_digest(self, digest: str, path: Path, trusted: bool) -> None:
+        """Remember the answer for the content with this SHA-256: the bytes a form was loaded
+        from or saved as, not whatever the file holds by now."""
+        if digest:
+            self._set(digest, path, trusted)
 
     def _set(self, digest: str, path: Path, trusted: bool) -> None:
         stored = self._read()

@@ -1,7 +1,9 @@
 """A component's tile on the form designer, and the form scene the tiles sit on.
 
 ``ComponentTile`` draws one component: its icon in a box, its Name under it and
-its live state (see ``tile_status``). ``FormScene`` is the form itself: a window
+its live state (see ``tile_status``). A component the form was saved with
+Active = True, and that has not been started since the form was opened, wears a
+blue "start" badge (the banner over the form offers to activate them). ``FormScene`` is the form itself: a window
 frame with the caption, and a client area dotted on the grid the tiles snap to.
 ``ui.form_designer.FormDesigner`` is the view that keeps them in step with the
 FormModel.
@@ -12,7 +14,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
@@ -43,6 +45,7 @@ FRAME = QColor("#6f7882")
 STATUS_COLOURS = {"inactive": QColor("#9aa0a6"), "busy": QColor("#e39a0b"), "active": QColor("#1f9d55"),
                   "error": QColor("#d13438")}
 BODY_TINTS = {"busy": QColor("#fff6e3"), "active": QColor("#eaf7ef"), "error": QColor("#fdecec")}
+SAVED_ACTIVE = QColor("#2f6fba")  # the badge of a component saved active, not started (as the banner)
 
 
 def tr(text: str, n: int = -1) -> str:
@@ -84,6 +87,7 @@ class ComponentTile(QGraphicsObject):
         self.uid, self.type_name, self.vcl_class, self.is_server = uid, type_name, vcl_class, is_server
         self.name = name
         self.state = TileState(SocketState.INACTIVE)
+        self.saved_active = False  # saved with Active = True, not started since the form opened
         self.multi_selected = False  # grey handles, as the IDE showed a multi-selection
         self._hover = False
         self._placing = False  # set while the model positions the tile: no snapping then
@@ -121,6 +125,18 @@ class ComponentTile(QGraphicsObject):
             self._update_tooltip()
             self.update()
 
+    def set_saved_active(self, waiting: bool) -> None:
+        if waiting != self.saved_active:
+            self.prepareGeometryChange()
+            self.saved_active = waiting
+            self._update_tooltip()
+            self.update()
+
+    @property
+    def shows_saved_active(self) -> bool:
+        """The saved-active badge shows while the component waits, inactive, without an error."""
+        return self.saved_active and self.status == "inactive"
+
     def set_multi_selected(self, multi: bool) -> None:
         if multi != self.multi_selected:
             self.multi_selected = multi
@@ -138,8 +154,12 @@ class ComponentTile(QGraphicsObject):
         self.prepareGeometryChange()  # the Name keeps to the form's edges
 
     def _update_tooltip(self) -> None:
+        waiting = ""
+        if self.shows_saved_active:
+            waiting = "<br>" + html.escape(tr("Saved with Active = True; not started (activate it from the bar "
+                                              "over the form, or press F9)"))
         self.setToolTip(f"<b>{html.escape(self.name)}</b>: {self.vcl_class}<br>"
-                        f"{html.escape(_state_text(self.state))}")
+                        f"{html.escape(_state_text(self.state))}{waiting}")
 
     # -- geometry ---------------------------------------------------------------
     def name_rect(self) -> QRectF:
@@ -155,7 +175,7 @@ class ComponentTile(QGraphicsObject):
         # centred on the box's top-right corner: the icons keep their own corners free of detail
         text = self.badge_text
         if not text:
-            return QRectF()
+            return QRectF(BODY + 1 - 8.5, -9.5, 17, 17) if self.shows_saved_active else QRectF()
         width = max(17.0, self._metrics.horizontalAdvance(text) + 10)
         return QRectF(BODY + 1 - width / 2, -9.5, width, 17)
 
@@ -222,7 +242,9 @@ class ComponentTile(QGraphicsObject):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
         badge = self._badge_rect()
-        if badge.isValid():
+        if badge.isValid() and not self.badge_text:
+            paint_saved_active_badge(painter, badge)
+        elif badge.isValid():
             painter.setPen(QPen(QColor("#ffffff"), 1.5))
             painter.setBrush(colour)
             painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
@@ -230,6 +252,21 @@ class ComponentTile(QGraphicsObject):
             font.setBold(True)
             painter.setFont(font)
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self.badge_text)
+
+
+def paint_saved_active_badge(painter: QPainter, rect: QRectF) -> None:
+    """The "saved active, not started" mark: a white start triangle on a blue disc (tiles, banner)."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("#ffffff"), 1.5))
+    painter.setBrush(SAVED_ACTIVE)
+    painter.drawEllipse(rect)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#ffffff"))
+    c, r = rect.center(), rect.width() / 17
+    painter.drawPolygon(QPolygonF([QPointF(c.x() - 2.5 * r, c.y() - 4 * r), QPointF(c.x() - 2.5 * r, c.y() + 4 * r),
+                                   QPointF(c.x() + 4 * r, c.y())]))
+    painter.restore()
 
 
 class FormScene(QGraphicsScene):

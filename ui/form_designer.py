@@ -14,7 +14,7 @@ is one undo step and the inspector, the engine and this view all see it:
 A tile's state (inactive, busy, active with a connection count, error) comes
 from the EngineHost: at once on ``stateChanged``, and on ``refresh_states()``,
 which the main window calls on a timer because a server's connection count
-changes without a state change.
+changes without a state change. Its "saved active" badge comes from the model.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ class FormDesigner(QGraphicsView):
         model.documentReset.connect(self._rebuild)
         model.formChanged.connect(self._form_changed)
         model.selectionChanged.connect(self._model_selection_changed)
+        model.savedActiveChanged.connect(self._saved_active_changed)
         self.form_scene.selectionChanged.connect(self._scene_selection_changed)
         if engine is not None:
             engine.stateChanged.connect(self._engine_state_changed)
@@ -157,8 +158,14 @@ class FormDesigner(QGraphicsView):
         tile = ComponentTile(uid, entry.type, entry.name, cls.vcl_class, entry.type == "ServerSocket")
         tile.place(entry.x, entry.y)
         tile.set_state(self._state_of(uid))
+        tile.set_saved_active(uid in self.model.saved_active())
         self._tiles[uid] = tile
         self.form_scene.addItem(tile)
+
+    def _saved_active_changed(self) -> None:
+        waiting = set(self.model.saved_active())
+        for uid, tile in self._tiles.items():
+            tile.set_saved_active(uid in waiting)
 
     def _removed(self, uid: int) -> None:
         tile = self._tiles.pop(uid, None)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +46,7 @@ from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
+from ui.saved_active_banner import SavedActiveBanner
 from ui.settings import read_string_list
 from ui.tab_style import show_whole_tab_text
 from ui.unit_controller import UnitController
@@ -89,10 +91,20 @@ class MainWindow(QMainWindow):
         self.units = UnitController(self.model, self.engine, self.unit_editor, self.stream,
                                     self.ask_trust, self.ask_rename, self.save_form, parent=self)
 
+        # the bar saying which components were saved active sits over the form they are on
+        self.saved_active_banner = SavedActiveBanner(self.model, self.engine)
+        form_page = QWidget()
+        form_layout = QVBoxLayout(form_page)
+        form_layout.setContentsMargins(0, 0, 0, 0)
+        form_layout.setSpacing(0)
+        form_layout.addWidget(self.saved_active_banner)
+        form_layout.addWidget(self.designer, 1)
+        self.engine.file_trust_asker = self.ask_form_trust
+
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         show_whole_tab_text(self.tabs.tabBar())  # "echo_test.py" keeps its underscore
-        self.tabs.addTab(self.designer, self.tr("Form"))
+        self.tabs.addTab(form_page, self.tr("Form"))
         self.tabs.addTab(self.unit_editor, self.tr("Unit"))
         self.setCentralWidget(self.tabs)
 
@@ -202,6 +214,13 @@ class MainWindow(QMainWindow):
                                               self.tr("Open a C++Builder/Delphi form (.dfm)"))
         self.export_dfm_action = self._action(self.tr("&Export DFM…"), self.export_dfm_dialog, None,
                                               self.tr("Write this form as a C++Builder/Delphi .dfm"))
+        self.trust_form_action = self._action(
+            self.tr("&Trust This Form"), self.engine.set_form_trusted, None,
+            self.tr("Let this form's actions read files outside its own folder (remembered until the "
+                    "file changes)"))
+        self.trust_form_action.setCheckable(True)
+        self.trust_form_action.setChecked(self.engine.form_trusted)
+        self.engine.trustChanged.connect(self.trust_form_action.setChecked)
         self.undo_action = self.model.undo_stack.createUndoAction(self, self.tr("&Undo"))
         self.undo_action.setShortcut(keys.Undo)
         self.redo_action = self.model.undo_stack.createRedoAction(self, self.tr("&Redo"))
@@ -236,6 +255,8 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addActions([self.import_dfm_action, self.export_dfm_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.trust_form_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -429,6 +450,17 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    def ask_form_trust(self, paths: list[str]) -> bool:
+        shown = "\n".join(paths[:8] + (["…"] if len(paths) > 8 else []))
+        answer = QMessageBox.question(
+            self, self.tr("Let this form read files outside its folder?"),
+            self.tr("This form's Send file actions name files outside its own folder:\n\n%1\n\nWhoever "
+                    "connects would receive them. Allow it only if you trust the form. The answer is "
+                    "remembered until the form file changes (File > Trust This Form changes it).")
+            .replace("%1", shown),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def ask_rename(self, old: str, new: str, handlers: list[str]) -> bool:
         answer = QMessageBox.question(
             self, self.tr("Rename handlers?"),
@@ -438,7 +470,7 @@ class MainWindow(QMainWindow):
 
     # -- DFM ----------------------------------------------------------------------
     def import_dfm_dialog(self) -> None:
-        from app.dfm_import import import_dfm_file
+        from app.dfm_import import import_dfm_file, write_unit_stubs
 
         if not self.maybe_save():
             return
@@ -461,12 +493,17 @@ class MainWindow(QMainWindow):
         if not target:
             return
         target_path = Path(target if target.endswith(SUFFIX) else target + SUFFIX)
-        imported.document.save(target_path)
-        unit = unit_path_for(target_path)
-        if imported.unit_source and not unit.exists():
-            write_atomically(unit, imported.unit_source.encode("utf-8"))
+        try:
+            imported.document.save(target_path)
+            stubs = write_unit_stubs(imported, target_path)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Can't import form"),
+                                self.tr("Can't save %1: %2").replace("%1", str(target_path))
+                                .replace("%2", exc.strerror or str(exc)))
+            return
         self.open_form(target_path, ask=False)
-        QMessageBox.information(self, self.tr("Import report"), "\n".join(imported.report.lines()))
+        QMessageBox.information(self, self.tr("Import report"),
+                                "\n".join([*imported.report.lines(), *([stubs] if stubs else [])]))
 
     def export_dfm_dialog(self) -> None:
         from app.dfm_export import export_dfm

@@ -55,7 +55,8 @@ def run_workbench(form_path: str | None = None) -> int:
     window = MainWindow()
     window.show()
     if form_path:
-        # after the loop runs: a form saved with Active = True opens its sockets
+        # after the loop runs, over the window: a damaged file is reported there and nothing is
+        # activated (the bar over the form offers what was saved active)
         QTimer.singleShot(0, lambda: window.open_form(form_path))
     with loop:
         loop.run_forever()

@@ -21,6 +21,13 @@ OBJECT_KEYWORDS = frozenset({"object", "inherited", "inline"})
 # when read back, so no property may carry one of these names.
 RESERVED_PROPERTY_NAMES = OBJECT_KEYWORDS | {"end"}
 
+# Integers are 64-bit, as Delphi's parser reads them (StrToInt64); hex may spell the
+# unsigned bit pattern, $FFFFFFFFFFFFFFFF. Nothing longer is read, or written.
+INTEGER_MIN = -(2**63)
+INTEGER_MAX = 2**64 - 1
+MAX_DECIMAL_DIGITS = 20  # len(str(INTEGER_MAX))
+MAX_HEX_DIGITS = 16
+
 # Single, Currency, Date, Double. Delphi writes the lower-case letters; both cases read.
 FLOAT_SUFFIXES = "sScCdDfF"
 
@@ -78,6 +85,11 @@ def is_dotted_identifier(text: str) -> bool:
 
 def is_property_name(text: str) -> bool:
     return is_dotted_identifier(text) and keyword(text) not in RESERVED_PROPERTY_NAMES
+
+
+def is_integer(value: object) -> bool:
+    """An int a form file can hold (see INTEGER_MIN and INTEGER_MAX); not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and INTEGER_MIN <= value <= INTEGER_MAX
 
 
 def is_set_element(text: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from app.dfm.text_reader import MAX_DEPTH
 from app.dfm.tree import (
     BinaryValue,
     CollectionItem,
@@ -54,9 +55,17 @@ def value_to_data(value: Value) -> dict[str, Any]:
     raise TypeError(f"not a DFM value: {value!r}")
 
 
-def value_from_data(data: Any) -> Value:
+def _shown(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def value_from_data(data: Any, depth: int = 0) -> Value:
+    # the same nesting limit as the readers, so the writer's recursion stays shallow
+    if depth > MAX_DEPTH:
+        raise TreeDataError(f"stored DFM values nest more than {MAX_DEPTH} deep")
     if not isinstance(data, dict) or not data:
-        raise TreeDataError(f"not a stored DFM value: {data!r}")
+        raise TreeDataError(f"not a stored DFM value: {_shown(data)}")
     try:
         if "int" in data:
             return IntegerValue(_typed(data["int"], int))
@@ -69,24 +78,26 @@ def value_from_data(data: Any) -> Value:
         if "set" in data:
             return SetValue(tuple(_typed(x, str) for x in _typed(data["set"], list)))
         if "list" in data:
-            return ListValue(tuple(value_from_data(x) for x in _typed(data["list"], list)))
+            return ListValue(tuple(value_from_data(x, depth + 1) for x in _typed(data["list"], list)))
         if "collection" in data:
             items = []
             for item in _typed(data["collection"], list):
                 index = item.get("index") if isinstance(item, dict) else None
-                items.append(CollectionItem(_props_from_data(_typed(item, dict).get("properties", [])),
+                items.append(CollectionItem(_props_from_data(_typed(item, dict).get("properties", []), depth + 1),
                                             None if index is None else _typed(index, int)))
             return CollectionValue(tuple(items))
         if "binary" in data:
             return BinaryValue(bytes.fromhex(_typed(data["binary"], str)))
+    except TreeDataError:
+        raise
     except ValueError as exc:
-        raise TreeDataError(f"bad stored DFM value {data!r}: {exc}") from None
-    raise TreeDataError(f"unknown stored DFM value {data!r}")
+        raise TreeDataError(f"bad stored DFM value {_shown(data)}: {exc}") from None
+    raise TreeDataError(f"unknown stored DFM value {_shown(data)}")
 
 
 def _typed(value: Any, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise TreeDataError(f"expected {kind.__name__}, found {value!r}")
+        raise TreeDataError(f"expected {kind.__name__}, found {_shown(value)}")
     return value
 
 
@@ -94,12 +105,12 @@ def _props_to_data(props: tuple[DfmProperty, ...] | list[DfmProperty]) -> list[l
     return [[p.name, value_to_data(p.value)] for p in props]
 
 
-def _props_from_data(data: Any) -> tuple[DfmProperty, ...]:
+def _props_from_data(data: Any, depth: int) -> tuple[DfmProperty, ...]:
     out = []
     for pair in _typed(data, list):
         if not isinstance(pair, list) or len(pair) != 2:
-            raise TreeDataError(f"a stored property is [name, value], not {pair!r}")
-        out.append(DfmProperty(_typed(pair[0], str), value_from_data(pair[1])))
+            raise TreeDataError(f"a stored property is [name, value], not {_shown(pair)}")
+        out.append(DfmProperty(_typed(pair[0], str), value_from_data(pair[1], depth + 1)))
     return tuple(out)
 
 
@@ -110,15 +121,15 @@ def tree_to_data(obj: DfmObject) -> dict[str, Any]:
 
 
 def tree_from_data(data: Any, depth: int = 0) -> DfmObject:
-    if depth > 100:
+    if depth > MAX_DEPTH:
         raise TreeDataError("stored DFM tree nests too deeply")
     if not isinstance(data, dict):
-        raise TreeDataError(f"a stored DFM object must be an object, not {data!r}")
+        raise TreeDataError(f"a stored DFM object must be an object, not {_shown(data)}")
     kind = data.get("kind")
-    if kind not in ("object", "inherited", "inline"):
-        raise TreeDataError(f"unknown object kind {kind!r}")
+    if not isinstance(kind, str) or kind not in ("object", "inherited", "inline"):
+        raise TreeDataError(f"unknown object kind {_shown(kind)}")
     index = data.get("index")
     return DfmObject(cast(ObjectKind, kind), _typed(data.get("name", ""), str), _typed(data.get("class"), str),
-                     list(_props_from_data(data.get("properties", []))),
+                     list(_props_from_data(data.get("properties", []), depth)),
                      [tree_from_data(c, depth + 1) for c in _typed(data.get("children", []), list)],
                      None if index is None else _typed(index, int))

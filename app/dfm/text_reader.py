@@ -31,11 +31,14 @@ from dataclasses import dataclass
 from .errors import DfmError
 from .grammar import (
     FLOAT_SUFFIXES,
+    MAX_DECIMAL_DIGITS,
+    MAX_HEX_DIGITS,
     OBJECT_KEYWORDS,
     decode,
     is_float_text,
     is_ident_char,
     is_ident_start,
+    is_integer,
     is_set_element,
     keyword,
 )
@@ -181,7 +184,7 @@ class _TextParser:
             if match is None:
                 raise self._error("expected hex digits after '$'", start)
             end = match.end()
-            token = _Token("int", text[start:end], start, number=int(match.group(), 16))
+            token = _Token("int", text[start:end], start, number=self._to_int(match.group(), 16, start))
         else:
             digits = _DIGITS.match(text, start + 1 if text[start] == "-" else start)
             if digits is None:
@@ -203,13 +206,16 @@ class _TextParser:
                 token = _Token("int", body, start, number=self._to_int(body, 10, start))
         if end < len(text) and is_ident_char(text[end]):
             raise self._error(f"bad number '{text[start : end + 1]}'", start)
+        if token.kind == "int" and not is_integer(token.number):
+            raise self._error(f"number out of range: form files hold 64-bit integers, not {token.text}", start)
         return token, end
 
     def _to_int(self, digits: str, base: int, at: int) -> int:
-        try:
-            return int(digits, base)
-        except ValueError:  # Python refuses to convert thousands of digits
-            raise self._error("number too long", at) from None
+        # Counted before converting: thousands of digits are slow to convert, or refused
+        significant = len(digits.lstrip("-").lstrip("0"))
+        if significant > (MAX_HEX_DIGITS if base == 16 else MAX_DECIMAL_DIGITS):
+            raise self._error("number too long", at)
+        return int(digits, base)
 
     def _lex_string(self, start: int) -> tuple[_Token, int]:
         text = self._text

@@ -13,19 +13,22 @@ written as UTF-8 with a byte-order mark, which ``read_dfm`` recognises
 whatever code page it is given (Unicode Delphi versions read it too).
 
 A tree the reader could not read back (a property called ``end``, a name with
-a space in it, a float text without a point) is refused with ValueError rather
-than written wrongly.
+a space in it, a float text without a point, an integer beyond 64 bits) is
+refused with DfmWriteError (a ValueError) rather than written wrongly; the
+error names the object's path in the tree and the property.
 """
 
 from __future__ import annotations
 
 import codecs
 
+from .errors import DfmWriteError
 from .grammar import (
     OBJECT_KEYWORDS,
     is_dotted_identifier,
     is_float_text,
     is_identifier,
+    is_integer,
     is_property_name,
     is_set_element,
 )
@@ -52,7 +55,7 @@ _BINARY_CHUNK = 32  # bytes per line of hex
 def write_dfm(obj: DfmObject, encoding: str = "cp1252") -> bytes:
     """The text form file for *obj*, encoded in *encoding* (see the module docstring)."""
     lines: list[str] = []
-    _write_object(obj, 0, lines)
+    _write_object(obj, 0, lines, "")
     text = _LINE_END.join(lines) + _LINE_END
     try:
         data = text.encode(encoding)
@@ -69,37 +72,60 @@ def _indent(level: int) -> str:
     return _INDENT * level
 
 
-def _write_object(obj: DfmObject, level: int, lines: list[str]) -> None:
-    if obj.kind not in OBJECT_KEYWORDS:
-        raise ValueError(f"object kind must be 'object', 'inherited' or 'inline', not {obj.kind!r}")
-    if obj.name and not is_identifier(obj.name):
-        raise ValueError(f"component name {obj.name!r} is not an identifier")
-    if not is_dotted_identifier(obj.class_name):
-        raise ValueError(f"class name {obj.class_name!r} is not an identifier")
+def _write_object(obj: DfmObject, level: int, lines: list[str], parent: str) -> None:
+    where = f"{parent} > {_label(obj)}" if parent else _label(obj)
+    if not isinstance(obj.kind, str) or obj.kind not in OBJECT_KEYWORDS:
+        raise DfmWriteError(f"object kind must be 'object', 'inherited' or 'inline', not {_shown(obj.kind)}", where)
+    if obj.name and not (isinstance(obj.name, str) and is_identifier(obj.name)):
+        raise DfmWriteError(f"component name {_shown(obj.name)} is not an identifier", where)
+    if not (isinstance(obj.class_name, str) and is_dotted_identifier(obj.class_name)):
+        raise DfmWriteError(f"class name {_shown(obj.class_name)} is not an identifier", where)
     header = f"{_indent(level)}{obj.kind} "
     if obj.name:
         header += f"{obj.name}: "
-    header += obj.class_name + _order_index(obj.index)
+    header += obj.class_name + _order_index(obj.index, where)
     lines.append(header)
-    for prop in obj.properties:
-        _write_property(prop, level + 1, lines)
+    for number, prop in enumerate(obj.properties, 1):
+        _write_property(prop, level + 1, lines, where, number)
     for child in obj.children:
-        _write_object(child, level + 1, lines)
+        _write_object(child, level + 1, lines, where)
     lines.append(f"{_indent(level)}end")
 
 
-def _order_index(index: int | None) -> str:
+def _label(obj: DfmObject) -> str:
+    """The object in a path: its name, else its class; quoted when it is not an identifier."""
+    for candidate in (obj.name, obj.class_name):
+        if isinstance(candidate, str) and candidate:
+            return candidate if is_dotted_identifier(candidate) else _shown(candidate)
+    return "(unnamed)"
+
+
+def _shown(value: object) -> str:
+    """A value for an error message: short and on one line, whatever the tree holds."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with thousands of digits
+        return "a number too long to show"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _order_index(index: int | None, where: str) -> str:
     if index is None:
         return ""
-    if not isinstance(index, int):
-        raise ValueError(f"order index must be an integer, not {index!r}")
+    if not is_integer(index):
+        raise DfmWriteError(f"order index must be a 64-bit integer, not {_shown(index)}", where)
     return f" [{int(index)}]"
 
 
-def _write_property(prop: DfmProperty, level: int, lines: list[str]) -> None:
-    if not is_property_name(prop.name):
-        raise ValueError(f"{prop.name!r} cannot be written as a property name")
-    rendered = _render(prop.value, level, own_line=False)
+def _write_property(prop: DfmProperty, level: int, lines: list[str], where: str, number: int) -> None:
+    place = f"{where}, property {number}"
+    if not (isinstance(prop.name, str) and is_property_name(prop.name)):
+        raise DfmWriteError(f"{_shown(prop.name)} cannot be written as a property name", place)
+    place = f"{where}, property {number} ({prop.name})"
+    try:
+        rendered = _render(prop.value, level, own_line=False)
+    except DfmWriteError as exc:
+        raise DfmWriteError(exc.message, f"{place} > {exc.where}" if exc.where else place) from None
     lines.append(f"{_indent(level)}{prop.name} = {rendered[0]}")
     lines.extend(rendered[1:])
 
@@ -111,23 +137,26 @@ def _render(value: Value, level: int, *, own_line: bool) -> list[str]:
     value starts a line of its own (a list item) rather than following ``=``.
     """
     if isinstance(value, StringValue):
+        if not isinstance(value.value, str):
+            raise DfmWriteError(f"string value {_shown(value.value)} is not text")
         return _render_string(value.value, level, own_line=own_line)
     if isinstance(value, IntegerValue):
-        if not isinstance(value.value, int):
-            raise ValueError(f"integer value {value.value!r} is not an int")
+        if not is_integer(value.value):
+            raise DfmWriteError(f"integer value {_shown(value.value)} is not a 64-bit integer")
         return [str(int(value.value))]
     if isinstance(value, FloatValue):
-        if not is_float_text(value.text, value.suffix):
-            raise ValueError(f"{value.text + value.suffix!r} would not read back as a float")
+        if not (isinstance(value.text, str) and isinstance(value.suffix, str)
+                and is_float_text(value.text, value.suffix)):
+            raise DfmWriteError(f"{_shown(str(value.text) + str(value.suffix))} would not read back as a float")
         return [value.text + value.suffix]
     if isinstance(value, IdentValue):
-        if not is_dotted_identifier(value.name):
-            raise ValueError(f"{value.name!r} is not an identifier")
+        if not (isinstance(value.name, str) and is_dotted_identifier(value.name)):
+            raise DfmWriteError(f"{_shown(value.name)} is not an identifier")
         return [value.name]
     if isinstance(value, SetValue):
         for element in value.items:
-            if not is_set_element(element):
-                raise ValueError(f"{element!r} cannot be written as a set element")
+            if not (isinstance(element, str) and is_set_element(element)):
+                raise DfmWriteError(f"{_shown(element)} cannot be written as a set element")
         return ["[" + ", ".join(value.items) + "]"]
     if isinstance(value, ListValue):
         return _render_list(value, level)
@@ -135,7 +164,7 @@ def _render(value: Value, level: int, *, own_line: bool) -> list[str]:
         return _render_collection(value, level)
     if isinstance(value, BinaryValue):
         return _render_binary(value.data, level)
-    raise ValueError(f"not a form file value: {value!r}")
+    raise DfmWriteError(f"not a form file value: {_shown(value)}")
 
 
 def _render_string(text: str, level: int, *, own_line: bool) -> list[str]:
@@ -189,10 +218,11 @@ def _render_collection(value: CollectionValue, level: int) -> list[str]:
     if not value.items:
         return ["<>"]
     lines = ["<"]
-    for item in value.items:
-        lines.append(f"{_indent(level + 1)}item{_order_index(item.index)}")
-        for prop in item.properties:
-            _write_property(prop, level + 2, lines)
+    for number, item in enumerate(value.items, 1):
+        where = f"item {number}"
+        lines.append(f"{_indent(level + 1)}item{_order_index(item.index, where)}")
+        for index, prop in enumerate(item.properties, 1):
+            _write_property(prop, level + 2, lines, where, index)
         lines.append(f"{_indent(level + 1)}end")
     lines[-1] += ">"
     return lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,16 @@ def test_run_a_dfm_directly():
          "--duration", "0.3"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "ServerSocket1  OnListen" in done.stdout and "ServerSocket1  Close" in done.stdout
+
+
+@pytest.mark.parametrize("data, message", [
+    ("object \u00c6orm1: TForm1\nend\n", "the form's name '\u00c6orm1' can't be used"),
+    ("object Form1: TForm1\n  object S: TServerSocket\n    OnClientRead = Data.Read\n  end\nend\n",
+     "S: OnClientRead names 'Data.Read', which can't be the name of a Python function"),
+    ("object Form1: TForm1\n  object S: TServerSocket\n    OnClientRead = class\n  end\nend\n",
+     "S: OnClientRead names 'class'"),
+])
+def test_names_a_form_file_could_not_hold_are_refused_at_import(data, message):
+    # a form that imports must also save, open and export again
+    with pytest.raises(FormFileError, match=re.escape(message)):
+        import_dfm(data.encode("utf-8"), "utf-8")

@@ -6,6 +6,8 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.form_document import FORMAT, ComponentEntry, FormDocument, FormFileError, HandlerBinding
 from components import ServerType
@@ -127,3 +129,91 @@ def test_next_free_name():
     doc = sample()
     assert doc.next_free_name("ServerSocket") == "ServerSocket2"
     assert doc.next_free_name("ClientSocket", taken=["clientsocket2"]) == "ClientSocket3"
+
+
+# -- the reader against hostile JSON ----------------------------------------------------------
+def test_json_nested_too_deep_says_where(tmp_path):
+    path = tmp_path / "deep.sockform"
+    path.write_text('{"format": "socket-workbench-form",\n "version": 1, "form": '
+                    + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(FormFileError) as info:
+        FormDocument.load(path)
+    assert str(info.value) == "deep.sockform is damaged: nested more than 500 levels deep at line 2, column 523"
+
+
+def test_a_json_integer_too_long_to_read_says_where():
+    text = ('{"format": "socket-workbench-form", "version": 1,\n  "form": {"caption": "9999", "width": '
+            + "7" * 4301 + "}}")
+    with pytest.raises(FormFileError) as info:
+        FormDocument.from_json(text, "long.sockform")
+    assert str(info.value) == ("long.sockform is damaged: a number of 4301 digits at line 2, column 40 "
+                               "(at most 4300 can be read)")
+
+
+def test_half_a_utf16_pair_loads_and_saves_as_its_json_escape(tmp_path):
+    # a Delphi string may hold one (#55296 in a .dfm); UTF-8 cannot, JSON's \\ud800 can
+    text = '{"format": "socket-workbench-form", "version": 1, "form": {"caption": "ok \\ud800"}, ' \
+           '"foreign": [{"dfm": "\\udfff"}]}'
+    doc = FormDocument.from_json(text, "half.sockform")
+    assert doc.caption == "ok \ud800"
+    doc.save(tmp_path / "half.sockform")
+    assert b'"caption": "ok \\ud800"' in (tmp_path / "half.sockform").read_bytes()
+    assert FormDocument.load(tmp_path / "half.sockform") == doc
+
+
+def test_messages_quote_a_long_value_short():
+    text = component_file({"type": "ServerSocket", "name": "S", "position": ["x" * 10_000, 1]})
+    with pytest.raises(FormFileError) as info:
+        FormDocument.from_json(text)
+    assert len(str(info.value)) < 200 and "..." in str(info.value)
+
+
+_KEYS = ["format", "version", "form", "components", "foreign", "name", "caption", "width", "height", "type",
+         "position", "properties", "events", "Port", "Active", "Address", "ServerType", "OnClientRead",
+         "OnConnect", "action", "argument", "handler", "dfm", "kind", "class", "children", "int", "x"]
+_LEAVES = st.sampled_from([
+    "null", "true", "false", "0", "-1", "8080", "70000", "1.5", "1e999", "-0", '""', '"x"', '"Form1"',
+    '"ServerSocket"', '"ClientSocket"', '"S1"', '"echo"', '"reply_hex"', '"zz"', '"send_file"', '"stThreadBlocking"',
+    '"\\u0000"', '"\\ud800"', '"\\udfff x"', f'"{FORMAT}"', '"\\u00e9\\u4e2d"',
+]) | st.integers(4290, 4400).map(lambda n: "9" * n) | st.integers(-(2**70), 2**70).map(str)
+
+
+def _json_containers(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pairs = st.lists(st.tuples(st.sampled_from(_KEYS), inner), max_size=5)
+    return st.one_of(
+        st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+        pairs.map(lambda kv: "{" + ", ".join(f'"{k}": {v}' for k, v in kv) + "}"),
+        st.tuples(st.integers(300, 3000), inner).map(lambda d: "[" * d[0] + d[1] + "]" * d[0]),
+    )
+
+
+nasty_json = st.recursive(_LEAVES, _json_containers, max_leaves=12)
+nasty_components = st.builds(
+    lambda t, n, p, props, events: (f'{{"type": {t}, "name": {n}, "position": {p}, "properties": {props}, '
+                                    f'"events": {events}}}'),
+    st.sampled_from(['"ServerSocket"', '"ClientSocket"']) | nasty_json,
+    st.sampled_from(['"S1"', '"C1"']) | nasty_json,
+    st.sampled_from(["[0, 0]", "[8, 16]"]) | nasty_json,
+    nasty_json, nasty_json)
+nasty_form_settings = st.builds(
+    lambda name, caption, width: f'{{"name": {name}, "caption": {caption}, "width": {width}}}',
+    st.sampled_from(['"Form1"']) | nasty_json, _LEAVES | nasty_json, st.sampled_from(["640"]) | nasty_json)
+nasty_forms = st.one_of(
+    nasty_json,
+    st.builds(lambda form, comps, foreign: (f'{{"format": "{FORMAT}", "version": 1, "form": {form}, '
+                                            f'"components": [{", ".join(comps)}], "foreign": {foreign}}}'),
+              nasty_form_settings | nasty_json, st.lists(nasty_components, max_size=3),
+              nasty_json.map(lambda item: f"[{item}]") | nasty_json),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=nasty_forms)
+def test_any_json_gives_a_form_that_saves_and_reads_back_or_one_clear_error(text):
+    try:
+        doc = FormDocument.from_json(text, "fuzz.sockform")
+    except FormFileError as error:
+        assert str(error).startswith("fuzz.sockform") and "\n" not in str(error) and len(str(error)) < 400
+        return
+    saved = doc.to_json().encode("utf-8")  # what Save writes: never a ValueError or UnicodeError
+    assert FormDocument.from_json(saved.decode("utf-8")) == doc

@@ -42,7 +42,7 @@ floats = st.builds(
 
 # st.text() leaves out surrogates: the reader pairs them up, as Delphi does.
 strings = st.builds(StringValue, st.text(max_size=150))
-integers = st.builds(IntegerValue, st.integers(min_value=-(2**63), max_value=2**64))
+integers = st.builds(IntegerValue, st.integers(min_value=-(2**63), max_value=2**64 - 1))
 idents = st.builds(IdentValue, dotted_names | st.sampled_from(["True", "False", "nil", "end", "item"]))
 sets = st.builds(
     SetValue,

@@ -372,3 +372,26 @@ def test_columns_count_characters_not_bytes():
 def test_unknown_code_page_is_a_lookup_error():
     with pytest.raises(LookupError):
         read_dfm(b"object A: TA\nend", "no-such-code-page")
+
+
+@pytest.mark.parametrize(
+    ("number", "column", "message"),
+    [
+        ("$" + "F" * 10_000, 7, "number too long"),
+        ("$1" + "0" * 16, 7, "number too long"),
+        ("1" + "0" * 20, 7, "number too long"),
+        ("18446744073709551616", 7, "number out of range: form files hold 64-bit integers, not 18446744073709551616"),
+        ("-9223372036854775809", 7, "number out of range"),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused_where_they_stand(number, column, message):
+    # Delphi's parser reads 64-bit integers; a longer one would also be too long to save
+    error = error_of(f"object A: TA\n  X = {number}\nend")
+    assert (error.line, error.column) == (2, column)
+    assert error.message.startswith(message)
+
+
+def test_the_64_bit_limits_read():
+    tree = read_dfm(b"object A: TA\n  X = $FFFFFFFFFFFFFFFF\n  Y = -9223372036854775808\n"
+                    b"  Z = $000000000000000001\nend")
+    assert [p.value for p in tree.properties] == [IntegerValue(2**64 - 1), IntegerValue(-(2**63)), IntegerValue(1)]

@@ -21,6 +21,7 @@ from app.dfm import (
     read_dfm,
     write_dfm,
 )
+from app.dfm.errors import DfmError, DfmWriteError
 
 
 def form(*props: DfmProperty, children: list[DfmObject] | None = None) -> DfmObject:
@@ -199,3 +200,27 @@ def test_trees_that_would_not_read_back_are_refused(tree, message):
     with pytest.raises(ValueError) as info:
         write_dfm(tree)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("tree", "error"),
+    [
+        (form(children=[DfmObject("object", "Panel1", "TPanel", children=[
+            DfmObject("object", "Memo1", "TMemo", [DfmProperty("Lines", IntegerValue(1)),
+                                                   DfmProperty("end", IntegerValue(1))])])]),
+         "Form1 > Panel1 > Memo1, property 2: 'end' cannot be written as a property name"),
+        (form(DfmProperty("Panels", CollectionValue((CollectionItem((DfmProperty("W", FloatValue("abc")),)),)))),
+         "Form1, property 1 (Panels) > item 1, property 1 (W): 'abc' would not read back as a float"),
+        (form(children=[DfmObject("object", "", "T F")]), "Form1 > 'T F': class name 'T F' is not an identifier"),
+        (form(DfmProperty("X", IntegerValue(2**64))),
+         "Form1, property 1 (X): integer value 18446744073709551616 is not a 64-bit integer"),
+        (form(DfmProperty("X", IntegerValue(10**4500))),
+         "Form1, property 1 (X): integer value a number too long to show is not a 64-bit integer"),
+        (DfmObject("object", "A", "TA", index=2**70), "A: order index must be a 64-bit integer"),
+    ],
+)
+def test_a_refused_tree_says_where_in_the_tree(tree, error):
+    with pytest.raises(DfmWriteError) as info:
+        write_dfm(tree)
+    assert str(info.value).startswith(error)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, DfmError)
