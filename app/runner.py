@@ -19,7 +19,6 @@ import asyncio
 import json
 import signal
 import sys
-import threading
 import traceback
 from pathlib import Path
 from typing import TextIO
@@ -153,7 +152,6 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
             unit.load()
         except UnitError as exc:
             raise RunError(f"the unit does not load: {exc}") from exc
-        unit.loop_threads.add(threading.get_ident())
     components: dict[str, SocketComponent] = {}
     for entry in doc.components:
         comp = create_component(entry, stream)

@@ -16,8 +16,9 @@ Loading a unit executes it, so nothing here decides *whether* it may run: the
 workbench asks the user first (app.trust), the headless runner runs it unless
 told ``--no-unit``. A handler looks its function up at call time, so a reloaded
 unit takes effect at once. A handler that raises takes the engine's error path
-(the traceback is recorded; the connection gets OnError); a handler that runs
-longer than SLOW_HANDLER_SECONDS on an event-loop thread is reported by name.
+(the traceback is recorded; the connection gets OnError). A handler that holds
+the event loop too long is reported by the engine, by this function's name
+(components.socket_component, SlowHandler).
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ from components import ObserverStream
 from components.metadata import EventSpec
 from components.observer import EventRecord
 
-SLOW_HANDLER_SECONDS = 1.0
 LOG = "Log"  # records written by log(...)
-SLOW_HANDLER = "SlowHandler"
 
 
 class UnitError(Exception):
@@ -91,8 +90,6 @@ class Unit:
         self.form = FormNamespace()
         self.namespace: dict[str, Any] = {}
         self._current = threading.local()
-        #: threads whose handlers should finish quickly (event-loop threads)
-        self.loop_threads: set[int] = set()
 
     def load(self, source: str | None = None) -> None:
         """Execute the unit's code in a fresh namespace (UnitError if it fails)."""
@@ -132,18 +129,10 @@ class Unit:
             local = self._current
             previous = getattr(local, "component", "")
             local.component = getattr(sender, "name", "")
-            started = time.monotonic()
             try:
                 return function(sender, *args)
             finally:
                 local.component = previous
-                elapsed = time.monotonic() - started
-                if elapsed > SLOW_HANDLER_SECONDS and threading.get_ident() in self.loop_threads:
-                    self.stream.emit(EventRecord(
-                        time.monotonic(), getattr(sender, "name", ""), SLOW_HANDLER, 0, "",
-                        threading.current_thread().name,
-                        detail=f"{name} ({spec.vcl_name}) ran {elapsed:.1f} s on the event loop; "
-                               "everything else waited"))
 
         call.__name__ = name
         call.__qualname__ = f"unit.{name}"
