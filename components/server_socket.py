@@ -281,6 +281,11 @@ class ServerSocket(SocketComponent):
         except OSError as exc:
             sock.close()
             self.error(None, ErrorEvent.ACCEPT, exc, api="accept")
+        except asyncio.CancelledError:  # the loop is ending
+            sock.close()
+            raise
+        except RuntimeError:  # the loop is closing: the socket dies with it
+            sock.close()
 
     def connection_made(self, conn: AsyncWinSocket) -> None:
         if self._state is not SocketState.LISTENING:

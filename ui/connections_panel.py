@@ -235,7 +235,7 @@ class ConnectionsPanel(QWidget):
             self.title.setText(self.tr("Select a ClientSocket or ServerSocket on the form"))
         elif isinstance(comp, ServerSocket):
             count = comp.socket.active_connections
-            where = f"{comp.socket.local_address}:{comp.socket.local_port}" if comp.socket.listening else ""
+            where = comp.socket.where if comp.socket.listening else ""
             state = self.tr("listening on %1").replace("%1", where) if where else self.tr("not listening")
             self.title.setText(self.tr("%1 — %2, %n connection(s)", "", count)
                                .replace("%1", comp.name).replace("%2", state))

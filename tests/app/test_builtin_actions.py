@@ -25,14 +25,6 @@ KiB = 1024
 READ = ServerSocket.event_spec("OnClientRead")
 
 
-@pytest.fixture
-def recorder():
-    rec = Recorder()
-    yield rec
-    rec.buffer.close()
-    rec.check_all()
-
-
 def shrink_server_side(conn) -> None:
     sock = conn.sock if hasattr(conn, "sock") else conn.transport.get_extra_info("socket")
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_KERNEL_BUFFER)
@@ -197,8 +189,3 @@ def test_a_second_file_while_one_is_being_sent_is_reported(recorder, run, tmp_pa
     assert (record.error.errno, record.error.code) == (errno.EALREADY, 10037)
     assert record.error.message == (f"Send file: {len(payload):,} bytes not sent: another file is still "
                                     "being sent on this connection")
-
-
-@pytest.fixture
-def run():
-    return lambda coro: run_on("asyncio", coro)

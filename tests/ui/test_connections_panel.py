@@ -10,9 +10,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from app.engine_host import EngineHost
-from app.form_model import FormModel
-from components import ObserverStream, RecordBuffer, SocketState
+from components import SocketState
 from components.enums import ErrorEvent
 from tests.components.test_send_queue import SMALL_KERNEL_BUFFER, read_exactly, slow_peer
 from ui.connections_panel import ConnectionsPanel
@@ -21,18 +19,12 @@ KiB, MiB = 1024, 1024 * 1024
 
 
 @pytest.fixture
-def panel(qloop, qtbot):
-    model = FormModel()
-    stream = ObserverStream()
-    engine = EngineHost(model, stream)
-    records = RecordBuffer(stream)
+def panel(host, qtbot):
+    model, engine, records = host
     widget = ConnectionsPanel(model, engine)
     qtbot.addWidget(widget)
     yield widget, model, engine, records
     widget.shutdown()
-    engine.deactivate_all()
-    engine.shutdown()
-    records.close()
 
 
 def test_a_send_the_connection_cannot_take_is_reported_in_the_panel_and_the_log(panel, qtbot, tmp_path):
