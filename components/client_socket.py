@@ -271,7 +271,12 @@ class ClientSocket(SocketComponent):
             self.fire("OnWrite", self.on_write, conn, conn)
 
     def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
-        self.fire("OnRead", self.on_read, conn, conn, data=data)
+        # fire(), unrolled: this runs once per arrival
+        if self.observer.active:
+            self.record("OnRead", conn, data)
+        handler = self.on_read
+        if handler is not None:
+            self.call_handler("OnRead", conn, handler, self, conn)
 
     def connection_writable(self, conn: AsyncWinSocket) -> None:
         self.fire("OnWrite", self.on_write, conn, conn)
@@ -284,7 +289,6 @@ class ClientSocket(SocketComponent):
 
     def connection_closing(self, conn: CustomWinSocket) -> None:
         self._finish(conn)
-
 
 
 def _connecting_to(target: Target, sockaddr: tuple[object, ...]) -> str:

@@ -456,6 +456,9 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         transport = self.transport
         if self._write_paused or transport is None or self._closing:
             return
+        if not transport.get_write_buffer_size():  # drained already (a refusal off the loop)
+            self.loop.call_soon(self._resumed)
+            return
         self._until_empty = True
         transport.set_write_buffer_limits(high=0)  # pauses now; resume_writing when empty
 

@@ -162,8 +162,9 @@ class SocketComponent(Component):
             self.handler_failed(event, conn, exc)
             return None
         finally:
-            if _clock() - started > SLOW_HANDLER_SECONDS:
-                self.handler_was_slow(event, conn, handler, _clock() - started)
+            elapsed = _clock() - started
+            if elapsed > SLOW_HANDLER_SECONDS:
+                self.handler_was_slow(event, conn, handler, elapsed)
 
     def handler_was_slow(self, event: str, conn: CustomWinSocket | None, handler: Callable[..., Any],
                          seconds: float) -> None:
@@ -225,8 +226,9 @@ class SocketComponent(Component):
                 tb = "".join(traceback.format_exception(exc))
                 self.record(HANDLER_ERROR, conn, error=info, detail=tb)
                 result = None
-            if _clock() - started > SLOW_HANDLER_SECONDS:
-                self.handler_was_slow(self.error_event_name, conn, handler, _clock() - started)
+            elapsed = _clock() - started
+            if elapsed > SLOW_HANDLER_SECONDS:
+                self.handler_was_slow(self.error_event_name, conn, handler, elapsed)
             if isinstance(result, int) and not isinstance(result, bool):
                 code = result
         if code == 0:
