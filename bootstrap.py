@@ -43,6 +43,25 @@ def run(*command: str | Path, check: bool = True, env: dict[str, str] | None = N
     return subprocess.run([str(c) for c in command], check=check, env=env).returncode
 
 
+# pip's chatter that says nothing about this install: a newer pip exists, running as root
+# (in a virtual environment that is fine), scripts outside PATH (they are in .venv).
+PIP_QUIET = ("--quiet", "--disable-pip-version-check", "--no-warn-script-location", "--root-user-action=ignore")
+
+
+def pip_install(python: str | Path, *arguments: str | Path) -> None:
+    """``pip install`` without the noise: its warnings are shown only when it fails, then
+    with everything it said; a line it marks as an error is always shown."""
+    command = [str(python), "-m", "pip", "install", *PIP_QUIET, *map(str, arguments)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    said = done.stdout + done.stderr
+    if done.returncode != 0:
+        sys.stderr.write(said)
+        sys.exit(f"[bootstrap] pip install failed (exit status {done.returncode}): {' '.join(command)}")
+    for line in said.splitlines():
+        if line.startswith("ERROR"):
+            print(line, file=sys.stderr, flush=True)
+
+
 def missing_debian_packages() -> list[str]:
     if not shutil.which("dpkg-query"):
         return []
@@ -90,8 +109,8 @@ def ensure_venv(extras: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     say(f"installing socket-workbench[{extras}] into .venv")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extras}]")
+    pip_install(PYTHON, "--upgrade", "pip")
+    pip_install(PYTHON, "-e", f"{ROOT}[{extras}]")
     stamp.write_text(digest)
 
 

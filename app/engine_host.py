@@ -119,7 +119,8 @@ class EngineHost(QObject):
 
     # -- activation ----------------------------------------------------------
     def set_active(self, uid: int, active: bool) -> None:
-        """Toggle Active as a user edit (one undo step)."""
+        """Open or close a component: a run-time command, recorded in the document without
+        an undo step and without marking it modified (app.form_model.ACTIVE)."""
         self.model.set_property(uid, "Active", active)
 
     def activate_all(self) -> None:

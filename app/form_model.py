@@ -22,6 +22,10 @@ from components import component_class
 
 #: the designer's grid, in pixels; positions snap to it
 GRID = 8
+#: Active is a run-time command, not an edit of the form: the document records the value
+#: asked for (so Save writes what runs), but it is no undo step and does not mark the form
+#: modified, from the inspector, a tile's menu or Run > Activate All alike.
+ACTIVE = "Active"
 
 
 def tr(text: str) -> str:
@@ -79,7 +83,7 @@ class FormModel(QObject):
         selected = self.selection()
         return self.entry(selected[0]) if selected else None
 
-    # -- edits (each pushes one undo command) ----------------------------------
+    # -- edits (each pushes one undo command, but Active) --------------------------
     def add_component(self, type_name: str, x: int, y: int) -> int:
         cls = component_class(type_name)
         entry = ComponentEntry(cls.__name__, self.document.next_free_name(cls.__name__), snap(x), snap(y))
@@ -123,7 +127,8 @@ class FormModel(QObject):
             self.undo_stack.push(MoveComponents(self, changes, nudge))
 
     def set_property(self, uid: int, vcl_name: str, value: Any) -> None:
-        """Validate and set a published property (Name renames). EditRefused says why not."""
+        """Validate and set a published property (Name renames, Active runs; see ACTIVE).
+        EditRefused says why not."""
         from app.commands import SetProperty
 
         entry = self.entry(uid)
@@ -136,6 +141,9 @@ class FormModel(QObject):
             raise EditRefused(str(exc)) from None
         old = entry.value(spec.vcl_name)
         if old == converted:
+            return
+        if spec.vcl_name == ACTIVE:
+            self.apply_property(uid, ACTIVE, converted)
             return
         reason = self.lock_reason(uid, spec.vcl_name) if spec.locked_while_active else None
         if reason:
@@ -235,6 +243,10 @@ class FormModel(QObject):
         """Load a form; FormFileError leaves the current one untouched."""
         p = Path(path)
         self.reset(FormDocument.load(p), p)
+
+    def open_copy(self, path: str | Path) -> None:
+        """Load a form as a new, untitled one (an example): Save asks where it goes."""
+        self.reset(FormDocument.load(Path(path)), None)
 
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path) if path is not None else self.path

@@ -12,9 +12,16 @@ as the IDE named them, ``<Component><Event without On>``::
 Inside the unit, ``log(...)`` writes a line into the event log and ``form`` reaches
 the form's components by name (``form.ClientSocket1``), as ``Form1->Memo1`` did.
 
-Loading a unit executes it, so nothing here decides *whether* it may run: the
-workbench asks the user first (app.trust), the headless runner runs it unless
-told ``--no-unit``. A handler looks its function up at call time, so a reloaded
+Loading a unit executes it, so a unit is loaded only when it is needed and
+allowed. Needed: the form binds at least one event to a unit function
+(``bound_functions``); a form whose events are all built-in actions runs no code,
+whatever file lies beside it. A ``.dfm`` never picks up a ``.py`` on its own (its
+handlers were Pascal methods): the runner takes its unit only from ``--unit``.
+Allowed: the workbench asks the user (app.trust); the headless runner wants the
+file's hash in the trust store or ``--trust``. ``read_unit_source`` reads the file
+once, so the bytes that were trusted are the bytes that run.
+
+A handler looks its function up at call time, so a reloaded
 unit takes effect at once. A handler that raises takes the engine's error path
 (the traceback is recorded; the connection gets OnError). A handler that holds
 the event loop too long is reported by the engine, by this function's name
@@ -23,17 +30,24 @@ the event loop too long is reported by the engine, by this function's name
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components import ObserverStream
 from components.metadata import EventSpec
 from components.observer import EventRecord
 
+if TYPE_CHECKING:
+    from app.form_document import FormDocument
+
 LOG = "Log"  # records written by log(...)
+#: A unit bigger than this is not read: it is not a unit someone wrote by hand.
+MAX_UNIT_BYTES = 8 * 1024 * 1024
 
 
 class UnitError(Exception):
@@ -46,6 +60,44 @@ class UnitError(Exception):
 
 def unit_path_for(form_path: Path) -> Path:
     return form_path.with_suffix(".py")
+
+
+def bound_functions(doc: FormDocument) -> dict[str, list[str]]:
+    """The unit functions the form binds, each with the events bound to it
+    (``{"ServerSocket1ClientRead": ["ServerSocket1.OnClientRead"]}``), in form order."""
+    bound: dict[str, list[str]] = {}
+    for entry in doc.components:
+        for event, binding in entry.events.items():
+            if binding.is_unit:
+                bound.setdefault(binding.handler, []).append(f"{entry.name}.{event}")
+    return bound
+
+
+def read_unit_source(path: Path) -> bytes:
+    """The unit file's bytes (UnitError if it is missing, not a regular file, or too big)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise UnitError(f"{path.name} is not a regular file")
+            if info.st_size > MAX_UNIT_BYTES:
+                raise UnitError(f"{path.name} is {info.st_size:,} bytes; a unit may have at most "
+                                f"{MAX_UNIT_BYTES:,}")
+            data = file.read(MAX_UNIT_BYTES + 1)
+    except OSError as exc:
+        raise UnitError(f"can't read {path.name}: {exc.strerror or exc}") from None
+    if len(data) > MAX_UNIT_BYTES:
+        raise UnitError(f"{path.name} is bigger than {MAX_UNIT_BYTES:,} bytes")
+    return data
+
+
+def decode_unit_source(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnitError(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
 
 
 def stub_name(component: str, event: EventSpec) -> str:

@@ -106,6 +106,8 @@ class PropertySpec:
     maximum: int | None = None
     locked_while_active: bool = False
     runtime: bool = False  # runtime-only and read-only (LocalPort, ActiveConnections, ...)
+    #: what an empty value means, shown greyed in its place ("all interfaces" for a server's Address)
+    empty_hint: str = ""
     validator: Callable[[Any], Any] | None = field(default=None, compare=False)
 
     @property
@@ -195,11 +197,12 @@ class Published(Generic[T]):
     def __init__(self, vcl_name: str, type_: type[T], default: T, *, kind: str | None = None,
                  description: str = "", minimum: int | None = None, maximum: int | None = None,
                  locked_while_active: bool = False, validator: Callable[[Any], Any] | None = None,
-                 getter: str | None = None, setter: str | None = None) -> None:
+                 getter: str | None = None, setter: str | None = None, empty_hint: str = "") -> None:
         self._args = dict(vcl_name=vcl_name, type=type_, default=default,
                           kind=kind or _default_kind(type_), description=description,
                           minimum=minimum, maximum=maximum,
-                          locked_while_active=locked_while_active, validator=validator)
+                          locked_while_active=locked_while_active, validator=validator,
+                          empty_hint=empty_hint)
         self._getter = getter
         self._setter = setter
         self.spec: PropertySpec

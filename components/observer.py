@@ -158,13 +158,14 @@ class RecordBuffer:
         """Take up to ``limit`` records (all if None), oldest first; a batch that follows a
         gap starts with a Dropped record counting what fell out there."""
         queue = self._queue
+        # the count first: records that fall out while the batch is taken belong after it
+        with self._drop_lock:
+            lost = self.dropped - self._reported
+            self._reported = self.dropped
         n = len(queue) if limit is None else min(limit, len(queue))
         popleft = queue.popleft
         batch = [popleft() for _ in range(n)]
-        if self.dropped != self._reported:
-            with self._drop_lock:
-                lost = self.dropped - self._reported
-                self._reported = self.dropped
+        if lost:
             when = batch[0].time if batch else time.monotonic()
             batch.insert(0, dropped_record(lost, when))
         return batch

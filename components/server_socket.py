@@ -40,12 +40,14 @@ from components.listener import ServerWinSocket
 from components.metadata import (
     ERROR,
     GET_THREAD,
+    KIND_HOST,
     NOTIFY,
     THREAD_NOTIFY,
     Event,
     PropertySpec,
     Published,
     RuntimeInfo,
+    validate_host,
 )
 from components.observer import CALLER_ERROR, LISTENER_CLOSED, THREAD_REUSED
 from components.server_thread import ServerClientThread
@@ -69,6 +71,10 @@ class ServerSocket(SocketComponent):
     description = "TCP server (listening socket and its connections)"
     error_event_name = "OnClientError"
 
+    # A server binds Address (it has no Host), and empty has a meaning worth showing.
+    address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
+                        locked_while_active=True, empty_hint="all interfaces (IPv4 and IPv6)",
+                        description="Local IP address to listen on; empty listens on all interfaces.")
     server_type = Published("ServerType", ServerType, ServerType.NON_BLOCKING, locked_while_active=True,
                             description="stNonBlocking: all connections on the loop; "
                                         "stThreadBlocking: a thread per connection.")

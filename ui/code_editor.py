@@ -11,7 +11,6 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetricsF,
     QHelpEvent,
     QIntValidator,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.fonts import fixed_pitch_font
 from ui.python_highlighter import COMMENT, NORMAL, STRING, PythonHighlighter, scan_line
 
 INDENT = "    "
@@ -146,8 +146,7 @@ class CodeEditor(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setStyleHint(QFont.StyleHint.TypeWriter)
+        font = fixed_pitch_font()
         if 0 < font.pointSize() < 10:  # the 9-pt system default is cramped for code
             font.setPointSize(10)
         self.setFont(font)

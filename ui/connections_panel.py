@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.builtin_actions import parse_hex, send_or_report, send_stream_or_report, unescape_text
 from app.engine_host import EngineHost
 from app.form_model import FormModel
-from components import ClientSocket, ServerSocket
+from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -44,12 +44,16 @@ PANEL_SOURCE = "Send from the Connections panel"  # names the sender in a "not s
 
 
 def human_bytes(n: int) -> str:
+    """Three significant digits at most (682 KiB, 5.3 KiB, 1.2 GiB): the column stays narrow;
+    the tooltip has the exact count."""
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        if value < 1000 or unit == "GiB":
+            if unit == "B":
+                return f"{n} B"
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
         value /= 1024
-    return str(n)
+    return str(n)  # pragma: no cover - the loop always returns
 
 
 class ConnectionsModel(QAbstractTableModel):
@@ -153,17 +157,19 @@ class ConnectionsPanel(QWidget):
 
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
+        # wraps rather than widening the dock (and the window) when a server starts listening
+        self.title.setWordWrap(True)
         self.view = QTableView()
         self.view.setModel(self.connections)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
-        for column, width in enumerate((135, 64, 64, 64)):
-            self.view.setColumnWidth(column, width)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a squeezed peer keeps its port
+        self._size_columns()
 
         self.mode = QComboBox()
         for mode in self.MODES:
@@ -214,6 +220,18 @@ class ConnectionsPanel(QWidget):
         self._mode_changed()
         self._follow_selection()
 
+    def _size_columns(self) -> None:
+        """Peer takes the room there is; the others are as wide as their widest value."""
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        metrics = self.view.fontMetrics()
+        pad = metrics.horizontalAdvance("M") + 6
+        header.setMinimumSectionSize(metrics.horizontalAdvance("Peer") + pad)
+        for column, sample in ((1, "00:00:00"), (2, "999 KiB"), (3, "999 KiB"), (4, "ServerSocket1 client 99")):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
+
     # -- following the selection and the engine -----------------------------------
     def _follow_selection(self) -> None:
         entry = self.form_model.current()
@@ -229,16 +247,21 @@ class ConnectionsPanel(QWidget):
         comp = self.component()
         selected = self.selected_connection()
         self.connections.refresh()
+        # a non-blocking component's connections all run on the event loop: a column of
+        # "(event loop)" says nothing and takes the room In and Out need
+        threaded = isinstance(comp, ServerSocket) and comp.server_type is ServerType.THREAD_BLOCKING
+        self.view.setColumnHidden(4, not threaded)
         if selected is not None:
             self.select_connection(selected)
         if comp is None:
             self.title.setText(self.tr("Select a ClientSocket or ServerSocket on the form"))
         elif isinstance(comp, ServerSocket):
             count = comp.socket.active_connections
-            where = comp.socket.where if comp.socket.listening else ""
-            state = self.tr("listening on %1").replace("%1", where) if where else self.tr("not listening")
-            self.title.setText(self.tr("%1 — %2, %n connection(s)", "", count)
-                               .replace("%1", comp.name).replace("%2", state))
+            if comp.socket.listening:
+                self.title.setText(self.tr("%1 — %n connection(s), listening on %2", "", count)
+                                   .replace("%1", comp.name).replace("%2", comp.socket.where))
+            else:
+                self.title.setText(self.tr("%1 — not listening").replace("%1", comp.name))
         else:
             state = (self.tr("connected to %1").replace("%1", comp.socket.peer) if comp.socket.connected
                      else self.tr("not connected"))

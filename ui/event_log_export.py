@@ -7,6 +7,11 @@ in CSV, also as the text the log shows. The error, when there is one, keeps its
 parts (event, errno, errno name, Winsock code, message) instead of one string,
 so a script can select ``code == 10061`` without parsing.
 
+A Dropped record (records lost at that point, ``byte_count`` of them) is written
+like any other, with its count in ``dropped`` and 0 in ``bytes``. A log that has
+discarded old rows to stay within its row cap starts its export with such a
+record too (``evicted_record``), so the file says it is not the whole story.
+
 The record conversions themselves live in app.record_format, shared with the runner.
 """
 
@@ -14,18 +19,20 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from collections.abc import Iterable
 from os import PathLike
 from typing import Any
 
 from app.record_format import error_fields, iso_time, text_preview  # noqa: F401 - re-exported
 from app.record_format import to_json as record_to_json
-from components.observer import EventRecord
+from components.observer import DROPPED, EventRecord
 
 #: The CSV header, in column order.
 CSV_COLUMNS = (
     "time", "component", "event", "connection", "peer", "thread", "bytes", "detail",
     "error_event", "errno", "errno_name", "code", "error_message", "data_text", "data_hex",
+    "dropped",
 )
 
 #: The file formats the log exports, by name, with their usual suffix.
@@ -35,6 +42,7 @@ FORMATS = {"csv": ".csv", "jsonl": ".jsonl"}
 def record_to_row(record: EventRecord) -> list[Any]:
     """One CSV row, in ``CSV_COLUMNS`` order."""
     error = record.error
+    dropped = record.event == DROPPED  # its byte_count counts records, not bytes
     return [
         iso_time(record),
         record.component,
@@ -42,7 +50,7 @@ def record_to_row(record: EventRecord) -> list[Any]:
         record.connection_id,
         record.peer,
         record.thread,
-        record.byte_count,
+        0 if dropped else record.byte_count,
         record.detail,
         str(error.event) if error else "",
         error.errno if error else "",
@@ -51,7 +59,15 @@ def record_to_row(record: EventRecord) -> list[Any]:
         error.message if error else "",
         text_preview(record.preview),
         record.preview.hex(),
+        record.byte_count if dropped else "",
     ]
+
+
+def evicted_record(count: int, capacity: int, when: float) -> EventRecord:
+    """The Dropped record that heads an export of a log which discarded ``count`` old rows."""
+    return EventRecord(when, "", DROPPED, 0, "", threading.current_thread().name, count, b"", None,
+                       f"{count} older {'record' if count == 1 else 'records'} discarded before this: "
+                       f"the log keeps at most {capacity} rows")
 
 
 def export_csv(records: Iterable[EventRecord], path: str | PathLike[str]) -> int:

@@ -13,6 +13,10 @@ Theory of operation:
   whole lot) and then overwrites their slots (one ``beginInsertRows``). Row
   access is ``buf[(head + row) % capacity]``: O(1) anywhere, which a deque is
   not. Memory is flat: at most ``capacity`` references plus the records.
+* Every row ever stored has a sequence number: ``first_seq`` is row 0's, and it
+  grows by one for every row evicted or cleared. A filtered view
+  (ui/event_log_filter.py) remembers rows by sequence number, which eviction
+  does not shift.
 * The model only ever changes on the GUI thread. Records reach it through
   ``EventLogFeeder`` (ui/event_log_view.py), which drains the thread-safe
   ``RecordBuffer`` on a timer and calls ``append_records`` once per tick.
@@ -21,7 +25,6 @@ Theory of operation:
 from __future__ import annotations
 
 import enum
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +32,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QModelRoleData,
     QModelRoleDataSpan,
@@ -37,17 +41,20 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtWidgets import QApplication, QStyle
 
 from app.record_format import (
-    connection_text,
+    ClockFormatter,
+    ConnectionNames,
     error_text,
     hex_preview,
     is_error,
+    is_warning,
     summary_line,
     text_preview,
 )
-from components.observer import HANDLER_ERROR, RECEIVE, SEND, EventRecord
+from components.observer import DROPPED, HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 _CONTEXT = "EventLogModel"
 
@@ -70,11 +77,7 @@ class Column(enum.IntEnum):
     CONNECTION = 3
     DETAIL = 4
     DATA = 5
-
-
-class DataMode(enum.StrEnum):
-    TEXT = "text"
-    HEX = "hex"
+    HEX = 6
 
 
 # Header titles, marked for lupdate; translated when a view asks.
@@ -85,38 +88,26 @@ _HEADERS = (
     QT_TRANSLATE_NOOP("EventLogModel", "Connection"),
     QT_TRANSLATE_NOOP("EventLogModel", "Detail"),
     QT_TRANSLATE_NOOP("EventLogModel", "Data"),
+    QT_TRANSLATE_NOOP("EventLogModel", "Hex"),
 )
 
 
-def data_text(record: EventRecord, mode: DataMode) -> str:
-    """The Data column: the preview, with an ellipsis when the payload was longer."""
+def data_text(record: EventRecord) -> str:
+    """The Data column: the preview as text, with an ellipsis when the payload was longer."""
     preview = record.preview
     if not preview:
         return ""
-    shown = hex_preview(preview) if mode is DataMode.HEX else text_preview(preview)
-    return shown + " …" if record.byte_count > len(preview) else shown
+    if record.byte_count > len(preview):
+        return text_preview(preview, truncated=True) + " …"
+    return text_preview(preview)
 
 
-class ClockFormatter:
-    """Formats wall times as local ``HH:MM:SS.mmm``.
-
-    A flood puts thousands of records in one second, so the expensive part
-    (``localtime`` + ``strftime``) is remembered for one second only.
-    """
-
-    __slots__ = ("_second", "_text")
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._text = ""
-
-    def __call__(self, wall_time: float) -> str:
-        second = int(wall_time)
-        if second != self._second:
-            self._second = second
-            self._text = time.strftime("%H:%M:%S", time.localtime(second))
-        millis = int((wall_time - second) * 1000)
-        return f"{self._text}.{min(millis, 999):03d}"
+def hex_text(record: EventRecord) -> str:
+    """The Hex column: the preview's bytes, with an ellipsis when the payload was longer."""
+    preview = record.preview
+    if not preview:
+        return ""
+    return hex_preview(preview) + " …" if record.byte_count > len(preview) else hex_preview(preview)
 
 
 def _pack(r: EventRecord) -> _Row:
@@ -130,7 +121,6 @@ class EventLogModel(QAbstractTableModel):
     component_added = Signal(str)
     #: An event name appeared for the first time.
     event_added = Signal(str)
-    data_mode_changed = Signal(str)
 
     def __init__(self, parent: QObject | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
@@ -143,17 +133,25 @@ class EventLogModel(QAbstractTableModel):
         self._buf: list[_Row] = []
         self._head = 0
         self._count = 0
-        self._mode = DataMode.TEXT
+        self._base = 0  # the sequence number of row 0
+        self._names = ConnectionNames()
         self._clock = ClockFormatter()
         self._components: set[str] = set()
         self._events: set[str] = set()
-        #: Records the ring buffer discarded to stay within capacity.
+        #: Old rows the ring buffer discarded to stay within capacity (the pane's
+        #: status shows it; an export starts with a Dropped record saying so).
         self.evicted = 0
         #: Records lost before they reached the model (set by the feeder).
         self.dropped = 0
         self._error_brush = QBrush(QColor(190, 0, 0))
+        # A Dropped row is a warning: dark amber on pale yellow, and the style's warning icon.
+        self._warning_brush = QBrush(QColor(138, 78, 0))
+        self._warning_background = QBrush(QColor(255, 243, 196))
+        self._warning_icon: QIcon | None = None
         self._bytes_template = self.tr("%1 bytes")
         self._one_byte = self.tr("1 byte")
+        self._dropped_template = self.tr("%1 events dropped here: the log could not keep up")
+        self._one_dropped = self.tr("1 event dropped here: the log could not keep up")
 
     # -- the ring buffer ---------------------------------------------------
 
@@ -174,6 +172,7 @@ class EventLogModel(QAbstractTableModel):
             self._head = 0
             self._count = capacity
             self._capacity = capacity
+            self._base += excess
             self.evicted += excess
             self.endRemoveRows()
         else:
@@ -211,6 +210,7 @@ class EventLogModel(QAbstractTableModel):
             buf.extend([buf[0]] * (self._capacity - len(buf)))
         self._head = (self._head + k) % self._capacity
         self._count -= k
+        self._base += k
         self.evicted += k
 
     def _store(self, batch: Sequence[EventRecord]) -> None:
@@ -227,6 +227,7 @@ class EventLogModel(QAbstractTableModel):
         self._count += n
 
     def _note_names(self, records: Sequence[EventRecord]) -> None:
+        self._names.learn(records)
         new_components = {r.component for r in records} - self._components
         new_events = {r.event for r in records} - self._events
         self._components |= new_components
@@ -241,6 +242,7 @@ class EventLogModel(QAbstractTableModel):
         self.beginResetModel()
         self._buf = []
         self._head = 0
+        self._base += self._count
         self._count = 0
         self.endResetModel()
 
@@ -259,6 +261,29 @@ class EventLogModel(QAbstractTableModel):
             return buf[:self._count]
         return buf[head:] + buf[:head]
 
+    def raw_rows(self, first: int, stop: int) -> list[_Row]:
+        """Rows ``first`` up to ``stop`` (exclusive) as plain tuples in EventRecord field
+        order, without building records: at most two list slices."""
+        first, stop = max(first, 0), min(stop, self._count)
+        if first >= stop:
+            return []
+        cap, buf = self._capacity, self._buf
+        start = (self._head + first) % cap
+        end = start + stop - first
+        if end <= len(buf):
+            return buf[start:end]
+        return buf[start:] + buf[:end - cap]
+
+    @property
+    def first_seq(self) -> int:
+        """The sequence number of row 0 (see the module's notes); row ``r`` is ``first_seq + r``."""
+        return self._base
+
+    @property
+    def end_seq(self) -> int:
+        """The sequence number the next stored row will get."""
+        return self._base + self._count
+
     def component_names(self) -> list[str]:
         return sorted(self._components)
 
@@ -267,37 +292,29 @@ class EventLogModel(QAbstractTableModel):
 
     # -- display -------------------------------------------------------------
 
-    @property
-    def data_mode(self) -> DataMode:
-        return self._mode
-
-    @data_mode.setter
-    def data_mode(self, mode: DataMode | str) -> None:
-        mode = DataMode(mode)
-        if mode is self._mode:
-            return
-        self._mode = mode
-        if self._count:
-            self.dataChanged.emit(self.index(0, Column.DATA), self.index(self._count - 1, Column.DATA),
-                                  [Qt.ItemDataRole.DisplayRole])
-        self.data_mode_changed.emit(mode.value)
-
-    def set_data_mode(self, mode: DataMode | str) -> None:
-        self.data_mode = mode
-
     def clock(self, wall_time: float) -> str:
         return self._clock(wall_time)
 
+    def connection_text(self, record: EventRecord) -> str:
+        """The Connection column: the peer, remembered for the connection's records that lack it."""
+        return self._names.text(record.connection_id, record.peer)
+
     def detail_text(self, record: EventRecord) -> str:
         """The Detail column for one record."""
-        if record.error is not None:
-            return error_text(record)
-        if record.event == HANDLER_ERROR:
-            return summary_line(record.detail, last=True)
-        if record.event in DATA_EVENTS or record.byte_count:
-            n = record.byte_count
-            return self._one_byte if n == 1 else self._bytes_template.replace("%1", str(n))
-        return summary_line(record.detail)
+        return self.detail_of(record.event, record.byte_count, record.error, record.detail)
+
+    def detail_of(self, event: str, byte_count: int, error: Any, detail: str) -> str:
+        """The Detail column from a record's fields (the filter calls it on plain rows)."""
+        if error is not None:
+            return error_text(EventRecord(0.0, "", event, 0, "", "", byte_count, b"", error, detail))
+        if event == HANDLER_ERROR:
+            return summary_line(detail, last=True)
+        if event == DROPPED:  # byte_count counts records here, not bytes
+            return self._one_dropped if byte_count == 1 else \
+                self._dropped_template.replace("%1", QLocale().toString(byte_count))
+        if event in DATA_EVENTS or byte_count:
+            return self._one_byte if byte_count == 1 else self._bytes_template.replace("%1", str(byte_count))
+        return summary_line(detail)
 
     def cell_text(self, record: EventRecord, column: int) -> str:
         if column == Column.TIME:
@@ -307,22 +324,31 @@ class EventLogModel(QAbstractTableModel):
         if column == Column.EVENT:
             return record.event
         if column == Column.CONNECTION:
-            return connection_text(record)
+            return self._names.text(record.connection_id, record.peer)
         if column == Column.DETAIL:
             return self.detail_text(record)
         if column == Column.DATA:
-            return data_text(record, self._mode)
+            return data_text(record)
+        if column == Column.HEX:
+            return hex_text(record)
         return ""
 
     def tooltip_text(self, record: EventRecord, column: int = Column.DETAIL) -> str | None:
         """Errors: the whole error (and traceback) on every cell; data cells: text and hex."""
+        if record.event == DROPPED:
+            return self.detail_text(record)
         if is_error(record):
             parts = [error_text(record)] if record.error is not None else []
             if record.detail:
                 parts.append(record.detail.rstrip()[-_TOOLTIP_LIMIT:])
             return "\n".join(parts) or record.event
-        if column == Column.DATA and record.preview:
+        if column in (Column.DATA, Column.HEX) and record.preview:
             return f"{text_preview(record.preview)}\n{hex_preview(record.preview)}"
+        if column == Column.CONNECTION and record.connection_id:
+            peer = self._names.peer(record.connection_id, record.peer)
+            number = f"#{record.connection_id}"
+            return self.tr("Connection %1 with %2").replace("%1", number).replace("%2", peer) if peer \
+                else self.tr("Connection %1").replace("%1", number)
         if column == Column.DETAIL and "\n" in record.detail:
             return record.detail.rstrip()[-_TOOLTIP_LIMIT:]
         return None
@@ -338,20 +364,48 @@ class EventLogModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        row = index.row()
-        if row >= self._count:
+        return self.data_at(index.row(), index.column(), role)
+
+    def data_at(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        """``data()`` by row and column (a filtered view asks without making an index)."""
+        if not 0 <= row < self._count:
             return None
         record = EventRecord(*self._buf[(self._head + row) % self._capacity])
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.cell_text(record, index.column())
+            return self.cell_text(record, column)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._error_brush if is_error(record) else None
+            return self._foreground(record)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._warning_background if is_warning(record) else None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._decoration(record, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip_text(record, index.column())
+            return self.tooltip_text(record, column)
         return None
+
+    def _foreground(self, record: EventRecord) -> QBrush | None:
+        if is_warning(record):
+            return self._warning_brush
+        return self._error_brush if is_error(record) else None
+
+    def _decoration(self, record: EventRecord, column: int) -> QIcon | None:
+        if column != Column.EVENT or not is_warning(record):
+            return None
+        if self._warning_icon is None:
+            style = QApplication.style()
+            self._warning_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning) \
+                if style is not None else QIcon()
+        return self._warning_icon
 
     def multiData(self, index: QModelIndex | QPersistentModelIndex,
                   role_data_span: QModelRoleDataSpan | QModelRoleData) -> None:
+        if not index.isValid():
+            self.fill_role_data(-1, 0, role_data_span)
+        else:
+            self.fill_role_data(index.row(), index.column(), role_data_span)
+
+    def fill_role_data(self, row: int, column: int, role_data_span: QModelRoleDataSpan | QModelRoleData) -> None:
+        """``multiData()`` by row and column (a filtered view hands its spans on to this)."""
         # Views ask for seven roles per cell in one multiData call. Answering
         # them here takes one Python call per cell instead of seven; that
         # matters because each call from a paint must take the GIL, and while an
@@ -360,25 +414,32 @@ class EventLogModel(QAbstractTableModel):
         # The caller may reuse the span from cell to cell: every role is
         # written, cleared when it has no value, or the last error row's red
         # would bleed into the next rows.
-        if not index.isValid() or index.row() >= self._count:
+        if not 0 <= row < self._count:
             for role_data in role_data_span:  # type: ignore[union-attr]  # stubs: the span is iterable
                 role_data.clearData()
             return
-        record = EventRecord(*self._buf[(self._head + index.row()) % self._capacity])
+        record = EventRecord(*self._buf[(self._head + row) % self._capacity])
+        plain = not is_error(record)  # warnings count as errors there: only plain rows skip styling
         for role_data in role_data_span:  # type: ignore[union-attr]  # stubs: the span is iterable
             role = role_data.role()
             if role == Qt.ItemDataRole.DisplayRole:
-                role_data.setData(self.cell_text(record, index.column()))
-            elif role == Qt.ItemDataRole.ForegroundRole and is_error(record):
-                role_data.setData(self._error_brush)
-            elif role == Qt.ItemDataRole.ToolTipRole:
-                tip = self.tooltip_text(record, index.column())
-                if tip is None:
-                    role_data.clearData()
-                else:
-                    role_data.setData(tip)
-            else:
+                role_data.setData(self.cell_text(record, column))
+                continue
+            value: object = None
+            if role == Qt.ItemDataRole.ToolTipRole:
+                value = self.tooltip_text(record, column)
+            elif plain:
+                pass
+            elif role == Qt.ItemDataRole.ForegroundRole:
+                value = self._foreground(record)
+            elif role == Qt.ItemDataRole.BackgroundRole:
+                value = self._warning_background if is_warning(record) else None
+            elif role == Qt.ItemDataRole.DecorationRole:
+                value = self._decoration(record, column)
+            if value is None:
                 role_data.clearData()
+            else:
+                role_data.setData(value)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:

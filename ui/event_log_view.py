@@ -10,9 +10,13 @@ Theory of operation:
   (shared/PERF_BASELINE.md section 6: a repaint costs 6-10 ms, so flush at
   10-25 Hz, never per record). A tick takes at most ``max_per_tick`` records;
   the rest wait for the next tick, so one tick stays short even after a burst.
+  When the buffer overflowed, the batch starts with a Dropped record; it goes to
+  every model, the per-component ones too (a gap concerns every component).
 * ``EventLogPane`` shows one model through its own ``EventLogFilter`` while a
-  filter is set, and the model itself while none is (a proxy costs a Python
-  call per inserted row even when it accepts everything: 90% of a tick). Several
+  filter is set, and the model itself while none is (a filter costs a Python
+  call per inserted row even when it accepts everything: 90% of a tick). A
+  filter change is applied in slices between events (ui/event_log_filter.py),
+  with its progress in the pane's status line. Several
   panes may share a model (different filters over the same rows), or a pane for
   one component can get a model of its own (``EventLogPane(feeder, component=...)``), so
   a flood on another component cannot push that component's history out of the
@@ -20,26 +24,41 @@ Theory of operation:
 * Autoscroll follows the newest row after every batch. While it is paused the
   view must not move: appends happen below the viewport anyway, but evicting
   the oldest rows shifts every row up, so the scroll position is moved up by
-  the number of evicted rows above it.
+  the number of evicted rows above it; a filter handing over older matches
+  inserts rows above it, so the position moves down by as many.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QFontMetrics
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QByteArray,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSlider,
-    QButtonGroup,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QTableView,
     QToolButton,
@@ -47,17 +66,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from components.observer import EventRecord, ObserverStream, RecordBuffer
-from ui.event_log_export import FORMATS, export_records, format_for_path
+from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuffer
+from ui.event_log_export import FORMATS, evicted_record, export_records, format_for_path
 from ui.event_log_filter import EventLogFilter
-from ui.event_log_model import DEFAULT_CAPACITY, Column, DataMode, EventLogModel
+from ui.event_log_model import DEFAULT_CAPACITY, Column, EventLogModel
 
 #: How often the feeder moves records into the models (30-50 ms keeps the log live and cheap).
 DEFAULT_INTERVAL_MS = 40
 #: The most records one tick appends; the rest wait for the next tick.
 DEFAULT_MAX_PER_TICK = 5_000  # 125k records/s at 40 ms; a bigger slice makes one tick late
-#: Typing in the text filter re-filters after this pause (a million rows take about 2 s).
-TEXT_FILTER_DELAY_MS = 250
+#: Typing in the text filter re-filters after this pause (the filter runs in slices, so
+#: typing on is never blocked; the pause only saves re-filtering on every keystroke).
+TEXT_FILTER_DELAY_MS = 200
 
 
 class EventLogFeeder(QObject):
@@ -102,11 +122,14 @@ class EventLogFeeder(QObject):
         return [m for m, _ in self._targets]
 
     def history(self, component: str | None = None) -> list[EventRecord]:
-        """What a model fed every component holds (only ``component``'s records if given)."""
+        """What a model fed every component holds (only ``component``'s records, and the
+        Dropped records, if given)."""
         for model, only in self._targets:
             if only is None:
                 records = model.records()
-                return records if component is None else [r for r in records if r.component == component]
+                if component is None:
+                    return records
+                return [r for r in records if r.component == component or r.event == DROPPED]
         return []
 
     def is_running(self) -> bool:
@@ -133,8 +156,8 @@ class EventLogFeeder(QObject):
             model.dropped = dropped
             if component is None:
                 model.append_records(batch)
-            else:
-                mine = [r for r in batch if r.component == component]
+            else:  # a gap concerns every component: its Dropped record goes to every pane
+                mine = [r for r in batch if r.component == component or r.event == DROPPED]
                 if mine:
                     model.append_records(mine)
         self.delivered.emit(len(batch))
@@ -148,9 +171,13 @@ class EventLogPane(QWidget):
     then the pane keeps a model of its own (``capacity`` rows) that the feeder
     fills, starting from the history the feeder's other models hold. With
     ``component`` the pane shows that component only, and a pane with its own
-    model stores only that component's records, so a flood elsewhere cannot
-    push them out. Clear empties the pane's model, which other panes showing
-    the same model share.
+    model stores only that component's records (and the Dropped ones), so a
+    flood elsewhere cannot push them out. Clear empties the pane's model, which
+    other panes showing the same model share.
+
+    The Data (text) and Hex columns, like every column, can be shown or hidden
+    from the toolbar or the header's context menu; the choice is remembered
+    (QSettings ``eventLog/hiddenColumns``) for the panes opened later.
     """
 
     def __init__(self, source: EventLogModel | EventLogFeeder, parent: QWidget | None = None, *,
@@ -175,6 +202,7 @@ class EventLogPane(QWidget):
 
         self.view = QTableView(self)
         self._setup_view()
+        self._build_column_actions()
         self._build_toolbar()
 
         layout = QVBoxLayout(self)
@@ -193,9 +221,9 @@ class EventLogPane(QWidget):
 
         model.component_added.connect(self._on_component_added)
         model.event_added.connect(self._on_event_added)
-        model.data_mode_changed.connect(self._on_data_mode_changed)
         self.proxy.filter_about_to_change.connect(self._remember_columns)
         self.proxy.filter_changed.connect(self._on_filter_changed)
+        self.proxy.progress_changed.connect(self._update_status)
         self.view.verticalScrollBar().actionTriggered.connect(self._on_user_scrolled)
         self._pending_shift = 0
         self._update_status()
@@ -243,6 +271,36 @@ class EventLogPane(QWidget):
         }
         for column, sample in samples.items():
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
+        self._data_min_width = metrics.horizontalAdvance("GET /index.html") + pad
+        self._shared_data_width = -1  # the width _share_payload_width gave Data last
+        view.viewport().installEventFilter(self)
+        self._hex_min_width = metrics.horizontalAdvance("47 45 54 20 2F 69 74 65") + pad
+        self._shown_once = False
+
+    def _build_column_actions(self) -> None:
+        """One checkable action per column: the header's context menu, and the Data and
+        Hex toolbar buttons, show and hide columns through them."""
+        header = self.view.horizontalHeader()
+        hidden = _stored_hidden_columns()
+        self.column_actions: dict[Column, QAction] = {}
+        self.header_menu = QMenu(self)
+        for column in Column:
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            action = QAction(title, self)
+            action.setCheckable(True)
+            action.setChecked(column not in hidden)
+            action.setToolTip(self.tr("Show or hide the %1 column").replace("%1", title))
+            action.toggled.connect(lambda on, c=column: self.set_column_visible(c, on))
+            header.setSectionHidden(column, column in hidden)
+            self.column_actions[column] = action
+            self.header_menu.addAction(action)
+        self.column_actions[Column.DATA].setToolTip(self.tr("Show the data as text (Data column)"))
+        self.column_actions[Column.HEX].setToolTip(self.tr("Show the data as hexadecimal bytes (Hex column)"))
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._show_header_menu)
+        self._sync_column_actions()
+        self.proxy.set_payload_columns(not header.isSectionHidden(Column.DATA),
+                                       not header.isSectionHidden(Column.HEX))
 
     def _build_toolbar(self) -> None:
         bar = self._toolbar = QHBoxLayout()
@@ -272,20 +330,13 @@ class EventLogPane(QWidget):
         self.text_filter = QLineEdit(self)
         self.text_filter.setPlaceholderText(self.tr("Filter text…"))
         self.text_filter.setClearButtonEnabled(True)
-        self.text_filter.setToolTip(self.tr("Show rows containing this text (any column, any case)"))
+        self.text_filter.setToolTip(self.tr("Show rows containing this text (any shown column, any case)"))
         self.text_filter.setMinimumWidth(140)
         self.text_filter.textChanged.connect(self._on_text_edited)
         self.text_filter.returnPressed.connect(self.apply_text_filter)
 
-        self.text_button = self._tool_button(self.tr("Text"), self.tr("Show data as text"), checkable=True)
-        self.hex_button = self._tool_button(self.tr("Hex"), self.tr("Show data as hexadecimal bytes"),
-                                            checkable=True)
-        self._mode_group = QButtonGroup(self)
-        self._mode_group.setExclusive(True)
-        self._mode_group.addButton(self.text_button)
-        self._mode_group.addButton(self.hex_button)
-        (self.hex_button if self.model.data_mode is DataMode.HEX else self.text_button).setChecked(True)
-        self.hex_button.toggled.connect(self._on_hex_toggled)
+        self.data_button = self._tool_button(self.column_actions[Column.DATA])
+        self.hex_button = self._tool_button(self.column_actions[Column.HEX])
 
         self.pause_button = self._tool_button(self.tr("Pause autoscroll"),
                                               self.tr("Stop following the newest events"), checkable=True)
@@ -303,17 +354,20 @@ class EventLogPane(QWidget):
         for widget in (self.component_combo, self.event_combo):
             bar.addWidget(widget)
         bar.addWidget(self.text_filter, 1)
-        bar.addWidget(self.text_button)
+        bar.addWidget(self.data_button)
         bar.addWidget(self.hex_button)
         bar.addSpacing(6)
         for button in (self.pause_button, self.clear_button, self.export_button):
             bar.addWidget(button)
 
-    def _tool_button(self, text: str, tip: str, *, checkable: bool = False) -> QToolButton:
+    def _tool_button(self, text: str | QAction, tip: str = "", *, checkable: bool = False) -> QToolButton:
         button = QToolButton(self)
-        button.setText(text)
-        button.setToolTip(tip)
-        button.setCheckable(checkable)
+        if isinstance(text, QAction):
+            button.setDefaultAction(text)
+        else:
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setCheckable(checkable)
         button.setAutoRaise(True)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         return button
@@ -339,8 +393,57 @@ class EventLogPane(QWidget):
         if not paused:
             self.view.scrollToBottom()
 
-    def set_data_mode(self, mode: DataMode | str) -> None:
-        self.model.data_mode = mode
+    def is_column_visible(self, column: Column) -> bool:
+        return not self.view.horizontalHeader().isSectionHidden(column)
+
+    def set_column_visible(self, column: Column, visible: bool) -> None:
+        """Show or hide a column (and remember it for the panes opened later)."""
+        header = self.view.horizontalHeader()
+        if self.column_actions[column].isChecked() != visible:
+            self.column_actions[column].setChecked(visible)  # re-enters through toggled
+            return
+        if header.isSectionHidden(column) == (not visible):
+            return
+        header.setSectionHidden(column, not visible)
+        if visible and column in (Column.DATA, Column.HEX):
+            self._share_payload_width()
+        self._sync_column_actions()
+        hidden = [c for c in Column if header.isSectionHidden(c)]
+        QSettings().setValue(_HIDDEN_COLUMNS_KEY, ",".join(c.name.lower() for c in hidden))
+        # the text filter looks in the payload columns that are shown
+        self.proxy.set_payload_columns(self.is_column_visible(Column.DATA), self.is_column_visible(Column.HEX))
+
+    def _share_payload_width(self) -> None:
+        """With Data and Hex side by side, they share what the columns before them leave
+        (Hex, the last column, stretches over its half)."""
+        header = self.view.horizontalHeader()
+        if not (self.is_column_visible(Column.DATA) and self.is_column_visible(Column.HEX)):
+            return
+        used = sum(header.sectionSize(c) for c in Column if c < Column.DATA and self.is_column_visible(c))
+        room = self.view.viewport().width() - used
+        data = max(self._data_min_width, room // 2)
+        header.resizeSection(Column.DATA, data)
+        self._shared_data_width = data
+        if room - data < self._hex_min_width:  # a narrow pane scrolls sideways rather than squeeze Hex
+            header.resizeSection(Column.HEX, self._hex_min_width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The viewport resized: Data and Hex keep sharing the room, unless the user
+        # has set Data's width by hand.
+        if event.type() == QEvent.Type.Resize and watched is self.view.viewport() \
+                and self.view.horizontalHeader().sectionSize(Column.DATA) == self._shared_data_width:
+            self._share_payload_width()
+        return super().eventFilter(watched, event)
+
+    def _sync_column_actions(self) -> None:
+        # the last shown column cannot be hidden: an empty table would look broken
+        shown = [c for c in Column if self.is_column_visible(c)]
+        for column, action in self.column_actions.items():
+            action.setEnabled(shown != [column])
+
+    @Slot(QPoint)
+    def _show_header_menu(self, pos: QPoint) -> None:
+        self.header_menu.popup(self.view.horizontalHeader().mapToGlobal(pos))
 
     @Slot()
     def clear(self) -> None:
@@ -361,8 +464,14 @@ class EventLogPane(QWidget):
         return [r for r in records if accepts(r)]
 
     def export(self, path: str, fmt: str | None = None) -> int:
-        """Write the shown records to ``path`` ('csv' or 'jsonl'; None: by suffix)."""
-        return export_records(self.shown_records(), path, fmt)
+        """Write the shown records to ``path`` ('csv' or 'jsonl'; None: by suffix). When
+        the log has discarded old rows, the file starts with a Dropped record saying how
+        many. Returns how many records were written."""
+        records = self.shown_records()
+        if self.model.evicted:
+            when = records[0].time if records else time.monotonic()
+            records.insert(0, evicted_record(self.model.evicted, self.model.capacity, when))
+        return export_records(records, path, fmt)
 
     @Slot()
     def choose_export_file(self) -> None:
@@ -397,37 +506,50 @@ class EventLogPane(QWidget):
     def shown_record(self, row: int) -> EventRecord:
         """The record in row ``row`` of the view."""
         if self.view.model() is self.proxy:
-            row = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+            row = self.proxy.source_row(row)
         return self.model.record(row)
 
     def _show_model(self, target: QAbstractItemModel) -> None:
-        """Show the proxy while a filter is set, else the model itself (see event_log_filter)."""
+        """Show the filter while one is set, else the model itself (see event_log_filter)."""
         old = self.view.model()
         if old is target:
             return
-        handlers = ((target.rowsInserted, self._on_rows_inserted),
-                    (target.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
-                    (target.rowsRemoved, self._on_rows_removed),
-                    (target.modelReset, self._on_rows_replaced),
-                    (target.layoutChanged, self._on_rows_replaced))
         if old is not None:
-            for signal, handler in ((old.rowsInserted, self._on_rows_inserted),
-                                    (old.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
-                                    (old.rowsRemoved, self._on_rows_removed),
-                                    (old.modelReset, self._on_rows_replaced),
-                                    (old.layoutChanged, self._on_rows_replaced)):
+            for signal, handler in self._row_handlers(old):
                 signal.disconnect(handler)
         self.view.setModel(target)
         if old is not None and self._column_state is not None:
             # A new model resets the column widths; put back the ones the user chose.
             self.view.horizontalHeader().restoreState(self._column_state)
-        for signal, handler in handlers:
+        for signal, handler in self._row_handlers(target):
             signal.connect(handler)
+
+    def _row_handlers(self, model: QAbstractItemModel) -> tuple[tuple[Any, Callable[..., None]], ...]:
+        return ((model.rowsInserted, self._on_rows_inserted),
+                (model.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
+                (model.rowsRemoved, self._on_rows_removed),
+                (model.modelReset, self._on_rows_replaced),
+                (model.layoutChanged, self._on_rows_replaced))
 
     @Slot()
     def _remember_columns(self) -> None:
-        # Before the filter changes: detaching the proxy empties it, header and all.
+        # Before the filter changes: detaching the filter empties it, header and all.
         self._column_state = self.view.horizontalHeader().saveState()
+
+    # -- showing and hiding ---------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # the viewport has its width now
+            self._shown_once = True
+            self._share_payload_width()
+        self.proxy.set_suspended(False)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A hidden pane (a closed dock, a tab behind another) stops re-filtering old
+        # rows until it shows again; new rows are still matched as they come.
+        super().hideEvent(event)
+        self.proxy.set_suspended(True)
 
     # -- reacting to the model ----------------------------------------------------
 
@@ -446,7 +568,7 @@ class EventLogPane(QWidget):
         self._on_rows_replaced()
 
     def _show_filters(self) -> None:
-        """Make the toolbar show the proxy's filters when code changed them."""
+        """Make the toolbar show the filter's settings when code changed them."""
         for combo, value in ((self.component_combo, self.proxy.component),
                              (self.event_combo, self.proxy.event)):
             if combo.currentData() != value:
@@ -475,20 +597,15 @@ class EventLogPane(QWidget):
         else:
             self._text_timer.start()
 
-    @Slot(bool)
-    def _on_hex_toggled(self, on: bool) -> None:
-        self.set_data_mode(DataMode.HEX if on else DataMode.TEXT)
-
-    @Slot(str)
-    def _on_data_mode_changed(self, mode: str) -> None:
-        button = self.hex_button if mode == DataMode.HEX else self.text_button
-        if not button.isChecked():
-            button.setChecked(True)
-
     @Slot(QModelIndex, int, int)
-    def _on_rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         if not self._paused:
             self.view.scrollToBottom()
+        elif first == 0 and self.view.model().rowCount() > last + 1:
+            # A filter publishing older matches above the rows in view: keep them in view.
+            self.view.updateGeometries()
+            bar = self.view.verticalScrollBar()
+            bar.setValue(bar.value() + last + 1)
         self._update_status()
 
     @Slot(QModelIndex, int, int)
@@ -523,17 +640,34 @@ class EventLogPane(QWidget):
     @Slot()
     def _update_status(self) -> None:
         locale = self.locale()
-        total, shown = self.model.rowCount(), self.shown_count()
-        text = self.tr("%1 events (%2 shown)").replace("%1", locale.toString(total)) \
-            .replace("%2", locale.toString(shown))
-        if self.model.dropped:
-            text += self.tr(", %1 dropped").replace("%1", locale.toString(self.model.dropped))
+        model = self.model
+        text = self.tr("%1 events (%2 shown)").replace("%1", locale.toString(model.rowCount())) \
+            .replace("%2", locale.toString(self.shown_count()))
+        if model.evicted:
+            text += self.tr(", %1 older discarded").replace("%1", locale.toString(model.evicted))
+        if model.dropped:
+            text += self.tr(", %1 dropped").replace("%1", locale.toString(model.dropped))
+        if self.proxy.is_filtering():
+            text += self.tr(" · filtering… %1%").replace("%1", str(self.proxy.progress()))
         self.status_label.setText(text)
-        if self.model.evicted:
+        if model.evicted:
             self.status_label.setToolTip(
                 self.tr("The oldest %1 events were discarded to keep at most %2.")
-                .replace("%1", locale.toString(self.model.evicted))
-                .replace("%2", locale.toString(self.model.capacity)))
+                .replace("%1", locale.toString(model.evicted))
+                .replace("%2", locale.toString(model.capacity)))
+
+
+_HIDDEN_COLUMNS_KEY = "eventLog/hiddenColumns"
+
+
+def _stored_hidden_columns() -> set[Column]:
+    """The columns the user hid last time (Hex until the user says otherwise)."""
+    # Stored as one comma-separated string: QSettings hands a one-item list back as a
+    # plain string on some backends.
+    stored = QSettings().value(_HIDDEN_COLUMNS_KEY, "hex")
+    names = {name.strip().upper() for name in str(stored or "").split(",")}
+    hidden = {column for column in Column if column.name in names}
+    return hidden if len(hidden) < len(Column) else {Column.HEX}
 
 
 _AWAY_FROM_END = frozenset({

@@ -101,7 +101,7 @@ class FormDesigner(QGraphicsView):
         self.setAcceptDrops(True)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)  # on the desk, not in a corner
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                             | QPainter.RenderHint.SmoothPixmapTransform)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -227,7 +227,8 @@ class FormDesigner(QGraphicsView):
             tile.set_state(self._state_of(uid))
 
     def set_active(self, uids: Iterable[int], active: bool) -> None:
-        """Activate or deactivate components (one undo step); failures go to ``message``."""
+        """Activate or deactivate components (a run-time command, no undo step); failures go
+        to ``message``."""
         if self.engine is None:
             return
         engine = self.engine
@@ -240,9 +241,6 @@ class FormDesigner(QGraphicsView):
 
         # A bind that fails (port in use) is reported while set_active runs, not raised.
         engine.errorRaised.connect(collect)
-        stack = self.model.undo_stack
-        if len(todo) > 1:
-            stack.beginMacro(tr("Activate") if active else tr("Deactivate"))
         try:
             for uid in todo:
                 try:
@@ -250,8 +248,6 @@ class FormDesigner(QGraphicsView):
                 except (EditRefused, SocketError) as exc:
                     failures.append(str(exc))
         finally:
-            if len(todo) > 1:
-                stack.endMacro()
             engine.errorRaised.disconnect(collect)
         for text in dict.fromkeys(failures):  # the error hook may report a failure twice
             self.message.emit(text)

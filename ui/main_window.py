@@ -1,19 +1,26 @@
 """The main window: palette, form designer, Object Inspector, event log,
 connections, menus, status bar, and the form file commands.
 
-Layout as in the IDE: the component palette across the top, the Object Inspector
-docked left, the form in the middle, the event log docked at the bottom and the
-connections panel on the right. Docks remember their layout (QSettings), and
-View > Reset Layout brings the default back.
+Layout: the component palette across the top; the Object Inspector docked left, the
+form in the middle and the connections panel right; the event log docked under all
+three, across the whole width, because its columns (time, component, event,
+connection, detail, data) need it most. The default sizes follow the window's: the
+side docks in proportion to its width, the log taking the height the form does not
+need (between about a third and a half). Docks remember their layout (QSettings), and
+View > Reset Layout brings the default back, sized for the window as it is then.
+
+Nothing in a dock may demand more width than 1024 px leaves: a minimum that grows
+with its content (a label naming a listening address) would push the window wider
+than the screen, and the docks would be drawn over each other.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -31,20 +38,35 @@ from app.atomic_file import write_atomically
 from app.engine_host import EngineHost
 from app.form_document import SUFFIX, FormFileError
 from app.form_model import FormModel
+from app.unit import unit_path_for
 from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
+from ui.settings import read_string_list
+from ui.tab_style import show_whole_tab_text
 from ui.unit_controller import UnitController
 from ui.unit_editor import UnitEditor
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
 MAX_RECENT = 8
+DEFAULT_SIZE = QSize(1366, 860)  # unless the screen is smaller
+LOG_SHARE = (0.36, 0.5)  # of the height below the palette: the log's least and most, by default
+RECENT_FILES = "recentFiles"  # QSettings key
 STATUS_MS = 500
 FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
 DFM_CODE_PAGES = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "gbk", "big5", "shift_jis", "utf-8")
+
+
+def _within(value: float, low: float, high: float) -> int:
+    return int(min(max(value, low), high))
+
+
+def example_title(path: Path) -> str:
+    """chat_server.sockform -> Chat server"""
+    return path.stem.replace("_", " ").capitalize()
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +91,7 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        show_whole_tab_text(self.tabs.tabBar())  # "echo_test.py" keeps its underscore
         self.tabs.addTab(self.designer, self.tr("Form"))
         self.tabs.addTab(self.unit_editor, self.tr("Unit"))
         self.setCentralWidget(self.tabs)
@@ -86,17 +109,18 @@ class MainWindow(QMainWindow):
                                    Qt.DockWidgetArea.BottomDockWidgetArea)
         self.connections_dock = self._dock(self.tr("Connections"), "ConnectionsDock", self.connections,
                                            Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
         self._make_actions()
         self._make_menus()
 
+        self._copied_from = ""  # the example an untitled form was copied from
+        self.model.documentReset.connect(self._document_replaced)
         self.model.pathChanged.connect(self._update_title)
         self.model.formChanged.connect(self._update_title)
-        self.model.documentReset.connect(self._update_title)
         self.model.undo_stack.cleanChanged.connect(self._update_title)
         self.engine.errorRaised.connect(self._engine_error)
         self.designer.message.connect(self.show_message)
@@ -112,7 +136,7 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self._tick)
         self._status_timer.start()
 
-        self.resize(1366, 860)
+        self.resize(DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size()))
         self._default_state = QByteArray()
         geometry = QSettings().value("mainWindow/geometry")
         if isinstance(geometry, QByteArray):
@@ -136,8 +160,17 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def _apply_default_sizes(self) -> None:
-        self.resizeDocks([self.inspector_dock, self.connections_dock], [300, 380], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [280], Qt.Orientation.Vertical)
+        width = self.width()
+        self.resizeDocks([self.inspector_dock, self.connections_dock],
+                         [_within(width * 0.2, 250, 340), _within(width * 0.26, 320, 500)],
+                         Qt.Orientation.Horizontal)
+        # the form shown whole if the log keeps LOG_SHARE[0]; the log gets the rest, up to LOG_SHARE[1]
+        shared = self.tabs.height() + self.log_dock.height()
+        around_form = self.tabs.height() - self.designer.viewport().height()
+        form = math.ceil(self.designer.sceneRect().height()) + around_form
+        low, high = LOG_SHARE
+        self.resizeDocks([self.log_dock], [_within(shared - form, shared * low, shared * high)],
+                         Qt.Orientation.Vertical)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -225,19 +258,31 @@ class MainWindow(QMainWindow):
 
     # -- status and title ----------------------------------------------------------
     def _update_title(self) -> None:
-        name = self.model.path.name if self.model.path else self.model.document.name
+        if self.model.path is not None:
+            name = self.model.path.name
+        elif self._copied_from:
+            name = self.tr("Untitled (from %1)").replace("%1", self._copied_from)
+        else:
+            name = self.model.document.name
         self.setWindowTitle(self.tr("Socket Workbench - %1[*]").replace("%1", name))
         self.setWindowModified(self.is_modified())
         unit = self.unit_editor.path.name if self.unit_editor.path else self.tr("Unit")
         self.tabs.setTabText(1, unit + (" *" if self.unit_editor.is_modified() else ""))
+
+    def _document_replaced(self) -> None:
+        self._copied_from = ""
+        self._update_title()
 
     def is_modified(self) -> bool:
         return self.model.is_modified() or self.unit_editor.is_modified()
 
     def _tick(self) -> None:
         active, connections = self.engine.counts()
-        self.status_counts.setText(self.tr("%1 active · %2 connections").replace("%1", str(active))
-                                   .replace("%2", str(connections)))
+        text = self.tr("%1 active · %2 connections").replace("%1", str(active)).replace("%2", str(connections))
+        dropped = self.log_feeder.dropped  # records the log lost because it did not keep up
+        if dropped:
+            text += self.tr(" · %1 dropped").replace("%1", self.locale().toString(dropped))
+        self.status_counts.setText(text)
         self.designer.refresh_states()
 
     def show_message(self, text: str) -> None:
@@ -285,6 +330,22 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("Opened %1").replace("%1", str(path)))
         return True
 
+    def open_example(self, path: Path) -> bool:
+        """Open an example as an untitled copy, with its unit: Save asks where to put both,
+        so the installed example stays as shipped."""
+        if not self.maybe_save():
+            return False
+        try:
+            self.model.open_copy(path)
+        except FormFileError as exc:
+            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            return False
+        self.units.adopt_unit(unit_path_for(path))
+        self._copied_from = example_title(path)
+        self._update_title()
+        self.show_message(self.tr("Opened a copy of %1; Save asks where to keep it").replace("%1", path.name))
+        return True
+
     def save_form(self) -> bool:
         if self.model.path is None:
             return self.save_form_as()
@@ -302,7 +363,7 @@ class MainWindow(QMainWindow):
     def _save(self, path: Path) -> bool:
         try:
             self.model.save(path)
-            if self.unit_editor.is_modified() and not self.unit_editor.save():
+            if self.unit_editor.needs_saving() and not self.unit_editor.save():
                 return False
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Can't save form"),
@@ -315,15 +376,12 @@ class MainWindow(QMainWindow):
 
     def _remember(self, path: Path) -> None:
         settings = QSettings()
-        stored = cast("list[str]", settings.value("recentFiles", []) or [])
-        recent = [p for p in stored if p != str(path)]
-        settings.setValue("recentFiles", [str(path), *recent][:MAX_RECENT])
+        recent = [p for p in read_string_list(settings, RECENT_FILES) if p != str(path)]
+        settings.setValue(RECENT_FILES, [str(path), *recent][:MAX_RECENT])
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        stored = QSettings().value("recentFiles", []) or []
-        # a single entry may come back as a plain string
-        recent = [stored] if isinstance(stored, str) else cast("list[str]", stored)
+        recent = read_string_list(QSettings(), RECENT_FILES)
         for path in recent:
             self.recent_menu.addAction(path, self._opener(path))
         if not recent:
@@ -331,8 +389,10 @@ class MainWindow(QMainWindow):
 
     def _fill_examples(self) -> None:
         for path in sorted(EXAMPLES_DIR.glob(f"*{SUFFIX}")):
-            title = path.stem.replace("_", " ").capitalize()
-            self.examples_menu.addAction(title, self._opener(path))
+            self.examples_menu.addAction(example_title(path), self._example_opener(path))
+
+    def _example_opener(self, path: Path) -> Callable[[], object]:
+        return lambda: self.open_example(path)
 
     def _opener(self, path: str | Path) -> Callable[[], object]:
         """A menu slot that opens ``path``."""
@@ -379,7 +439,6 @@ class MainWindow(QMainWindow):
     # -- DFM ----------------------------------------------------------------------
     def import_dfm_dialog(self) -> None:
         from app.dfm_import import import_dfm_file
-        from app.unit import unit_path_for
 
         if not self.maybe_save():
             return

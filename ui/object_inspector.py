@@ -57,10 +57,13 @@ from ui.property_editors import (
     BINDING_ROLE,
     SPEC_ROLE,
     BindingDelegate,
+    BindingEditor,
     InspectorTable,
     PropertyDelegate,
     binding_text,
+    empty_hint,
 )
+from ui.tab_style import show_whole_tab_text
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the parent of every row of a flat table
@@ -214,8 +217,8 @@ class PropertyTableModel(_ComponentTableModel):
                 font = QFont()
                 font.setBold(True)
                 return font
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return self._tooltip(spec)
+            if role == Qt.ItemDataRole.ToolTipRole:  # the hint in full, even when the cell elides it
+                return self._tooltip(spec) or (empty_hint(spec) if value == "" else None)
         if role == Qt.ItemDataRole.ForegroundRole and spec.runtime:
             return self.muted
         return None
@@ -309,7 +312,7 @@ class EventTableModel(_ComponentTableModel):
             return binding
         if role == Qt.ItemDataRole.ToolTipRole and binding is not None:
             if binding.is_unit:
-                return self.tr("A function of the form's unit; double-click to open it")
+                return self.tr("A function of the form's unit; double-click the event to open it")
             return binding_text(binding) if binding.argument else None  # in full, even when elided
         return None
 
@@ -366,13 +369,15 @@ class ObjectInspector(QWidget):
         self.event_delegate = BindingDelegate(self.event_view)
         self.event_view.setItemDelegate(self.event_delegate)
         self.event_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps a file name in sight
-        # Double-click is the IDE's "go to the handler", so it does not open the editor.
+        # One click on a handler opens its list (see _event_clicked); a double-click on the
+        # event's name is the IDE's "go to the handler".
         self.event_view.setEditTriggers(
             QAbstractItemView.EditTrigger.SelectedClicked | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        show_whole_tab_text(self.tabs.tabBar())
         self.tabs.addTab(self.property_view, self.tr("Properties"))
         self.tabs.addTab(self.event_view, self.tr("Events"))
 
@@ -405,6 +410,7 @@ class ObjectInspector(QWidget):
         self.property_view.selectionModel().currentChanged.connect(self._update_help)
         self.event_view.selectionModel().currentChanged.connect(self._update_help)
         self.event_view.doubleClicked.connect(self._event_double_clicked)
+        self.event_view.clicked.connect(self._event_clicked)
         for source in (self.property_model, self.event_model):
             source.editRefused.connect(self.show_message)
             source.editStarting.connect(self.clear_message)
@@ -588,6 +594,18 @@ class ObjectInspector(QWidget):
         if spec.description:
             text += f"<br>{html.escape(spec.description)}"
         self.help.setText(text)
+
+    @Slot(QModelIndex)
+    def _event_clicked(self, index: QModelIndex) -> None:
+        # A drop-down that needs a click to select the row, a click to open the editor and
+        # a third to open its list reads as "it didn't work" twice.
+        if not index.isValid() or index.column() != 1:
+            return
+        if self.event_view.indexWidget(index) is None:
+            self.event_view.edit(index)
+        editor = self.event_view.indexWidget(index)
+        if isinstance(editor, BindingEditor) and not editor.argument.isVisible():
+            editor.open_list()
 
     @Slot(QModelIndex)
     def _event_double_clicked(self, index: QModelIndex) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from components import Component, component_classes
 from ui import icons
+from ui.tab_style import show_whole_tab_text
 
 #: what a palette drag carries: the component's class name, UTF-8
 MIME_COMPONENT = "application/x-socket-workbench-component"
@@ -101,6 +102,7 @@ class ComponentPalette(QWidget):
         self._pointers: list[QToolButton] = []
         self.last_drag_result = Qt.DropAction.IgnoreAction
         self.tabs = QTabWidget(self)
+        show_whole_tab_text(self.tabs.tabBar())
         self.tabs.setDocumentMode(True)
         self.tabs.setUsesScrollButtons(True)
         layout = QVBoxLayout(self)

@@ -2,15 +2,16 @@
 delegates that open them, and the two-column sheet they open in.
 
 Each editor is a small widget with ``value()`` and ``set_value()``. Editors that
-can tell while the user types whether the text will be accepted (host, service,
-encoding, names) run the property's own ``spec.validate`` on every keystroke and
+can tell while the user types whether the text will be accepted (numbers, host,
+service, encoding, names) run the property's own ``spec.validate`` on every keystroke and
 announce the problem through ``problemChanged`` ("" when the text is fine); the
 inspector shows it under the table, so a refusal on commit never comes as a
 surprise. The form model still has the final say when the value is committed.
 
-Editors never block typing with a QValidator: a line edit whose validator says
-"intermediate" makes the delegate drop Enter and focus-out without a word, which
-is exactly the silent failure the inspector must avoid.
+Editors never block typing with a QValidator (nor a QSpinBox, which has one
+inside): a line edit whose validator says "intermediate" makes the delegate drop
+Enter and focus-out without a word, and a spin box clips digits past its range;
+both are exactly the silent failures the inspector must avoid.
 
 Boolean properties have no editor: their value cell is a check box (the item is
 user-checkable), toggled with one click or Space, as the IDE's True/False cell.
@@ -18,7 +19,7 @@ user-checkable), toggled with one click or Space, as the IDE's True/False cell.
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any, ClassVar, overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -27,9 +28,10 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -41,7 +43,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -73,7 +74,6 @@ BINDING_ROLE = Qt.ItemDataRole.UserRole + 2
 COMMON_ENCODINGS = ("utf-8", "ascii", "latin-1", "cp1250", "cp1251", "cp1252", "cp866", "koi8-r",
                     "gbk", "gb18030", "big5", "shift_jis", "euc-jp", "euc-kr", "utf-16-le", "utf-16-be")
 
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # QSpinBox holds a C int
 _INVALID_STYLE = "border: 1px solid #c62828;"
 
 
@@ -95,6 +95,12 @@ def binding_text(binding: HandlerBinding | None) -> str:
     return f"{title}: {binding.argument}" if action.argument_title and binding.argument else title
 
 
+def empty_hint(spec: PropertySpec) -> str:
+    """What an empty value of ``spec`` means ("" when it needs no saying), translated."""
+    # The hint is declared with the property in components/ (which knows no Qt).
+    return QCoreApplication.translate("PropertyHints", spec.empty_hint) if spec.empty_hint else ""
+
+
 def _problem(spec: PropertySpec, text: str) -> str:
     try:
         spec.validate(text)
@@ -104,23 +110,6 @@ def _problem(spec: PropertySpec, text: str) -> str:
 
 
 # -- property editors ---------------------------------------------------------------
-class IntEditor(QSpinBox):
-    def __init__(self, spec: PropertySpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        low = _INT_MIN if spec.minimum is None else max(spec.minimum, _INT_MIN)
-        high = _INT_MAX if spec.maximum is None else min(spec.maximum, _INT_MAX)
-        self.setRange(low, high)
-        self.setFrame(False)
-        self.setAccelerated(True)
-
-    def value(self) -> int:
-        self.interpretText()  # typed digits count even if the spin box has not parsed them yet
-        return super().value()
-
-    def set_value(self, value: Any) -> None:
-        self.setValue(int(value))
-
-
 class ChoiceEditor(QComboBox):
     """A fixed list (enums): picking an item commits at once."""
 
@@ -149,6 +138,7 @@ class CheckedLineEditor(QLineEdit):
         super().__init__(parent)
         self.spec = spec
         self.setFrame(False)
+        self.setPlaceholderText(empty_hint(spec))
         self.textEdited.connect(self._check)
 
     def value(self) -> str:
@@ -206,6 +196,44 @@ class SuggestionEditor(QComboBox):
         self.problemChanged.emit(problem)
 
 
+class IntEditor(CheckedLineEditor):
+    """A whole number, typed freely and checked against the spec's range.
+
+    Not a QSpinBox: its range silently clips typed digits (70000 became 7000), where an
+    out-of-range number must be refused with the reason. Up and Down step by one,
+    Page Up and Page Down by ten, staying inside the range.
+    """
+
+    _STEPS: ClassVar[dict[Qt.Key, int]] = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
+                                           Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
+
+    def minimum(self) -> int | None:
+        return self.spec.minimum
+
+    def maximum(self) -> int | None:
+        return self.spec.maximum
+
+    def step_by(self, steps: int) -> None:
+        try:
+            number = int(self.text().strip(), 0) + steps
+        except ValueError:
+            return  # nothing to step from; the problem is already on show
+        if self.spec.minimum is not None:
+            number = max(number, self.spec.minimum)
+        if self.spec.maximum is not None:
+            number = min(number, self.spec.maximum)
+        self.setText(str(number))
+        self._check(self.text())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        steps = self._STEPS.get(Qt.Key(event.key()))
+        if steps is None:
+            super().keyPressEvent(event)
+        else:  # the view would otherwise take them and move to another row
+            self.step_by(steps)
+            event.accept()
+
+
 def create_property_editor(spec: PropertySpec, parent: QWidget) -> QWidget | None:
     """The editor for ``spec``'s kind, or None when the value cell edits itself (check box)."""
     if spec.runtime:
@@ -244,7 +272,26 @@ class _CommittingDelegate(QStyledItemDelegate):
 
 
 class PropertyDelegate(_CommittingDelegate):
-    """Makes the editor for a property row from its spec; values go back through setData."""
+    """Makes the editor for a property row from its spec; values go back through setData.
+    An empty value whose spec says what empty means shows that, greyed and in italics."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        spec = index.data(SPEC_ROLE)
+        if index.column() != 1 or not isinstance(spec, PropertySpec) or option.text:
+            return
+        hint = empty_hint(spec)
+        if hint:
+            option.text = hint
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+            font = QFont(option.font)
+            font.setItalic(True)
+            option.font = font
+            palette = QPalette(option.palette)  # the colour a line edit gives its placeholder
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+                grey = palette.color(group, QPalette.ColorRole.PlaceholderText)
+                palette.setColor(group, QPalette.ColorRole.Text, grey)
+            option.palette = palette
 
     # Qt takes a null editor as "not editable"; the stubs say it must be a QWidget
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # type: ignore[override]
@@ -338,6 +385,10 @@ class BindingEditor(QFrame):
         self.combo.blockSignals(False)
         self.argument.setText(binding.argument if binding is not None else "")
         self._show_argument(self.selected_action())
+
+    def open_list(self) -> None:
+        """Drop the list down, once the editor is placed over its cell."""
+        QTimer.singleShot(0, self.combo, self.combo.showPopup)  # not after the editor is gone
 
     # -- behaviour ---------------------------------------------------------------
     def _chosen(self, _index: int) -> None:

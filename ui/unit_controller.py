@@ -2,7 +2,10 @@
 handler errors and renames.
 
 * The unit of ``chat.sockform`` is ``chat.py``; the Unit tab edits it. A form that
-  was never saved has no unit yet: making a handler asks to save the form first.
+  was never saved has no unit yet: making a handler asks to save the form first. An
+  example opens as an untitled copy whose unit text waits in the tab and is written
+  beside the form when it is first saved; until then its handlers run from the
+  example's own file (asked about like any unit), and from the copy once saved.
 * Double-clicking an event in the Object Inspector binds it to
   ``<Component><Event without On>`` and writes a stub with the event's signature,
   or jumps to the function it is already bound to.
@@ -50,8 +53,9 @@ class UnitController(QObject):
         self.model, self.engine, self.editor, self.stream = model, engine, editor, stream
         self.ask_trust, self.ask_rename, self.ensure_saved = ask_trust, ask_rename, ensure_saved
         self.trust = trust or TrustStore()
+        self._copied_unit: Path | None = None  # an untitled copy's original unit file
         engine.unit_loader = self.load_unit
-        model.documentReset.connect(self._form_changed)
+        model.documentReset.connect(self._document_replaced)
         model.pathChanged.connect(self._form_changed)
         model.componentRenamed.connect(self._renamed)
         editor.saved.connect(self._unit_saved)
@@ -63,15 +67,38 @@ class UnitController(QObject):
     def unit_path(self) -> Path | None:
         return unit_path_for(self.model.path) if self.model.path is not None else None
 
+    def running_path(self) -> Path | None:
+        """The file handlers run from: the form's unit, or an untitled copy's original."""
+        return self.unit_path() or self._copied_unit
+
+    def adopt_unit(self, original: Path) -> None:
+        """The untitled form is a copy of a form whose unit is ``original``: its text waits
+        in the tab, and handlers run from ``original`` until the copy is saved."""
+        try:
+            text = original.read_text(encoding="utf-8") if original.is_file() else ""
+        except (OSError, UnicodeDecodeError):
+            text = ""  # the form still opens; its handlers will say the unit is missing
+        self.editor.start_untitled(text, original.name)
+        self._copied_unit = original if text else None
+        self._form_changed()
+
     # -- the editor follows the form --------------------------------------------------
+    @Slot()
+    def _document_replaced(self) -> None:
+        # Another form: the last one's unit text must not become this one's. (Only Save
+        # As, a new path for the same form, carries the text over.)
+        self.editor.start_untitled()
+        self._copied_unit = None
+        self._form_changed()
+
     @Slot()
     def _form_changed(self) -> None:
         path = self.unit_path()
-        carried = self.editor.editor.source() if self.editor.path is not None else ""
-        if self.engine.unit is not None and self.engine.unit.path != path:
+        carried = self.editor.editor.source()
+        if self.engine.unit is not None and self.engine.unit.path != self.running_path():
             self.engine.set_unit(None)  # Save As: the unit that runs is the old file
         if path is None:
-            self.editor.setEnabled(False)
+            self.editor.setEnabled(bool(carried))  # nothing to edit before the form has a file
             return
         self.editor.setEnabled(True)
         if path != self.editor.path:
@@ -83,7 +110,7 @@ class UnitController(QObject):
     # -- trust and loading ------------------------------------------------------------
     def load_unit(self) -> Unit | None:
         """Load the unit for the engine, asking for trust first; None if it can't or may not run."""
-        path = self.unit_path()
+        path = self.running_path()
         if path is None or not path.exists():
             self.message.emit(self.tr("The form's events name unit functions, but it has no unit file yet"))
             return None
@@ -120,7 +147,20 @@ class UnitController(QObject):
     @Slot(object)
     def _unit_saved(self, path: Path) -> None:
         self.trust.trust_source(path, path.read_bytes())  # the user wrote it
+        self._copied_unit = None
+        if self.engine.unit is None and self._unit_wanted():
+            # Saved under a new name while running (a copy's first save, Save As): the
+            # running components go on with the file just written.
+            unit = self.load_unit()
+            if unit is not None:
+                self.engine.set_unit(unit)
+            return
         self._reload()
+
+    def _unit_wanted(self) -> bool:
+        """Some active component has events bound to unit functions."""
+        return any(comp.active and any(b.is_unit for b in self.model.entry(uid).events.values())
+                   for uid, comp in self.engine.live.items() if self.model.has(uid))
 
     @Slot(object)
     def _unit_changed_outside(self, path: Path) -> None:
@@ -169,7 +209,7 @@ class UnitController(QObject):
     # -- failures -------------------------------------------------------------------
     def _watch(self, record: EventRecord) -> None:
         # any thread: only find the line here, the editor is touched on the GUI thread
-        path = self.unit_path()
+        path = self.running_path()
         if record.event != HANDLER_ERROR or path is None or str(path) not in record.detail:
             return
         lines = re.findall(rf'File "{re.escape(str(path))}", line (\d+)', record.detail)

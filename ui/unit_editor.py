@@ -136,6 +136,7 @@ class UnitEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path: Path | None = None
+        self._origin = ""  # where untitled text came from (an example's unit)
         self._disk_bytes: bytes | None = None
         self._newline = "\n"
         self._bom = False
@@ -174,6 +175,7 @@ class UnitEditor(QWidget):
         """Show ``path``; a missing file is a new, empty unit that saving creates."""
         self._stop_watching()
         self.path = Path(path)
+        self._origin = ""
         self.message_bar.dismiss()
         try:
             data: bytes | None = self.path.read_bytes()
@@ -189,6 +191,22 @@ class UnitEditor(QWidget):
             return
         self._set_text(data, keep_position=False)
         self._watch()
+
+    def start_untitled(self, text: str = "", origin: str = "") -> None:
+        """Show ``text`` with no file yet (a new form, or an example's copy, whose unit
+        is written beside the form when the form is first saved). ``origin`` names the
+        file the text came from, for the header."""
+        self._stop_watching()
+        self.path = None
+        self._origin = origin
+        self.message_bar.dismiss()
+        self._set_text(text.encode("utf-8"), keep_position=False)
+        self._disk_bytes = None
+
+    def needs_saving(self) -> bool:
+        """Edited, or text that its (new) file does not hold yet."""
+        return self.is_modified() or (self.path is not None and self._disk_bytes is None
+                                      and bool(self.editor.source()))
 
     def shutdown(self) -> None:
         """Stop watching the file (the window is closing)."""
@@ -395,7 +413,12 @@ class UnitEditor(QWidget):
         self.modifiedChanged.emit(modified)
 
     def _update_header(self) -> None:
-        full = str(self.path) if self.path else self.tr("(no unit)")
+        if self.path is not None:
+            full = str(self.path)
+        elif self._origin:
+            full = self.tr("(not saved yet: a copy of %1)").replace("%1", self._origin)
+        else:
+            full = self.tr("(no unit)")
         self.path_label.setToolTip(full)
         self.path_label.setText(self.path_label.fontMetrics().elidedText(
             full, Qt.TextElideMode.ElideMiddle, max(self.path_label.width(), 40)))

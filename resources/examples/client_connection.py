@@ -1,7 +1,7 @@
 """A client connection: ClientSocket1 connects to a small "daytime" server on the
 same form, reads what it sends and notices when the server closes.
 
-Try it: socket-workbench run resources/examples/client_connection.sockform
+Try it: socket-workbench run resources/examples/client_connection.sockform --trust
 """
 
 import time

@@ -110,16 +110,21 @@ def test_log_only_drains_reads_so_the_connection_keeps_flowing(host, qtbot):
     assert sum(r.byte_count for r in reads) == 100_000
 
 
-def test_active_toggle_locks_and_undo(host, qtbot):
+def test_active_locks_and_is_no_edit_of_the_form(host, qtbot):
     model, engine, _ = host
     uid = server(model)
+    model.undo_stack.setClean()
+    steps = model.undo_stack.count()
     activate(qtbot, model, engine, uid)
+    assert model.entry(uid).value("Active") is True  # recorded: Save writes what runs
+    assert not model.is_modified() and model.undo_stack.count() == steps
     with pytest.raises(EditRefused, match="Can't change Port while ServerSocket1 is active"):
         model.set_property(uid, "Port", 1234)
     with pytest.raises(EditRefused, match="set Active to False before deleting"):
         model.remove_components([uid])
-    model.undo_stack.undo()  # undo "Active = True"
+    engine.set_active(uid, False)
     assert not engine.component(uid).active
+    assert not model.is_modified() and model.undo_stack.count() == steps
     model.set_property(uid, "Port", 1234)
     assert engine.component(uid).port == 1234
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from app.form_document import FormDocument
-from app.unit import Unit
+from app.unit import Unit, bound_functions
 from components import ObserverStream
 
 from .test_runner import ROOT, LineReader, free_port, start_run
@@ -38,10 +38,16 @@ def test_example_loads_and_its_unit_defines_every_bound_handler(stem):
     assert bound <= set(unit.functions())
 
 
+def trust(stem: str) -> list[str]:
+    """--trust for an example whose form binds unit functions: headless, a unit that was
+    never trusted in the workbench does not run without it."""
+    return ["--trust"] if bound_functions(FormDocument.load(EXAMPLES / f"{stem}.sockform")) else []
+
+
 def run_json(stem: str, *settings: str, duration: float = 1.5) -> list[dict]:
     done = subprocess.run([sys.executable, "-m", "app", "run", str(EXAMPLES / f"{stem}.sockform"), "--json",
-                           "--duration", str(duration), *settings], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+                           "--duration", str(duration), *trust(stem), *settings], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
@@ -91,7 +97,7 @@ def test_http_client_through_service_and_host():
 
 
 def serve(stem: str, *settings: str):
-    proc = start_run(str(EXAMPLES / f"{stem}.sockform"), "--json", *settings)
+    proc = start_run(str(EXAMPLES / f"{stem}.sockform"), "--json", *trust(stem), *settings)
     reader = LineReader(proc.stdout)
     reader.start()
     reader.wait_for(lambda line: '"OnListen"' in line)

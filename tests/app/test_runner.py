@@ -9,9 +9,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+
+from .pipes import in_pipe_write, linux_only, shrink_pipe, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "resources" / "examples" / "echo_server.sockform"
@@ -30,16 +33,22 @@ def start_run(*args: str) -> subprocess.Popen[str]:
 
 
 class LineReader(threading.Thread):
-    """Collects a process's output lines; lets a test wait for one that matches."""
+    """Collects a process's output lines; lets a test wait for one that matches, and stop
+    reading for a while (``reading.clear()``) to play a slow consumer."""
 
     def __init__(self, stream) -> None:
         super().__init__(daemon=True, name="output reader")
         self.stream = stream
         self.lines: list[str] = []
         self.changed = threading.Condition()
+        self.reading = threading.Event()
+        self.reading.set()
 
     def run(self) -> None:
-        for line in self.stream:
+        while self.reading.wait():
+            line = self.stream.readline()
+            if not line:
+                break
             with self.changed:
                 self.lines.append(line.rstrip("\n"))
                 self.changed.notify_all()
@@ -51,8 +60,16 @@ class LineReader(threading.Thread):
             ok = self.changed.wait_for(lambda: any(predicate(x) for x in self.lines) or not self.is_alive(),
                                        timeout)
             found = [x for x in self.lines if predicate(x)]
-        assert ok and found, "not seen in time; output so far:\n" + "\n".join(self.lines)
+        assert ok and found, "not seen in time; output so far:\n" + "\n".join(self.lines[-50:])
         return found[0]
+
+    def wait_count(self, text: str, count: int, timeout: float = 15.0) -> None:
+        with self.changed:
+            ok = self.changed.wait_for(lambda: sum(text in x for x in self.lines) >= count
+                                       or not self.is_alive(), timeout)
+            seen = sum(text in x for x in self.lines)
+        assert ok and seen >= count, f"{seen} of {count} {text!r} lines seen; last ones:\n" + \
+            "\n".join(self.lines[-50:])
 
 
 def test_run_serves_a_real_client_and_stops_cleanly_on_sigint():
@@ -159,3 +176,199 @@ def test_unhandled_error_during_the_run_gives_status_1():
     assert done.returncode == 1
     assert "10061" in done.stderr and "1 unhandled socket error" in done.stderr
     assert "OnError" in done.stdout
+
+
+# -- output never holds up the network; every lost record is counted ----------------------
+
+def thread_blocking_echo_form(folder: Path, port: int) -> Path:
+    path = folder / "tb_echo.sockform"
+    path.write_text(json.dumps({
+        "format": "socket-workbench-form", "version": 1, "form": {"name": "TBEcho"},
+        "components": [{"type": "ServerSocket", "name": "Echo",
+                        "properties": {"Address": "127.0.0.1", "Port": port, "ServerType": "stThreadBlocking"},
+                        "events": {"OnClientRead": {"action": "echo"}}}]}))
+    return path
+
+
+def ping_pong(sock: socket.socket, rounds: int, message: bytes) -> None:
+    for _ in range(rounds):
+        sock.sendall(message)
+        got = b""
+        while len(got) < len(message):
+            chunk = sock.recv(len(message) - len(got))
+            assert chunk, "the server closed the connection"
+            got += chunk
+        assert got == message
+
+
+def flood_event(line: str, as_json: bool) -> tuple[str, int]:
+    """(event, how many records it stands for: a Dropped record's count, else 1)."""
+    if as_json:
+        item = json.loads(line)
+        return item["event"], item.get("dropped", 1)
+    parts = line.split("  ")
+    if parts[1] == "Dropped":  # a Dropped record has no component
+        return "Dropped", int(parts[3].split()[0])
+    return parts[2], 1
+
+
+@linux_only
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_slow_reader_is_told_how_many_records_it_missed(tmp_path, as_json):
+    connections, pings = 4, 1000
+    port = free_port()
+    proc = start_run(str(thread_blocking_echo_form(tmp_path, port)), "--buffer", "500",
+                     *(["--json"] if as_json else []))
+    shrink_pipe(proc.stdout.fileno())
+    reader = LineReader(proc.stdout)
+    reader.start()
+    clients: list[socket.socket] = []
+    try:
+        reader.wait_for(lambda line: "OnListen" in line)
+        for _ in range(connections):
+            clients.append(socket.create_connection(("127.0.0.1", port), timeout=15))
+        reader.wait_count("OnClientWrite", connections)  # the last event of a connection's start
+        reader.reading.clear()  # the consumer falls behind
+        failures: list[BaseException] = []
+
+        def client(sock: socket.socket) -> None:
+            try:
+                ping_pong(sock, pings, b"p")  # in lock step: one OnClientRead and one Send per ping
+            except BaseException as exc:
+                failures.append(exc)
+
+        flood = [threading.Thread(target=client, args=(c,), name=f"client {i}") for i, c in enumerate(clients)]
+        for thread in flood:
+            thread.start()
+        for thread in flood:
+            thread.join(60)
+        assert not failures and not any(t.is_alive() for t in flood)
+        reader.reading.set()
+        for sock in clients:
+            sock.close()
+        reader.wait_count("OnClientDisconnect", connections)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(15) == 0
+    finally:
+        reader.reading.set()
+        for sock in clients:
+            sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(10)
+    lines = reader.lines
+    start = max(i for i, x in enumerate(lines) if "OnClientWrite" in x) + 1
+    counts: dict[str, int] = {}
+    for line in lines[start:]:
+        event, n = flood_event(line, as_json)
+        counts[event] = counts.get(event, 0) + n
+    assert set(counts) <= {"OnClientRead", "Send", "Dropped", "OnClientDisconnect", "ThreadCached",
+                           "OnThreadEnd", "Close"}, counts
+    assert counts.get("Dropped", 0) > 0, "nothing was dropped, so nothing was tested"
+    # every record of the flood was either printed or counted where it fell out
+    assert counts.get("OnClientRead", 0) + counts.get("Send", 0) + counts["Dropped"] == 2 * connections * pings
+    assert counts["OnClientDisconnect"] == connections
+    assert not any(flood_event(x, as_json)[0] == "Dropped" for x in lines[:start])
+    assert proc.stderr.read() == ""
+
+
+def blocked_run(port: int) -> tuple[subprocess.Popen[str], socket.socket]:
+    """`run` serving the echo example, and a client connected to it. The test never reads
+    the run's stdout until it says so (not even its first line: a pipe read from
+    keeps a partly read page, which then never counts as full)."""
+    proc = start_run(str(EXAMPLE), "--json", f"--set=ServerSocket1.Port={port}", "--set=ClientSocket1.Active=False")
+    shrink_pipe(proc.stdout.fileno())
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return proc, socket.create_connection(("127.0.0.1", port), timeout=10)
+        except ConnectionRefusedError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.02)  # the run is still starting
+
+
+@linux_only
+def test_traffic_flows_while_nobody_reads_stdout():
+    proc, sock = blocked_run(free_port())
+    try:
+        with sock:
+            ping_pong(sock, 2000, b"ping " * 40)  # ~4000 records, far more than the pipe holds
+            assert wait_until(lambda: in_pipe_write(proc.pid), 10)
+            ping_pong(sock, 200, b"still flowing")  # with stdout blocked, and nobody reading it
+            assert in_pipe_write(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    flood = [e for e in events if e["event"] in ("OnClientRead", "Send", "Dropped")]
+    assert sum(e.get("dropped", 1) for e in flood) == 2 * 2200  # printed once read, or counted
+    assert events[-1]["event"] == "Close"
+
+
+@linux_only
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_ends_the_run_while_stdout_is_blocked(signum):
+    proc, sock = blocked_run(free_port())
+    reader = None
+    try:
+        with sock:
+            ping_pong(sock, 2000, b"ping " * 40)
+            assert wait_until(lambda: in_pipe_write(proc.pid), 10)
+            sent = time.monotonic()
+            proc.send_signal(signum)
+            # the run handles the signal with stdout still blocked: it closes our connection
+            assert sock.recv(10) == b""
+            if signum == signal.SIGINT:
+                reader = LineReader(proc.stdout)  # now the pipe is read again
+                reader.start()
+            proc.wait(10)
+            took = time.monotonic() - sent
+        print(f"{signal.Signals(signum).name} with stdout blocked: exited {took:.2f} s after the signal")
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if reader is None:
+            proc.stdout.read()
+    err = proc.stderr.read()
+    assert "Traceback" not in err
+    if reader is None:  # what the run could not write is not lost silently
+        assert "socket-workbench run: stdout was not read;" in err and "records were not written" in err
+    if reader is not None:
+        reader.join(10)
+        events = [json.loads(line) for line in reader.lines]
+        names = [e["event"] for e in events]
+        assert "OnClientDisconnect" in names and names[-1] == "Close"  # printed once readable
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly():
+    port = free_port()
+    proc = start_run(str(EXAMPLE), f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
+    try:
+        assert "OnListen" in proc.stdout.readline()  # like `run FORM | head -1`
+        proc.stdout.close()
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr.read() == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_ends_the_run_with_the_reason():
+    port = free_port()
+    with open("/dev/full", "w") as full:  # every write fails: No space left on device
+        done = subprocess.run([sys.executable, "-m", "app", "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
+                               f"--set=ClientSocket1.Port={port}"], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "socket-workbench run: can't write the output: No space left on device\n"

@@ -127,3 +127,30 @@ def test_export_button_writes_the_chosen_format(qtbot, tmp_path, monkeypatch, ty
     else:
         assert text.startswith("time,component,event,")
     assert "10" in pane.status_label.toolTip()
+
+
+def test_exports_carry_dropped_records_and_the_discarded_rows(qtbot, tmp_path):
+    """Issue 8, item 3: a gap is in the files too, counted, and so are the rows the log's
+    row cap discarded (a Dropped record heads the file)."""
+    model = EventLogModel(capacity=20)
+    pane = EventLogPane(model)
+    qtbot.addWidget(pane)
+    gap = make_record(3, component="", event="Dropped", connection_id=0, peer="", byte_count=150,
+                      detail="150 records dropped here: the reader did not keep up")
+    model.append_records([*varied_records(3), gap, *varied_records(22)])  # 6 old rows discarded
+    assert model.evicted == 6 and pane.export(str(tmp_path / "log.jsonl")) == 21
+    objects = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    head, *rest = objects
+    assert (head["event"], head["dropped"], head["bytes"]) == ("Dropped", 6, 0)
+    assert head["detail"] == "6 older records discarded before this: the log keeps at most 20 rows"
+    assert [o["event"] for o in rest] == [r.event for r in model.records()]
+    model.clear()
+    model.append_records([gap, make_record(preview=b"\xde\xad\xbe\xef", byte_count=4)])
+    assert pane.export(str(tmp_path / "log.csv")) == 3
+    with open(tmp_path / "log.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["event"], r["bytes"], r["dropped"]) for r in rows] == [
+        ("Dropped", "0", "6"), ("Dropped", "0", "150"), ("OnClientRead", "4", "")]
+    assert rows[2]["data_text"] == "\\xde\\xad\\xbe\\xef" and rows[2]["data_hex"] == "deadbeef"
+    pane.proxy.set_component("ServerSocket1")  # a narrowed export keeps the gaps
+    assert pane.export(str(tmp_path / "server.jsonl")) == 3

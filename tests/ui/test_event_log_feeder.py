@@ -111,3 +111,20 @@ def test_stop_unsubscribes_and_leaves_no_timer_running(qtbot, qapp):
     qtbot.wait(3 * DEFAULT_INTERVAL_MS)
     assert model.rowCount() == 0
     feeder.stop()  # twice is harmless
+
+
+def test_a_gap_reaches_the_component_models_too(qtbot, qapp):
+    """Issue 8, item 3: a per-component pane shows the Dropped record as well."""
+    stream = ObserverStream()
+    everything, server_only = EventLogModel(), EventLogModel()
+    feeder = EventLogFeeder(stream, models=[everything], buffer_size=50)
+    feeder.add_model(server_only, component="Server")
+    for i in range(120):
+        stream.emit(make_record(i, component="Server" if i % 2 else "Client", connection_id=i))
+    assert feeder.flush() == 51
+    first = server_only.record(0)
+    assert (first.event, first.byte_count) == ("Dropped", 70)
+    assert [r.connection_id for r in server_only.records()[1:]] == list(range(71, 120, 2))
+    assert server_only.dropped == everything.dropped == 70
+    assert [r.event for r in feeder.history("Server")][:1] == ["Dropped"]  # and a pane opened later
+    feeder.stop()

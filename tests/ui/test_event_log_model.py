@@ -8,12 +8,13 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtCore import QLocale, QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtGui import QIcon
 
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo
 from tests.ui.conftest import REFUSED, make_record, varied_records
-from ui.event_log_model import Column, DataMode, EventLogModel
+from ui.event_log_model import Column, EventLogModel
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
@@ -43,7 +44,7 @@ def test_empty_model_passes_modeltester(qtmodeltester):
     model = EventLogModel()
     qtmodeltester.check(model)
     assert model.rowCount() == 0
-    assert model.columnCount() == 6
+    assert model.columnCount() == 7  # Time, Component, Event, Connection, Detail, Data, Hex
 
 
 def test_model_passes_modeltester_through_appends_eviction_and_resets(qtmodeltester, qapp):
@@ -52,7 +53,6 @@ def test_model_passes_modeltester_through_appends_eviction_and_resets(qtmodeltes
     model.append_records(varied_records(30))
     model.append_records(varied_records(30))  # evicts 10
     model.append_records(varied_records(120))  # more than the capacity in one batch
-    model.data_mode = DataMode.HEX
     model.set_capacity(20)
     model.set_capacity(80)
     model.append_records(varied_records(70))
@@ -65,7 +65,7 @@ def test_headers_and_flags(qapp):
     model = EventLogModel()
     model.append_records(varied_records(1))
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["Time", "Component", "Event", "Connection", "Detail", "Data"]
+    assert headers == ["Time", "Component", "Event", "Connection", "Detail", "Data", "Hex"]
     assert model.headerData(0, Qt.Orientation.Vertical) is None
     flags = model.flags(model.index(0, 0))
     assert flags & Qt.ItemFlag.ItemIsSelectable and not flags & Qt.ItemFlag.ItemIsEditable
@@ -218,18 +218,13 @@ def test_data_column_text_and_hex(qapp):
                           make_record(preview=b"\xff\xfeA", byte_count=1000),
                           make_record(event="OnConnect")])
     assert cell(model, 0, Column.DATA) == "GET /é\\r\\n\\t\\0\\\\"
-    assert cell(model, 1, Column.DATA) == "\ufffd\ufffdA …"  # … : the payload was longer than the preview
+    # undecodable bytes as escapes (they were replacement boxes); … : the payload was longer
+    assert cell(model, 1, Column.DATA) == "\\xff\\xfeA …"
     assert cell(model, 2, Column.DATA) == ""
-    changed = []
-    model.dataChanged.connect(lambda top, bottom, roles: changed.append((top.row(), bottom.row(),
-                                                                         top.column(), bottom.column())))
-    model.data_mode = DataMode.HEX
-    assert changed == [(0, 2, Column.DATA, Column.DATA)]
-    assert cell(model, 0, Column.DATA) == payload.hex(" ").upper()
-    assert cell(model, 0, Column.DATA).startswith("47 45 54 20 2F C3 A9 0D 0A")
-    assert cell(model, 1, Column.DATA) == "FF FE 41 …"
-    model.data_mode = "hex"  # no change, no signal
-    assert len(changed) == 1
+    assert cell(model, 0, Column.HEX) == payload.hex(" ").upper()  # Hex is a column of its own
+    assert cell(model, 0, Column.HEX).startswith("47 45 54 20 2F C3 A9 0D 0A")
+    assert cell(model, 1, Column.HEX) == "FF FE 41 …"
+    assert cell(model, 2, Column.HEX) == ""
 
 
 def test_error_rows_are_red_with_the_error_as_tooltip(qapp):
@@ -294,3 +289,64 @@ def test_new_component_and_event_names_are_announced_once(qapp):
     assert components == ["ClientSocket1", "ServerSocket1"]
     assert sorted(events) == events and len(events) == len(set(events)) == 8
     assert model.component_names() == components
+
+
+def test_connections_are_named_by_their_peer_even_where_a_record_lacks_it(qapp):
+    """Issue 8, item 19: '#35' where the peer address would say more."""
+    model = EventLogModel()
+    model.append_records([
+        make_record(0, component="ClientSocket1", event="OnConnecting", connection_id=35, peer=""),
+        make_record(1, component="ClientSocket1", event="OnConnect", connection_id=35, peer="127.0.0.1:7007"),
+        make_record(2, component="ClientSocket1", event="OnError", connection_id=36, peer="", error=REFUSED),
+    ])
+    model.append_records([make_record(3, component="ClientSocket1", event="OnDisconnect", connection_id=35,
+                                      peer="")])
+    column = [cell(model, r, Column.CONNECTION) for r in range(4)]
+    assert column == ["127.0.0.1:7007", "127.0.0.1:7007", "#36", "127.0.0.1:7007"]  # before and after
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert cell(model, 0, Column.CONNECTION, tip) == "Connection #35 with 127.0.0.1:7007"  # the id stays at hand
+    # a second connection to the same address: now the id tells them apart
+    model.append_records([make_record(4, component="ClientSocket1", event="OnConnect", connection_id=37,
+                                      peer="127.0.0.1:7007")])
+    assert cell(model, 0, Column.CONNECTION) == "127.0.0.1:7007 (#35)"
+    assert cell(model, 4, Column.CONNECTION) == "127.0.0.1:7007 (#37)"
+    assert cell(model, 2, Column.CONNECTION) == "#36"  # never had a peer
+    assert cell(model, 2, Column.TIME, tip).startswith("eeConnect")  # errors keep their own tooltip
+
+
+def test_dropped_rows_are_warnings_not_errors(qapp):
+    """Issue 8, item 3: a Dropped row stands out as a warning, with what it means."""
+    model = EventLogModel()
+    model.append_records([make_record(0, component="", event="Dropped", connection_id=0, peer="",
+                                      byte_count=2345, detail="2345 records dropped here: the reader did not keep up"),
+                          make_record(1, event="OnError", error=REFUSED),
+                          make_record(2, preview=b"ok")])
+    count = QLocale().toString(2345)  # "2,345", "2.345" or "2345", as the user's locale writes it
+    assert cell(model, 0, Column.DETAIL) == f"{count} events dropped here: the log could not keep up"  # not bytes
+    warning = cell(model, 0, Column.EVENT, Qt.ItemDataRole.ForegroundRole).color()
+    error = cell(model, 1, Column.EVENT, Qt.ItemDataRole.ForegroundRole).color()
+    assert warning != error and warning.red() > warning.blue() + 80 and warning.green() > 40  # amber, not red
+    background = cell(model, 0, Column.TIME, Qt.ItemDataRole.BackgroundRole)
+    assert background is not None and background.color().lightness() > 200  # a pale band across the row
+    assert cell(model, 1, Column.TIME, Qt.ItemDataRole.BackgroundRole) is None
+    assert not cell(model, 0, Column.EVENT, Qt.ItemDataRole.DecorationRole).isNull()  # the warning sign
+    assert cell(model, 0, Column.DETAIL, Qt.ItemDataRole.DecorationRole) is None
+    assert cell(model, 2, Column.EVENT, Qt.ItemDataRole.DecorationRole) is None
+    for column in Column:  # multiData, which views paint through, agrees
+        for role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ForegroundRole):
+            painted, asked = multi_data(model, model.index(0, column), role), cell(model, 0, column, role)
+            if isinstance(asked, QIcon):  # icons do not compare; the same icon has the same key
+                painted, asked = painted.cacheKey(), asked.cacheKey()
+            assert painted == asked
+
+
+def test_sequence_numbers_survive_eviction_and_clear(qapp):
+    model = EventLogModel(capacity=10)
+    model.append_records(numbered(0, 8))
+    assert (model.first_seq, model.end_seq, model.evicted) == (0, 8, 0)
+    model.append_records(numbered(8, 5))  # 3 evicted
+    assert (model.first_seq, model.end_seq, model.evicted) == (3, 13, 3)
+    assert [r[3] for r in model.raw_rows(0, 10)] == list(range(3, 13))  # across the ring's seam
+    assert [r[3] for r in model.raw_rows(7, 99)] == [10, 11, 12]
+    model.clear()
+    assert (model.first_seq, model.end_seq, model.evicted) == (13, 13, 3)  # cleared is not discarded

@@ -11,13 +11,13 @@ import socket
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontInfo, QFontMetrics
+from PySide6.QtGui import QFontInfo, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFileDialog, QStyle, QStyleOptionViewItem
 
 from app.form_document import HandlerBinding
 from components import ClientSocket, ServerSocket, component_classes
 from components.component import _REGISTRY
-from components.metadata import NOTIFY, Event, Published, RuntimeInfo
+from components.metadata import KIND_INT, NOTIFY, Event, Published, RuntimeInfo
 from ui.object_inspector import EventTableModel, ObjectInspector, PropertyTableModel
 from ui.property_editors import (
     BindingEditor,
@@ -159,7 +159,7 @@ def test_edit_port_through_the_delegate_bolds_and_undo_restores(qtbot, inspector
     editor = open_editor(view, index)
     assert isinstance(editor, IntEditor)
     assert (editor.minimum(), editor.maximum()) == (0, 65535)
-    editor.setValue(8080)
+    type_into(qtbot, editor, "8080")
     commit_with_enter(qtbot, view, index, editor)
     assert inspector_form.entry(uid).value("Port") == 8080
     assert index.data() == "8080"
@@ -173,12 +173,85 @@ def test_edit_port_through_the_delegate_bolds_and_undo_restores(qtbot, inspector
     assert index.data() == "8080" and index.data(BOLD).bold()
 
 
+def numeric_specs():
+    """Every published whole-number property of every component, from the metadata."""
+    return [(cls, spec) for cls in (ServerSocket, ClientSocket) for spec in cls.properties()
+            if spec.kind == KIND_INT and not spec.runtime]
+
+
+@pytest.mark.parametrize(("cls", "spec"), numeric_specs(),
+                         ids=[f"{cls.__name__}.{spec.vcl_name}" for cls, spec in numeric_specs()])
+def test_out_of_range_numbers_are_refused_with_the_reason_not_truncated(qtbot, inspector_form,
+                                                                       inspector_of, cls, spec):
+    uid = inspector_form.add_component(cls.__name__, 0, 0)
+    inspector = inspector_of()
+    view, index = inspector.property_view, value_index(inspector, spec.vcl_name)
+    before = inspector_form.entry(uid).value(spec.vcl_name)
+    too_big, too_small = spec.maximum + 1, spec.minimum - 1
+    extra = [99999, 70000] if spec.vcl_name == "Port" else []
+    for typed in [too_big, too_small, *extra]:
+        editor = open_editor(view, index)
+        type_into(qtbot, editor, str(typed))
+        assert editor.text() == str(typed)  # every digit kept
+        reason = f"{spec.vcl_name} must be between {spec.minimum} and {spec.maximum}, not {typed}"
+        assert inspector.message_text() == reason  # said while typing
+        commit_with_enter(qtbot, view, index, editor)
+        assert inspector.message_text() == reason  # and when the edit is refused
+        assert inspector_form.entry(uid).value(spec.vcl_name) == before
+    assert inspector_form.undo_stack.count() == 1  # only the Add
+    editor = open_editor(view, index)
+    type_into(qtbot, editor, "12x")
+    assert "must be a whole number" in inspector.message_text()
+    type_into(qtbot, editor, str(spec.maximum - 1))
+    assert inspector.message_text() == ""
+    qtbot.keyClick(editor, Qt.Key.Key_Up)
+    qtbot.keyClick(editor, Qt.Key.Key_Up)  # stepping stops at the maximum
+    assert editor.text() == str(spec.maximum)
+    commit_with_enter(qtbot, view, index, editor)
+    assert inspector_form.entry(uid).value(spec.vcl_name) == spec.maximum
+    assert inspector.message_text() == ""
+
+
+def shown_option(view, index) -> QStyleOptionViewItem:
+    """What the delegate paints in a cell: its text, font and palette."""
+    option = QStyleOptionViewItem()
+    option.rect = view.visualRect(index)
+    view.itemDelegate().initStyleOption(option, index)
+    return option
+
+
+def test_an_empty_server_address_says_it_means_all_interfaces(qtbot, inspector_form, inspector_of):
+    server = inspector_form.add_component("ServerSocket", 0, 0)
+    client = inspector_form.add_component("ClientSocket", 80, 0)
+    hint = ServerSocket.property_spec("Address").empty_hint
+    assert hint == "all interfaces (IPv4 and IPv6)"
+    inspector_form.set_selection([server])
+    inspector = inspector_of()
+    view, index = inspector.property_view, value_index(inspector, "Address")
+    option = shown_option(view, index)
+    assert index.data() == ""  # the value itself stays empty; only the cell says what it means
+    assert option.text == hint and option.font.italic()
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == hint  # in full, where the cell is too narrow
+    grey = option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
+    assert option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text) == grey
+    editor = open_editor(view, index)
+    assert editor.placeholderText() == hint
+    type_into(qtbot, editor, "127.0.0.1")
+    commit_with_enter(qtbot, view, index, editor)
+    option = shown_option(view, index)
+    assert option.text == "127.0.0.1" and not option.font.italic()
+    assert option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text) != grey
+    inspector_form.set_selection([client])  # a client's empty Address means nothing of the kind
+    assert shown_option(view, value_index(inspector, "Address")).text == ""
+    assert shown_option(view, value_index(inspector, "Host")).text == ""
+
+
 def test_escape_cancels_an_edit(qtbot, inspector_form, inspector_of):
     uid = inspector_form.add_component("ServerSocket", 0, 0)
     inspector = inspector_of()
     view, index = inspector.property_view, value_index(inspector, "Tag")
     editor = open_editor(view, index)
-    editor.setValue(42)
+    type_into(qtbot, editor, "42")
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: view.indexWidget(index) is None, timeout=2000)
     assert inspector_form.entry(uid).value("Tag") == 0
@@ -197,8 +270,9 @@ def test_bool_is_a_check_box_toggled_by_a_click(qtbot, inspector_form, inspector
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
     assert inspector_form.entry(uid).value("Active") is True
     assert index.data(CHECK) == Qt.CheckState.Checked and index.data(BOLD).bold()
-    inspector_form.undo_stack.undo()
+    qtbot.keyClick(view, Qt.Key.Key_Space)  # Space toggles the current row's box too
     assert index.data(CHECK) == Qt.CheckState.Unchecked
+    assert inspector_form.undo_stack.count() == 1  # only the Add: Active is no edit
 
 
 def test_enum_editor_commits_when_picked(qtbot, inspector_form, inspector_of):
@@ -313,7 +387,7 @@ def test_active_server_locks_port_and_shows_runtime_values(qtbot, inspector_form
     port = value_index(inspector, "Port")
     assert "Can't change Port" in (port.data(Qt.ItemDataRole.ToolTipRole) or "")
     editor = open_editor(view, port)
-    editor.setValue(9999)
+    type_into(qtbot, editor, "9999")
     commit_with_enter(qtbot, view, port, editor)
     assert inspector.message_text() == ("Can't change Port while ServerSocket1 is active: "
                                         "set Active to False first")
@@ -420,6 +494,27 @@ def test_events_bind_built_in_actions(qtbot, inspector_form, inspector_of):
     assert read.data() == "Echo back"
 
 
+def test_one_click_on_a_handler_cell_opens_the_list(qtbot, inspector_form, inspector_of):
+    uid = inspector_form.add_component("ServerSocket", 0, 0)
+    inspector = inspector_of()
+    inspector.tabs.setCurrentWidget(inspector.event_view)
+    view, model = inspector.event_view, inspector.event_model
+    view.setCurrentIndex(model.index(0, 0))
+    index = model.index(model.row_of("OnClientRead"), 1)
+    assert view.currentIndex().row() != index.row()  # a row that is not selected yet
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    qtbot.waitUntil(lambda: isinstance(view.indexWidget(index), BindingEditor)
+                    and view.indexWidget(index).combo.view().isVisible(), timeout=2000)
+    editor = view.indexWidget(index)
+    # the second click picks from the open list, and that binds the event
+    popup = editor.combo.view()
+    row = editor.combo.findText("Echo back")
+    qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton,
+                     pos=popup.visualRect(popup.model().index(row, 0)).center())
+    qtbot.waitUntil(lambda: view.indexWidget(index) is None, timeout=2000)
+    assert inspector_form.entry(uid).events["OnClientRead"] == HandlerBinding(action="echo")
+
+
 def test_send_file_argument_can_be_browsed(qtbot, monkeypatch, tmp_path, inspector_form, inspector_of):
     uid = inspector_form.add_component("ClientSocket", 0, 0)
     payload = tmp_path / "hello.bin"
@@ -447,11 +542,12 @@ def test_unit_functions_are_shown_and_double_click_asks_for_them(qtbot, inspecto
     index = model.index(model.row_of("OnClientRead"), 1)
     assert index.data() == "ServerSocket1ClientRead"
     with qtbot.waitSignal(inspector.eventActivated, timeout=1000) as blocker:
-        rect = view.visualRect(index)
+        rect = view.visualRect(index.siblingAtColumn(0))  # the event's name; a click on the handler opens the list
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == [uid, "OnClientRead"]
-    editor = view.indexWidget(index) or open_editor(view, index)
+    assert view.indexWidget(index) is None
+    editor = open_editor(view, index)
     assert isinstance(editor, BindingEditor)
     assert editor.combo.currentText() == "ServerSocket1ClientRead"  # kept unless another is picked
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
@@ -513,7 +609,7 @@ def test_screenshots(qtbot, inspector_form, inspector_engine, inspector_of):
         qtbot.waitUntil(lambda: value_index(inspector, "ActiveConnections").data() == "1", timeout=3000)
         inspector.property_view.setCurrentIndex(value_index(inspector, "Port").siblingAtColumn(0))
         editor = open_editor(inspector.property_view, value_index(inspector, "Port"))
-        editor.setValue(8080)
+        type_into(qtbot, editor, "8080")
         commit_with_enter(qtbot, inspector.property_view, value_index(inspector, "Port"), editor)
         assert inspector.message_text()
         inspector.layout().activate()

@@ -224,3 +224,24 @@ def test_a_slow_handler_on_the_gui_loop_is_reported_by_name(window, qtbot, tmp_p
     assert re.fullmatch(r"ServerSocket1ClientRead \(OnClientRead\) ran \d+\.\d\d s on the event loop; "
                         r"everything else waited", slow.detail), slow.detail
     assert slow.component == "ServerSocket1"
+
+
+def test_an_example_copy_runs_its_handlers_before_and_after_its_first_save(window, qtbot, tmp_path, monkeypatch):
+    from ui.main_window import EXAMPLES_DIR
+
+    w = window
+    shipped = EXAMPLES_DIR / "chat_server.py"
+    assert w.open_example(EXAMPLES_DIR / "chat_server.sockform")
+    uid = w.engine.uid_of("ChatServer")
+    w.model.set_property(uid, "Port", 0)  # any free port
+    port = activate(qtbot, w, uid)
+    assert w.asked == [str(shipped)]  # the code that runs is the example's, and it is asked about
+    assert talk(qtbot, port, b"", expect=30).startswith(b"* 127.0.0.1:")  # OnClientConnect ran
+    monkeypatch.setattr("ui.main_window.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "mychat.sockform"), ""))
+    w.unit_editor.editor.set_source(shipped.read_text(encoding="utf-8").replace("joined", "arrived"))
+    assert w.save_form()
+    assert w.engine.unit is not None and w.engine.unit.path == tmp_path / "mychat.py"
+    assert b"arrived" in talk(qtbot, port, b"", expect=30)  # the running server took the saved copy
+    assert w.asked == [str(shipped)]  # what the user saved needs no question
+    assert "joined" in shipped.read_text(encoding="utf-8")

@@ -4,15 +4,19 @@ watch the events arrive, answer from the connections panel, save and reopen."""
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ui.main_window import EXAMPLES_DIR, MainWindow
+from ui.main_window import EXAMPLES_DIR, RECENT_FILES, MainWindow
 from ui.palette import MIME_COMPONENT
+from ui.settings import read_string_list
 
 from .test_form_designer import simulate_drop
 from .test_object_inspector import commit_with_enter, open_editor, type_into, value_index
@@ -81,9 +85,7 @@ def test_the_users_path_end_to_end(window, qtbot):
     commit_with_enter(qtbot, view, index, editor)
     index = value_index(w.inspector, "Port")
     editor = open_editor(view, index)
-    editor.setValue(0)  # an ephemeral port: any free one
-    editor.setValue(1)
-    editor.setValue(0)
+    type_into(qtbot, editor, "0")  # an ephemeral port: any free one
     commit_with_enter(qtbot, view, index, editor)
     assert w.model.entry(entry.uid).value("Address") == "127.0.0.1"
 
@@ -133,6 +135,49 @@ def test_the_users_path_end_to_end(window, qtbot):
     assert w.model.entry(entry.uid).value("Active") is False
 
 
+def test_flipping_active_is_no_edit_from_the_inspector_the_tile_menu_or_the_run_menu(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    w = window
+    uids = [w.model.add_component("ServerSocket", 8 + 160 * i, 8) for i in range(2)]
+    for uid in uids:
+        w.model.set_property(uid, "Address", "127.0.0.1")
+    target = tmp_path / "running.sockform"
+    w.model.save(target)
+    steps = w.model.undo_stack.count()
+    servers = [w.engine.component(uid) for uid in uids]
+
+    def unchanged() -> bool:
+        return not w.isWindowModified() and not w.is_modified() and w.model.undo_stack.count() == steps
+
+    # the inspector's check box, clicked
+    w.model.set_selection([uids[0]])
+    view, index = w.inspector.property_view, value_index(w.inspector, "Active")
+    option = QStyleOptionViewItem()
+    option.rect = view.visualRect(index)
+    view.itemDelegate().initStyleOption(option, index)
+    box = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+    qtbot.waitUntil(lambda: servers[0].socket.listening, timeout=3000)
+    assert unchanged()
+    # the tile's menu
+    tile = w.designer.tile(uids[1])
+    menu = w.designer.context_menu(w.designer.mapFromScene(tile.sceneBoundingRect().center()))
+    next(a for a in menu.actions() if a.text() == "&Activate").trigger()
+    qtbot.waitUntil(lambda: servers[1].socket.listening, timeout=3000)
+    assert unchanged()
+    w.model.save(target)  # Save writes what runs, though nothing asked to save
+    assert b'"Active": true' in target.read_bytes()
+    # Run > Deactivate All and Activate All
+    w.deactivate_all_action.trigger()
+    qtbot.waitUntil(lambda: not any(s.active for s in servers), timeout=3000)
+    assert unchanged()
+    w.activate_all_action.trigger()
+    qtbot.waitUntil(lambda: all(s.socket.listening for s in servers), timeout=3000)
+    assert unchanged()
+    assert w.windowTitle() == "Socket Workbench - running.sockform[*]"
+
+
 def test_undo_redo_through_the_menu_actions(window, qtbot):
     w = window
     uid = w.model.add_component("ClientSocket", 40, 40)
@@ -156,8 +201,7 @@ def test_save_and_reopen_is_byte_identical(window, qtbot, tmp_path, monkeypatch)
     assert w.save_form_as()
     assert target.read_bytes() == (EXAMPLES_DIR / "echo_server.sockform").read_bytes()
     assert not w.isWindowModified() and w.windowTitle() == "Socket Workbench - copy.sockform[*]"
-    recent = QSettings().value("recentFiles")
-    assert str(target) in recent
+    assert read_string_list(QSettings(), RECENT_FILES)[0] == str(target)
 
 
 def test_a_damaged_file_is_refused_and_the_open_form_stays(window, qtbot, tmp_path, monkeypatch):
@@ -196,6 +240,83 @@ def test_examples_menu_lists_every_example(window):
     titles = [a.text() for a in window.examples_menu.actions()]
     assert len(titles) == len(list(EXAMPLES_DIR.glob("*.sockform")))
     assert "Echo server" in titles
+
+
+def test_an_example_opens_as_an_untitled_copy_and_save_writes_form_and_unit_elsewhere(
+        window, qtbot, tmp_path, monkeypatch):
+    w = window
+    form, unit = EXAMPLES_DIR / "chat_server.sockform", EXAMPLES_DIR / "chat_server.py"
+    shipped = form.read_bytes(), unit.read_bytes()
+    action = next(a for a in w.examples_menu.actions() if a.text() == "Chat server")
+    action.trigger()
+    assert w.model.path is None
+    assert [e.name for e in w.model.entries()]  # the example's components are there
+    assert w.windowTitle() == "Socket Workbench - Untitled (from Chat server)[*]"
+    assert w.unit_editor.isEnabled() and w.unit_editor.editor.source() == unit.read_text(encoding="utf-8")
+    assert not w.is_modified()  # only looking at an example asks nothing on close
+    asked = []
+
+    def save_as(*_args, **_kwargs):
+        asked.append(True)
+        return str(tmp_path / "mychat.sockform"), ""
+
+    monkeypatch.setattr("ui.main_window.QFileDialog.getSaveFileName", save_as)
+    w.save_action.trigger()  # Save of an untitled copy is Save As
+    assert asked and w.model.path == tmp_path / "mychat.sockform"
+    assert (tmp_path / "mychat.py").read_bytes() == shipped[1]  # the unit went with it
+    assert (form.read_bytes(), unit.read_bytes()) == shipped  # the installation is untouched
+    assert w.windowTitle() == "Socket Workbench - mychat.sockform[*]"
+    assert w.unit_editor.path == tmp_path / "mychat.py" and not w.unit_editor.needs_saving()
+    # a new form afterwards starts with no unit text from the copy
+    w.new_action.trigger()
+    assert w.unit_editor.editor.source() == "" and not w.unit_editor.isEnabled()
+
+
+def test_opening_another_form_does_not_carry_the_last_units_text(window, tmp_path):
+    from app.form_document import FormDocument
+
+    w = window
+    first, second = tmp_path / "first.sockform", tmp_path / "second.sockform"
+    for path in (first, second):
+        FormDocument().save(path)
+    (tmp_path / "first.py").write_text("def handler(sender, socket):\n    pass\n", encoding="utf-8")
+    assert w.open_form(first, ask=False) and "def handler" in w.unit_editor.editor.source()
+    assert w.open_form(second, ask=False)
+    assert w.unit_editor.editor.source() == "" and not w.unit_editor.needs_saving()
+    assert w.save_form() and not (tmp_path / "second.py").exists()
+
+
+def test_the_unit_tab_shows_the_underscore_of_its_file_name(window, qtbot, tmp_path):
+    from PySide6.QtGui import QFontMetricsF
+
+    from app.form_document import FormDocument
+
+    w = window
+    FormDocument().save(tmp_path / "echo_test.sockform")
+    (tmp_path / "echo_test.py").write_text("", encoding="utf-8")
+    assert w.open_form(tmp_path / "echo_test.sockform", ask=False)
+    bar = w.tabs.tabBar()
+    assert bar.tabText(1) == "echo_test.py" and w.tabs.currentIndex() == 0  # the Unit tab is not current
+    metrics = QFontMetricsF(bar.font())
+    assert metrics.inFont("_"), "install fonts-dejavu-core"
+    image = bar.grab().toImage()
+    rect = bar.tabRect(1)
+    # the columns of the underscore alone: left of it "echo", right of it "test.py"
+    start = rect.center().x() + 0.5 - metrics.horizontalAdvance(bar.tabText(1)) / 2
+    first = int(start + metrics.horizontalAdvance("echo")) + 1
+    last = int(start + metrics.horizontalAdvance("echo_")) - 1
+    ink = [(x, y) for y in range(rect.top() + 2, rect.bottom() - 1) for x in range(first, last + 1)
+           if image.pixelColor(x, y).lightness() < 128]
+    assert ink, "the underscore of echo_test.py is clipped"
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, "0 B"), (999, "999 B"), (5427, "5.3 KiB"),
+                                              (682 * 1024, "682 KiB"), (1023 * 1024, "1.0 MiB"),
+                                              (3 * 2**40, "3072 GiB")])
+def test_byte_counts_keep_to_three_digits_so_in_and_out_stay_narrow(count, shown):
+    from ui.connections_panel import human_bytes
+
+    assert human_bytes(count) == shown
 
 
 def test_connections_model_passes_the_model_tester(window, qtbot, qtmodeltester):
@@ -260,3 +381,130 @@ def test_import_and_export_dfm_from_the_file_menu(window, qtbot, tmp_path, monke
     assert w.unit_editor.path == tmp_path / "server.py"
     w.export_dfm_action.trigger()
     assert exported.read_bytes().replace(b"\r\n", b"\n") == source.read_bytes().replace(b"\r\n", b"\n")
+
+
+# One run of the workbench in its own process: QSettings caches what it wrote, so only a
+# new process reads the settings file the way the next session does.
+_SESSION = """
+import asyncio, json, sys
+import qasync
+from PySide6.QtCore import QSettings
+from ui.workbench import make_application
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[1])
+app = make_application()
+asyncio.set_event_loop(qasync.QEventLoop(app))
+from ui.main_window import MainWindow
+window = MainWindow()
+def recent():
+    window.recent_menu.aboutToShow.emit()
+    return [action.text() for action in window.recent_menu.actions()]
+shown = recent()
+for path in sys.argv[2:]:
+    assert window.open_form(path, ask=False)
+after = recent()
+window.close()
+print(json.dumps({"shown": shown, "after": after}))
+"""
+
+
+def run_session(settings_dir, *forms) -> dict:
+    done = subprocess.run([sys.executable, "-c", _SESSION, str(settings_dir), *map(str, forms)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_open_recent_survives_new_sessions_with_one_and_several_entries(tmp_path):
+    from app.form_document import FormDocument
+
+    first, second = tmp_path / "first.sockform", tmp_path / "second.sockform"
+    for path in (first, second):
+        FormDocument().save(path)
+    settings = tmp_path / "settings"
+    assert run_session(settings, first) == {"shown": ["(none)"], "after": [str(first)]}
+    # the next session reads a one-entry list back
+    assert run_session(settings, second) == {"shown": [str(first)], "after": [str(second), str(first)]}
+    # and the one after reads several, and reopening one moves it to the top
+    assert run_session(settings, first) == {"shown": [str(second), str(first)],
+                                            "after": [str(first), str(second)]}
+
+
+# -- layout --------------------------------------------------------------------------------
+@pytest.fixture
+def sized_window(qloop, qtbot, tmp_path):
+    """sized_window(width, height) -> a MainWindow first shown at that size, its default
+    layout applied (no saved layout)."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "sized"))
+    made = []
+
+    def make(width: int, height: int) -> MainWindow:
+        w = MainWindow()
+        made.append(w)
+        w.resize(width, height)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: not w._default_state.isEmpty(), timeout=2000)
+        return w
+
+    yield make
+    for w in made:
+        w.engine.deactivate_all()
+        w.model.undo_stack.setClean()
+        w.close()
+        w.deleteLater()
+    qtbot.wait(1)
+
+
+def dock_overlaps(w: MainWindow) -> list[tuple[str, str]]:
+    parts = {d.objectName(): d.geometry() for d in (w.inspector_dock, w.log_dock, w.connections_dock)}
+    parts["central"] = w.centralWidget().geometry()
+    names = sorted(parts)
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if parts[a].intersects(parts[b])]
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1100, 760), (1440, 900), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_size_from_1024x700_keeps_its_size_and_no_dock_covers_another(sized_window, size):
+    w = sized_window(*size)
+    assert w.minimumSizeHint().width() <= 1024
+    assert (w.width(), w.height()) == size
+    assert dock_overlaps(w) == []
+    for dock in (w.inspector_dock, w.log_dock, w.connections_dock):
+        assert w.rect().contains(dock.geometry()), dock.objectName()
+    # the log spans the whole width, under the form and both side docks
+    assert w.log_dock.width() == w.width()
+    assert w.log_dock.geometry().top() > w.connections_dock.geometry().bottom()
+    shared = w.tabs.height() + w.log_dock.height()
+    assert 0.33 * shared <= w.log_dock.height() <= 0.52 * shared
+    # the connections table shows a whole peer and byte counts, without a horizontal scroll bar
+    view = w.connections.view
+    metrics = view.fontMetrics()
+    assert view.columnWidth(0) >= metrics.horizontalAdvance("127.0.0.1:65535")
+    for column in (1, 2, 3):
+        assert view.columnWidth(column) >= metrics.horizontalAdvance("00:00:00")
+    assert not view.horizontalScrollBar().isVisible()
+
+
+def test_activating_a_server_with_clients_does_not_widen_the_window(sized_window, qtbot):
+    w = sized_window(1100, 760)
+    uid = w.model.add_component("ServerSocket", 8, 8)
+    w.model.set_property(uid, "Address", "127.0.0.1")
+    w.model.set_selection([uid])
+    qtbot.wait(1)
+    before = w.size(), {d.objectName(): d.width() for d in (w.inspector_dock, w.connections_dock)}
+    w.engine.set_active(uid, True)
+    server = w.engine.component(uid)
+    qtbot.waitUntil(lambda: server.socket.listening, timeout=3000)
+    clients = [socket.create_connection(("127.0.0.1", server.socket.local_port), timeout=5) for _ in range(3)]
+    try:
+        qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 3, timeout=3000)
+        qtbot.waitUntil(lambda: "listening on" in w.connections.title.text(), timeout=3000)
+        w.layout().activate()
+        assert w.minimumSizeHint().width() <= 1024
+        assert (w.size(), {d.objectName(): d.width() for d in (w.inspector_dock, w.connections_dock)}) == before
+        assert dock_overlaps(w) == []
+    finally:
+        for c in clients:
+            c.close()
