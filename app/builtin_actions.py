@@ -4,6 +4,13 @@ Each action has an id (stored in form files), a user-visible title, the events i
 makes sense for, and a check for its argument. ``make_handler`` turns a binding
 into the plain callable the engine calls, with the event's VCL signature.
 
+No action loses bytes without a word. Echo back never takes more than the
+connection's send queue accepts: while the queue is congested it leaves the
+bytes in the receive buffer (so the engine stops reading and the peer's sender
+stalls) and carries on when the queue drains (``when_drained``). A reply or a
+file that cannot be queued (a full queue, a closed connection, a file already
+being sent) leaves an Error record saying how many bytes were not sent and why.
+
 Reply text understands the escapes users type in terminal tools: ``\\r``, ``\\n``,
 ``\\t``, ``\\0``, ``\\\\`` and ``\\xNN``. Reply hex takes pairs of hex digits,
 spaces and colons allowed (``48 65 6C 6C 6F`` or ``48:65:6c``).
@@ -18,10 +25,11 @@ is closed); no byte of the file is sent.
 from __future__ import annotations
 
 import errno
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from app.file_access import FileAccess, PathRefused
 from components import ErrorEvent
@@ -97,6 +105,47 @@ def actions_for(event: EventSpec) -> list[Action]:
     return [a for a in ACTIONS.values() if a.applies_to(event)]
 
 
+def echo(sender: Any, conn: Any) -> None:
+    """Echo back: send what arrived, as far as the send queue takes it; the rest waits in
+    the receive buffer until the queue drains (then this runs again)."""
+    while not conn.send_congested:
+        room = conn.send_room()  # -1: no cap to respect (blocking: send_buf waits)
+        if room == 0:
+            break  # bytes other threads sent fill the queue; it congests once they are written
+        data = conn.receive_buf(room)
+        if not data:
+            return
+        if send_or_report(conn, data, ACTIONS["echo"].title) or room < 0:
+            return
+    conn.when_drained(echo, sender, conn)
+
+
+def send_or_report(conn: Any, data: bytes, source: str) -> str:
+    """send_buf, and an Error record when not every byte was queued. Returns "" when all
+    were, else why not (the words of the record)."""
+    result = conn.send_buf(data)
+    if result == len(data):
+        return ""
+    reason = conn.refusal(result)
+    conn.report_not_sent(len(data), reason, source)
+    return str(conn.why_not_sent(reason))
+
+
+def send_stream_or_report(conn: Any, stream: BinaryIO, source: str) -> str:
+    """send_stream, and an Error record (and the file closed) when it is refused. Returns
+    "" when the stream was taken, else why not."""
+    if conn.send_stream(stream):
+        return ""
+    try:
+        size = os.fstat(stream.fileno()).st_size - stream.tell()
+    except (OSError, ValueError):
+        size = 0
+    stream.close()
+    reason = conn.stream_refusal()
+    conn.report_not_sent(size, reason, source)
+    return str(conn.why_not_sent(reason))
+
+
 def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess) -> Callable[..., Any]:
     """The engine handler for a built-in action bound to ``event``; ``files`` says which files
     the form's actions may open (Send file)."""
@@ -115,18 +164,16 @@ def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAcc
     if action_id == "suppress":
         return lambda sender, conn, error_event, code: 0
     if action_id == "echo":
-        return lambda sender, conn: conn.send_buf(conn.receive_buf(-1))
+        return echo
     if action_id in ("reply_text", "reply_hex"):
-        # text goes out in the component's Encoding (send_text); hex bytes as they are
+        # text goes out in the component's Encoding; hex bytes as they are
         text = unescape_text(argument) if action_id == "reply_text" else None
         payload = parse_hex(argument) if text is None else b""
 
         def reply(sender: Any, conn: Any) -> None:
             drain(conn)
-            if text is None:
-                conn.send_buf(payload)
-            else:
-                conn.send_text(text)
+            data = payload if text is None else text.encode(sender.encoding, "surrogateescape")
+            send_or_report(conn, data, action.title)
 
         return reply
     if action_id == "send_file":
@@ -141,8 +188,7 @@ def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAcc
                 _file_error(sender, conn, exc.errno or errno.EIO,
                             f"Send file can't open {argument}: {exc.strerror or exc}")
                 return
-            if not conn.send_stream(stream):
-                stream.close()
+            send_stream_or_report(conn, stream, action.title)
 
         return send_file
     if action_id == "close":

@@ -31,7 +31,6 @@ import asyncio
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -243,8 +242,6 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
     unit = load_unit(unit_path, doc, args, stream, notes) if unit_path is not None else None
     for note in notes:
         output.error(f"{PROG}: note: {note}")
-    if unit is not None:
-        unit.loop_threads.add(threading.get_ident())
     files = FileAccess.for_form(form_path, args.trust or TrustStore().is_trusted_digest(doc.source_sha256),
                                 "run it with --trust")
     components: dict[str, SocketComponent] = {}

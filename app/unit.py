@@ -23,8 +23,9 @@ once, so the bytes that were trusted are the bytes that run.
 
 A handler looks its function up at call time, so a reloaded
 unit takes effect at once. A handler that raises takes the engine's error path
-(the traceback is recorded; the connection gets OnError); a handler that runs
-longer than SLOW_HANDLER_SECONDS on an event-loop thread is reported by name.
+(the traceback is recorded; the connection gets OnError). A handler that holds
+the event loop too long is reported by the engine, by this function's name
+(components.socket_component, SlowHandler).
 """
 
 from __future__ import annotations
@@ -44,9 +45,7 @@ from components.observer import EventRecord
 if TYPE_CHECKING:
     from app.form_document import FormDocument
 
-SLOW_HANDLER_SECONDS = 1.0
 LOG = "Log"  # records written by log(...)
-SLOW_HANDLER = "SlowHandler"
 #: A unit bigger than this is not read: it is not a unit someone wrote by hand.
 MAX_UNIT_BYTES = 8 * 1024 * 1024
 
@@ -143,8 +142,6 @@ class Unit:
         self.form = FormNamespace()
         self.namespace: dict[str, Any] = {}
         self._current = threading.local()
-        #: threads whose handlers should finish quickly (event-loop threads)
-        self.loop_threads: set[int] = set()
 
     def load(self, source: str | None = None) -> None:
         """Execute the unit's code in a fresh namespace (UnitError if it fails)."""
@@ -184,18 +181,10 @@ class Unit:
             local = self._current
             previous = getattr(local, "component", "")
             local.component = getattr(sender, "name", "")
-            started = time.monotonic()
             try:
                 return function(sender, *args)
             finally:
                 local.component = previous
-                elapsed = time.monotonic() - started
-                if elapsed > SLOW_HANDLER_SECONDS and threading.get_ident() in self.loop_threads:
-                    self.stream.emit(EventRecord(
-                        time.monotonic(), getattr(sender, "name", ""), SLOW_HANDLER, 0, "",
-                        threading.current_thread().name,
-                        detail=f"{name} ({spec.vcl_name}) ran {elapsed:.1f} s on the event loop; "
-                               "everything else waited"))
 
         call.__name__ = name
         call.__qualname__ = f"unit.{name}"

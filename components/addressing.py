@@ -90,6 +90,14 @@ def family_of(ip: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in ip else socket.AF_INET
 
 
+def unmapped(addr: tuple[object, ...]) -> tuple[object, ...]:
+    """An IPv4 peer of a dual-stack listener as plain IPv4: ``::ffff:127.0.0.1`` reads
+    ``127.0.0.1``, as it would on an IPv4 listener."""
+    if addr and isinstance(addr[0], str) and addr[0].startswith("::ffff:") and "." in addr[0]:
+        return (addr[0][7:], *addr[1:2])
+    return addr
+
+
 def format_peer(addr: tuple[object, ...] | str | None) -> str:
     """``127.0.0.1:5000`` or ``[::1]:5000`` from a socket address."""
     if not addr:

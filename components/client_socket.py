@@ -30,7 +30,7 @@ import concurrent.futures
 import socket
 from typing import Any
 
-from components.addressing import Target, choose_target, family_of
+from components.addressing import Target, choose_target, family_of, format_peer
 from components.component import register
 from components.connection import AsyncWinSocket, BlockingWinSocket, CustomWinSocket
 from components.enums import ClientType, ErrorEvent, SocketState
@@ -127,7 +127,7 @@ class ClientSocket(SocketComponent):
                     infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM,
                                                    proto=socket.IPPROTO_TCP)
                 except OSError as exc:
-                    self._fail(conn, ErrorEvent.LOOKUP, exc)
+                    self._fail(conn, ErrorEvent.LOOKUP, exc, f"looking up {target.host}")
                     return
                 addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
             else:
@@ -139,24 +139,26 @@ class ClientSocket(SocketComponent):
             if self._socket is not conn or self._state is not SocketState.CONNECTING:
                 return
             failure: OSError = OSError(0, "no address to connect to")
+            where = ""
             for ip in addresses:
                 try:
                     await loop.create_connection(lambda: conn, ip, target.port,
                                                  family=family_of(ip))
                     return  # connection_made fired OnConnect
                 except OSError as exc:
-                    failure = exc
-            self._fail(conn, ErrorEvent.CONNECT, failure)
+                    failure, where = exc, _connecting_to(target, (ip, target.port))
+            self._fail(conn, ErrorEvent.CONNECT, failure, where)
         except asyncio.CancelledError:
             pass  # Active = False while looking up or connecting; close() has finished up
         finally:
             if self._socket is conn:
                 self._task = None
 
-    def _fail(self, conn: CustomWinSocket, event: ErrorEvent, problem: BaseException | ErrorInfo) -> None:
+    def _fail(self, conn: CustomWinSocket, event: ErrorEvent, problem: BaseException | ErrorInfo,
+              context: str = "") -> None:
         if self._socket is not conn:
             return
-        suppressed = self.error(conn, event, problem)
+        suppressed = self.error(conn, event, problem, context=context)
         self._finish(conn, failed=not suppressed)
 
     def _open_blocking(self) -> None:
@@ -172,11 +174,12 @@ class ClientSocket(SocketComponent):
             infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM,
                                        proto=socket.IPPROTO_TCP)
         except OSError as exc:
-            self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, exc)
+            self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, exc, f"looking up {target.host}")
             return
         self._set_state(SocketState.CONNECTING)
         self.fire("OnConnecting", self.on_connecting, placeholder, placeholder)
         failure: OSError = OSError(0, "no address to connect to")
+        where = ""
         for family, type_, proto, _, sockaddr in infos:
             if self._socket is not placeholder or self._state is not SocketState.CONNECTING:
                 return  # closed meanwhile
@@ -186,7 +189,7 @@ class ClientSocket(SocketComponent):
                 sock.connect(sockaddr)
             except OSError as exc:
                 sock.close()
-                failure = exc
+                failure, where = exc, _connecting_to(target, sockaddr)
                 continue
             if self._socket is not placeholder or self._state is not SocketState.CONNECTING:
                 sock.close()
@@ -197,13 +200,12 @@ class ClientSocket(SocketComponent):
             self._set_state(SocketState.CONNECTED)
             self.fire("OnConnect", self.on_connect, conn, conn)
             return
-        self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure)
+        self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure, where)
 
     def _fail_to_caller(self, conn: CustomWinSocket, event: ErrorEvent,
-                        problem: BaseException | ErrorInfo) -> None:
+                        problem: BaseException | ErrorInfo, context: str = "") -> None:
         try:
-            self.error(conn, event, problem, raise_to_caller=True,
-                       api="connect" if event is ErrorEvent.CONNECT else "lookup")
+            self.error(conn, event, problem, raise_to_caller=True, context=context)
         except SocketError:
             self._finish(conn, failed=True)
             raise
@@ -269,14 +271,12 @@ class ClientSocket(SocketComponent):
             self.fire("OnWrite", self.on_write, conn, conn)
 
     def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
+        # fire(), unrolled: this runs once per arrival
         if self.observer.active:
             self.record("OnRead", conn, data)
         handler = self.on_read
         if handler is not None:
-            try:
-                handler(self, conn)
-            except Exception as exc:
-                self.handler_failed("OnRead", conn, exc)
+            self.call_handler("OnRead", conn, handler, self, conn)
 
     def connection_writable(self, conn: AsyncWinSocket) -> None:
         self.fire("OnWrite", self.on_write, conn, conn)
@@ -290,3 +290,8 @@ class ClientSocket(SocketComponent):
     def connection_closing(self, conn: CustomWinSocket) -> None:
         self._finish(conn)
 
+
+def _connecting_to(target: Target, sockaddr: tuple[object, ...]) -> str:
+    """``connecting to 127.0.0.1:9``, with the name when one was looked up."""
+    where = format_peer(sockaddr[:2])
+    return f"connecting to {where} ({target.host})" if target.is_name else f"connecting to {where}"

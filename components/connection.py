@@ -19,9 +19,21 @@ Theory of operation: flow control and "no data lost, memory bounded".
   buffers fill and the *sender* stalls; once the application has taken the
   buffer below RECEIVE_LOW_WATER, reading resumes.
 * Sending: send_buf queues all bytes and returns the count. Only when more than
-  ``send_buffer_cap`` bytes are already waiting does it refuse with -1 (the
-  original's "would block"); OnWrite fires when the queue has drained. OnWrite
-  also fires once after connect/accept (SCKTCOMP.md section A).
+  ``send_buffer_cap`` bytes would then be waiting does it refuse with -1 (the
+  original's "would block"), from any thread; OnWrite fires when the queue has
+  drained. OnWrite also fires once after connect/accept (SCKTCOMP.md section A).
+* Forwarding without loss (an echo, a relay): code that moves bytes from a
+  receive buffer into a send queue asks ``send_congested`` first. While the queue
+  is over its high-water mark it leaves the bytes where they are and registers
+  ``when_drained(callback)``; the receive buffer then fills, reading pauses (see
+  above), and the sender stalls. ``send_room()`` says how many bytes fit under the
+  cap, so one forward never overshoots it. A peer that half-closes meanwhile is
+  closed only once the callbacks that waited have run and wait no more, so the
+  tail of its bytes is still forwarded. In blocking connections send_buf waits for
+  the kernel instead, so they are never congested.
+* Other threads: send_buf called off the loop thread puts the bytes on a pending
+  list, counted against the cap like queued bytes, and schedules one flush per
+  batch on the loop (one call_soon_threadsafe however many calls the batch has).
 * The owner (ClientSocket or ServerSocket) decides which events a connection
   fires; connections call back into it through ``connection_made``,
   ``connection_read``, ``connection_writable``, ``connection_lost`` and
@@ -32,6 +44,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import errno
 import fcntl
 import itertools
 import select
@@ -40,11 +53,13 @@ import termios
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from components.addressing import format_peer
+from components.addressing import format_peer, unmapped
 from components.enums import ErrorEvent
-from components.observer import SEND
+from components.errors import ErrorInfo, errno_name, winsock_code
+from components.observer import CALLER_ERROR, SEND
 
 if TYPE_CHECKING:
     from components.socket_component import SocketComponent
@@ -57,6 +72,19 @@ STREAM_CHUNK = 256 * 1024
 RECV_CHUNK = 256 * 1024
 
 _ids = itertools.count(1)
+
+# Why bytes were not sent (report_not_sent); the errno gives the record its Winsock number.
+NOT_SENT_QUEUE_FULL = "queue full"
+NOT_SENT_CLOSED = "closed"
+NOT_SENT_STREAM_BUSY = "stream busy"
+NOT_SENT_FAILED = "failed"
+_NOT_SENT_ERRNO = {NOT_SENT_QUEUE_FULL: errno.EWOULDBLOCK, NOT_SENT_CLOSED: errno.ENOTCONN,
+                   NOT_SENT_STREAM_BUSY: errno.EALREADY, NOT_SENT_FAILED: 0}
+_NOT_SENT_WORDS = {
+    NOT_SENT_CLOSED: "the connection is closed",
+    NOT_SENT_STREAM_BUSY: "another file is still being sent on this connection",
+    NOT_SENT_FAILED: "the send failed (the error record before this one says why)",
+}
 
 
 class CustomWinSocket:
@@ -71,7 +99,7 @@ class CustomWinSocket:
         self.peer = ""
         self.bytes_in = 0
         self.bytes_out = 0
-        self.send_buffer_cap = SEND_BUFFER_CAP
+        self._send_cap = SEND_BUFFER_CAP
         self._lock = threading.RLock()
         self._rx: deque[bytes] = deque()
         self._rx_len = 0
@@ -84,8 +112,8 @@ class CustomWinSocket:
         if sock is None:
             return
         try:
-            self._local = tuple(sock.getsockname())
-            self._remote = tuple(sock.getpeername())
+            self._local = unmapped(tuple(sock.getsockname()))
+            self._remote = unmapped(tuple(sock.getpeername()))
         except OSError:
             pass
         self.peer = format_peer(self._remote)
@@ -189,8 +217,71 @@ class CustomWinSocket:
         return self.send_buf(text.encode(self.owner.encoding, "surrogateescape"))
 
     def send_buf(self, data: bytes | bytearray | memoryview) -> int:
-        """Queue every byte and return the count; 0 when not connected."""
+        """Queue every byte and return the count; 0 when not connected, -1 (nothing
+        queued) when the queue would go over ``send_buffer_cap``."""
         return 0
+
+    @property
+    def send_buffer_cap(self) -> int:
+        """How many bytes may wait in the send queue before send_buf refuses with -1."""
+        return self._send_cap
+
+    @send_buffer_cap.setter
+    def send_buffer_cap(self, value: int) -> None:
+        self._send_cap = max(int(value), 1)
+        self._send_cap_changed()
+
+    def _send_cap_changed(self) -> None:
+        """Called after send_buffer_cap changed."""
+
+    def send_queue_length(self) -> int:
+        """Bytes accepted by send_buf that the kernel has not taken yet."""
+        return 0
+
+    def send_room(self) -> int:
+        """How many more bytes send_buf takes now without going over the cap; -1 when
+        there is no such limit (blocking connections: send_buf waits for the kernel)."""
+        return -1
+
+    @property
+    def send_congested(self) -> bool:
+        """True while the send queue is over its high-water mark: code that forwards
+        bytes should leave them in the receive buffer and wait for ``when_drained``."""
+        return False
+
+    def when_drained(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Call ``callback(*args)`` once when the send queue is no longer congested.
+        Non-blocking: on the loop thread, from the path that fires OnWrite (on the next
+        loop pass if the queue is not congested now); registering the same callback and
+        arguments again while it waits has no effect, and it is forgotten if the
+        connection closes first. Blocking connections are never congested: at once."""
+        callback(*args)
+
+    def report_not_sent(self, count: int, reason: str, source: str = "") -> None:
+        """Put an Error record on the observer stream: ``count`` bytes that ``source``
+        (say "Reply with text") meant to send were not sent, because ``reason``
+        (one of the NOT_SENT_* reasons, from ``why_not_sent``)."""
+        errno_ = _NOT_SENT_ERRNO.get(reason, 0)
+        who = f"{source}: " if source else ""
+        units = "byte" if count == 1 else "bytes"
+        info = ErrorInfo(ErrorEvent.SEND, errno_, errno_name(errno_), winsock_code(errno_),
+                         f"{who}{count:,} {units} not sent: {self.why_not_sent(reason)}")
+        self.owner.record(CALLER_ERROR, self, error=info)
+
+    def why_not_sent(self, reason: str) -> str:
+        """The words for a NOT_SENT_* reason, with this connection's figures."""
+        if reason == NOT_SENT_QUEUE_FULL:
+            return (f"the send queue holds {self.send_queue_length():,} bytes and its cap "
+                    f"(send_buffer_cap) is {self._send_cap:,}")
+        return _NOT_SENT_WORDS[reason]
+
+    def refusal(self, result: int) -> str:
+        """The NOT_SENT_* reason for a send_buf result that is not the full count."""
+        return NOT_SENT_FAILED if result < 0 else NOT_SENT_CLOSED
+
+    def stream_refusal(self) -> str:
+        """The NOT_SENT_* reason send_stream returned False."""
+        return NOT_SENT_STREAM_BUSY if self.connected and not self._closing else NOT_SENT_CLOSED
 
     def send_stream(self, stream: IO[bytes]) -> bool:
         """Send a binary file object to its end; the connection owns and closes it.
@@ -229,6 +320,15 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._read_paused = False
         self._stream: IO[bytes] | None = None
         self._drop_after_stream = False
+        # bytes other threads handed to send_buf, not yet written to the transport
+        self._pending: list[bytes] = []
+        self._pending_len = 0
+        self._pending_lock = threading.Lock()
+        self._flush_scheduled = False
+        self._refused_off_loop = False
+        self._until_empty = False  # write limits lowered so a refusal hears of the drain
+        self._eof_waiting = False  # the peer closed while drained callbacks still waited
+        self._drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
 
     # -- asyncio.Protocol -----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -237,7 +337,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         assert self.transport is not None
         self._loop_thread = threading.get_ident()
         self._learn_addresses(transport.get_extra_info("socket"))
-        self.transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+        self._apply_write_limits()
         self._mark_connected()
         self.owner.connection_made(self)
 
@@ -254,10 +354,18 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self.owner.connection_read(self, data)
 
     def eof_received(self) -> bool:
+        if self._drained:
+            # the peer has finished sending, but forwarding code still waits for the queue
+            # to drain, with bytes of this peer to send: keep the sending half open until
+            # it is done (see _after_drained); the events then follow as for any close
+            self._eof_waiting = True
+            return True
         return False  # the transport closes; connection_lost follows with exc None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._drop_stream()
+        self._drained.clear()
+        self._eof_waiting = False
         if self._closing:
             return  # we closed it; the disconnect event has fired already
         self._closing = True
@@ -268,17 +376,91 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._write_paused = True
 
     def resume_writing(self) -> None:
+        self._write_paused = False
         # asyncio calls this from inside its write path; closing the transport there
         # (a drop after the stream, a handler calling close) would have it release
         # the socket twice, so do the work on the next loop pass.
         self.loop.call_soon(self._resumed)
 
     def _resumed(self) -> None:
-        self._write_paused = False
+        if self._write_paused:
+            return  # paused again meanwhile; the next resume does the work
+        if self._until_empty:
+            self._until_empty = False
+            self._apply_write_limits()
         if self._stream is not None:
             self._pump_stream()
         elif self.connected and not self._closing:
             self.owner.connection_writable(self)
+        if self._drained and not self._write_paused and self.connected and not self._closing:
+            waiting, self._drained = self._drained, []
+            for callback, args in waiting:
+                self.owner.call_handler("when_drained", self, callback, *args)
+            self._after_drained()
+
+    def _after_drained(self) -> None:
+        """After drained callbacks ran: finish a peer's close they had held up, unless
+        they wait for the queue again."""
+        if self._eof_waiting and not self._drained and self.transport is not None and not self._closing:
+            self._eof_waiting = False
+            self.transport.close()  # connection_lost(None) follows: the peer's close, as usual
+
+    # -- flow control ---------------------------------------------------------
+    def _write_high_water(self) -> int:
+        # below the cap, so the queue pauses (and drains) before send_buf has to refuse
+        return min(WRITE_HIGH_WATER, max(self._send_cap // 2, 1))
+
+    def _apply_write_limits(self) -> None:
+        if self.transport is not None and not self._until_empty:
+            self.transport.set_write_buffer_limits(high=self._write_high_water())
+
+    def _send_cap_changed(self) -> None:
+        if self._on_loop_thread():
+            self._apply_write_limits()
+        else:
+            self.loop.call_soon_threadsafe(self._apply_write_limits)
+
+    def send_queue_length(self) -> int:
+        transport = self.transport
+        return self._pending_len + (transport.get_write_buffer_size() if transport is not None else 0)
+
+    def send_room(self) -> int:
+        return max(self._send_cap - self.send_queue_length(), 0)
+
+    @property
+    def send_congested(self) -> bool:
+        return self._write_paused
+
+    def when_drained(self, callback: Callable[..., Any], *args: Any) -> None:
+        if not self._on_loop_thread():
+            self.loop.call_soon_threadsafe(self.when_drained, callback, *args)
+            return
+        if not self.connected or self._closing:
+            return
+        if not self._write_paused:
+            self.loop.call_soon(self._drained_now, callback, args)
+        elif (callback, args) not in self._drained:
+            self._drained.append((callback, args))
+
+    def _drained_now(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        if self.connected and not self._closing:
+            self.owner.call_handler("when_drained", self, callback, *args)
+            self._after_drained()
+
+    def refusal(self, result: int) -> str:
+        return NOT_SENT_QUEUE_FULL if result < 0 else NOT_SENT_CLOSED
+
+    def _refused(self) -> None:
+        """send_buf said -1: make sure OnWrite follows once the queue has drained, even
+        when the queue is under its high-water mark (one large buffer was refused)."""
+        transport = self.transport
+        if self._write_paused or transport is None or self._closing:
+            return
+        if not transport.get_write_buffer_size():  # drained already (a refusal off the loop)
+            self.loop.call_soon(self._resumed)
+            return
+        self._until_empty = True
+        transport.set_write_buffer_limits(high=0)  # pauses now; resume_writing when empty
 
     # -- application side -----------------------------------------------------
     def _on_loop_thread(self) -> bool:
@@ -300,24 +482,64 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         transport = self.transport
         if not self.connected or self._closing or transport is None:
             return 0
+        if threading.get_ident() != self._loop_thread:
+            return self._send_from_thread(transport, data)
         n = len(data)
-        if not self._on_loop_thread():
-            payload = bytes(data)
-            self.loop.call_soon_threadsafe(self._write_later, payload)
-            return n
+        if self._pending_len:
+            self._flush_pending()  # what other threads sent earlier goes first
         waiting = transport.get_write_buffer_size()
-        if waiting and waiting + n > self.send_buffer_cap:
+        if waiting and waiting + n > self._send_cap:
+            self._refused()
             return -1  # nothing queued; OnWrite fires once the queue drains
         transport.write(data)
         self.bytes_out += n
         self._record_send(data)
         return n
 
-    def _write_later(self, data: bytes) -> None:
-        if self.connected and not self._closing and self.transport is not None:
-            self.transport.write(data)
-            self.bytes_out += len(data)
-            self._record_send(data)
+    def _send_from_thread(self, transport: asyncio.Transport, data: bytes | bytearray | memoryview) -> int:
+        """send_buf off the loop thread: the same cap, counted with what is pending."""
+        payload = bytes(data)
+        n = len(payload)
+        with self._pending_lock:
+            waiting = self._pending_len + transport.get_write_buffer_size()
+            refused = bool(waiting) and waiting + n > self._send_cap
+            if refused:
+                self._refused_off_loop = True
+            else:
+                self._pending.append(payload)
+                self._pending_len += n
+            if self._flush_scheduled:
+                return -1 if refused else n
+            self._flush_scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._flush_pending)
+        except RuntimeError:  # the loop has closed: the connection is gone with it
+            with self._pending_lock:
+                self._pending.clear()
+                self._pending_len = 0
+                self._flush_scheduled = False
+            return 0
+        return -1 if refused else n
+
+    def _flush_pending(self) -> None:
+        """On the loop: write what other threads queued, in the order they queued it."""
+        transport = self.transport
+        live = self.connected and not self._closing and transport is not None
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+            self._flush_scheduled = False
+            refused, self._refused_off_loop = self._refused_off_loop, False
+            if live:
+                # under the lock, so other threads never count these bytes twice or not at all
+                for payload in batch:
+                    transport.write(payload)  # type: ignore[union-attr]
+            self._pending_len = 0
+        if live:
+            for payload in batch:
+                self.bytes_out += len(payload)
+                self._record_send(payload)
+            if refused:
+                self._refused()
 
     def _send_stream(self, stream: IO[bytes], drop: bool) -> bool:
         if self._stream is not None or not self.connected or self._closing:
@@ -332,6 +554,8 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
 
     def _pump_stream(self) -> None:
         """Write stream chunks until the transport asks us to pause or the stream ends."""
+        if self._pending_len:
+            self._flush_pending()
         while self._stream is not None and not self._write_paused:
             if not self.connected or self._closing or self.transport is None:
                 self._drop_stream()
@@ -371,7 +595,10 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             return
         if self._closing:
             return
+        if self._pending_len:
+            self._flush_pending()  # accepted from other threads: they go out before the close
         self._closing = True
+        self._drained.clear()
         self.owner.connection_closing(self)
         self.connected = False
         self._drop_stream()

@@ -125,6 +125,11 @@ class ErrorInfo:
     def with_code(self, code: int) -> ErrorInfo:
         return ErrorInfo(self.event, self.errno, self.errno_name, code, self.message)
 
+    def during(self, context: str) -> ErrorInfo:
+        """The same error, its message ending with what was being done:
+        ``Connection refused, connecting to 127.0.0.1:9``."""
+        return ErrorInfo(self.event, self.errno, self.errno_name, self.code, f"{self.message}, {context}")
+
     def describe(self) -> str:
         """``Asynchronous socket error 10061 (ECONNREFUSED): Connection refused``."""
         name = f" ({self.errno_name})" if self.errno_name else ""

@@ -4,7 +4,7 @@ Each grammar is a regular expression over the event names of one connection (or
 of one listener), separated by single spaces, as the observer stream records
 them. Error events are written ``OnError(eeConnect)`` (the ErrorEvent after the
 name). Records that are not part of the order (Send, Receive, HandlerError) are
-left out before matching.
+left out before matching, as are SlowHandler and Error records.
 
 The same grammars are quoted in the docstrings of ClientSocket and ServerSocket
 and in the README; the tests check every sequence they record against them.
@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from components.observer import CALLER_ERROR, HANDLER_ERROR, RECEIVE, SEND, EventRecord
+from components.observer import CALLER_ERROR, HANDLER_ERROR, RECEIVE, SEND, SLOW_HANDLER, EventRecord
 
 _ERR = r"OnError\(ee\w+\)"
 _CERR = r"OnClientError\(ee\w+\)"
+_LISTEN = r"OnListen (?:OnClientError\(eeAccept\) )*Close"  # one activation of a listener
 
 GRAMMARS: dict[str, str] = {
     # OnLookup -> ( OnError(eeLookup) | OnConnecting -> ( OnError(eeConnect)
@@ -28,8 +29,9 @@ GRAMMARS: dict[str, str] = {
                rf"(?:{_ERR} )?))?OnDisconnect"),
     "blocking_client": (r"OnLookup (?:OnError\(eeLookup\) |OnConnecting (?:OnError\(eeConnect\) |"
                         rf"OnConnect (?:{_ERR} )*))?OnDisconnect"),
-    # a failed open (address in use) raises to the caller and records only "Error"
-    "listener": r"(?:OnListen (?:OnClientError\(eeAccept\) )*Close)?",
+    # a failed open (address in use) raises to the caller and records only "Error"; a
+    # server that is opened again after Close listens again
+    "listener": rf"(?:{_LISTEN}(?: {_LISTEN})*)?",
     "server_connection": (r"OnGetSocket OnAccept OnClientConnect OnClientWrite "
                           r"(?:(?:OnClientRead|OnClientWrite|OnClientError\(eeGeneral\)) )*"
                           rf"(?:{_CERR} )?OnClientDisconnect"),
@@ -39,7 +41,7 @@ GRAMMARS: dict[str, str] = {
                           r"OnClientDisconnect(?: OnThreadEnd| ThreadCached)?"),
 }
 
-_IGNORED = {SEND, RECEIVE, HANDLER_ERROR, CALLER_ERROR}
+_IGNORED = {SEND, RECEIVE, HANDLER_ERROR, CALLER_ERROR, SLOW_HANDLER}
 
 
 def tokens(records: Iterable[EventRecord]) -> list[str]:

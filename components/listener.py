@@ -14,6 +14,7 @@ import socket
 import threading
 from typing import TYPE_CHECKING
 
+from components.addressing import format_peer
 from components.connection import CustomWinSocket
 
 if TYPE_CHECKING:
@@ -32,11 +33,14 @@ class ServerWinSocket:
         self._threads: list[ServerClientThread] = []
         self._idle: list[ServerClientThread] = []
         self._local: tuple[object, ...] = ()
+        self._everywhere = False
         self.listening = False
 
     # -- addresses ----------------------------------------------------------
-    def attach(self, sock: socket.socket) -> None:
+    def attach(self, sock: socket.socket, everywhere: bool = False) -> None:
+        """Listening on ``sock``; ``everywhere`` when it was bound to all interfaces."""
         self._local = tuple(sock.getsockname())
+        self._everywhere = everywhere
         self.listening = True
 
     def detach(self) -> None:
@@ -55,6 +59,17 @@ class ServerWinSocket:
     def local_port(self) -> int:
         """The port it listens on (the real one when Port was 0); -1 before the first listen."""
         return int(self._local[1]) if self._local else -1  # type: ignore[call-overload]
+
+    @property
+    def where(self) -> str:
+        """Where it listens, for people: ``127.0.0.1:7007``, ``[::1]:7007``, or ``all
+        interfaces, port 7007`` (``all IPv4 interfaces`` where the system has no IPv6)."""
+        if not self._local:
+            return ""
+        if self._everywhere:
+            kind = "all interfaces" if ":" in self.local_address else "all IPv4 interfaces"
+            return f"{kind}, port {self.local_port}"
+        return format_peer(self._local)
 
     @property
     def local_host(self) -> str:

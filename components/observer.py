@@ -44,7 +44,10 @@ THREAD_REUSED = "ThreadReused"  # a cached server thread took a new connection
 THREAD_CACHED = "ThreadCached"  # a server thread finished a connection and waits in the cache
 LISTENER_CLOSED = "Close"  # a ServerSocket stopped listening
 HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceback
-CALLER_ERROR = "Error"  # an error raised to the caller of open() (bind failed, unknown service)
+# an error that is no event of the order: one raised to the caller of open() (bind failed,
+# unknown service), or bytes that could not be queued (report_not_sent)
+CALLER_ERROR = "Error"
+SLOW_HANDLER = "SlowHandler"  # a handler held an event loop's thread too long; detail says which
 DROPPED = "Dropped"  # records a bounded buffer had to discard here; byte_count is how many
 
 

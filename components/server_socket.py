@@ -12,23 +12,26 @@ Event order (checked by the tests against components.event_order)::
                  -> OnClientDisconnect -> [OnThreadEnd | ThreadCached]
 
 Opening binds and listens synchronously, so "address in use" (10048) and an
-unknown Service raise SocketError to whoever called open() or set Active. In
+unknown Service raise SocketError to whoever called open() or set Active. An
+empty Address listens on all interfaces, IPv6 and IPv4 alike (``::`` with
+IPV6_V6ONLY off), or on all IPv4 interfaces where the system has no IPv6. In
 stNonBlocking mode the connections then run on the asyncio loop that was running
 at open(); in stThreadBlocking mode an accept thread and one client thread per
-connection do the work. Closing the server closes every connection, firing
-OnClientDisconnect for each (section A.4), and ends every client thread.
+connection do the work (components.accepting has both accept loops). Closing
+the server stops accepting and frees the port at once, closes every connection,
+firing OnClientDisconnect for each (section A.4), and ends every client thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import selectors
 import socket
 import threading
 from typing import Any
 
-from components.addressing import lookup_service
+from components.accepting import LoopAcceptor, thread_accept_loop
+from components.addressing import format_peer, lookup_service
 from components.component import register
 from components.connection import AsyncWinSocket, BlockingWinSocket, CustomWinSocket
 from components.enums import ErrorEvent, ServerType, SocketState
@@ -56,8 +59,8 @@ _RawSocket = socket.socket
 BACKLOG = 128
 #: How long closing the server waits for each client thread to end.
 THREAD_JOIN_TIMEOUT = 5.0
-#: Accept errors that mean "out of resources": back off instead of spinning.
-_RESOURCE_ERRNOS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+#: bind errors that mean "no IPv6 here": an empty Address then listens on IPv4 alone
+_NO_IPV6 = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT, errno.EINVAL}
 
 
 @register
@@ -100,7 +103,7 @@ class ServerSocket(SocketComponent):
 
     def __init__(self, **properties: Any) -> None:
         self._listener = ServerWinSocket(self)
-        self._server_task: asyncio.Task[asyncio.AbstractServer] | None = None
+        self._acceptor: LoopAcceptor | None = None
         self._listen_sock: _RawSocket | None = None
         self._accept_thread: threading.Thread | None = None
         self._wake_r: _RawSocket | None = None
@@ -130,7 +133,7 @@ class ServerSocket(SocketComponent):
         threaded = self.server_type is ServerType.THREAD_BLOCKING
         loop = None if threaded else self._running_loop()
         try:
-            sock = self._bind_and_listen()
+            sock, everywhere = self._bind_and_listen()
         except SocketError as exc:
             self.last_error = exc
             if exc.info is not None:
@@ -140,41 +143,75 @@ class ServerSocket(SocketComponent):
         self.last_error = None
         self._stopping = False
         self._listen_sock = sock
-        self._listener.attach(sock)
+        self._listener.attach(sock, everywhere)
         self._set_state(SocketState.LISTENING)
+        sock.setblocking(False)
         if loop is not None:
-            sock.setblocking(False)
-            self._server_task = loop.create_task(
-                loop.create_server(lambda: AsyncWinSocket(self, loop), sock=sock, backlog=BACKLOG))
+            self._acceptor = LoopAcceptor(loop, sock, self._adopt, self._accept_failed)
+            self._acceptor.start()
         else:
             self._start_accept_thread(sock)
-        where = f"{self._listener.local_address}:{self._listener.local_port}"
-        self.fire("OnListen", self.on_listen, None, self._listener, detail=f"listening on {where}")
+        self.fire("OnListen", self.on_listen, None, self._listener,
+                  detail=f"listening on {self._listener.where}")
 
-    def _bind_and_listen(self) -> _RawSocket:
-        """Bind and listen now, so the caller of open() hears of any failure."""
+    def _bind_and_listen(self) -> tuple[_RawSocket, bool]:
+        """Bind and listen now, so the caller of open() hears of any failure. Returns the
+        socket and whether it listens on all interfaces (empty Address)."""
         try:
             port = lookup_service(self.service) if self.service.strip() else self.port
         except KeyError as exc:
             raise SocketError(f"{self.name}: {exc.args[0]}", ErrorInfo(ErrorEvent.LOOKUP, 0, "", 10109,
                                                                       str(exc.args[0])), self.name) from None
-        host = self.address or "0.0.0.0"
+        host = self.address.strip()
+        if not host:
+            return self._listen_everywhere(port), True
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         except OSError as exc:
-            raise SocketError.from_info(ErrorInfo.from_exception(ErrorEvent.LOOKUP, exc),
-                                        self.name, "getaddrinfo") from exc
-        family, type_, proto, _, sockaddr = infos[0]
-        sock = socket.socket(family, type_, proto)
+            raise SocketError.from_info(ErrorInfo.from_exception(ErrorEvent.LOOKUP, exc).during(
+                f"looking up {host}"), self.name) from exc
+        family, _, _, _, sockaddr = infos[0]
+        return self._listen_on(family, sockaddr, f"binding {format_peer(sockaddr)}"), False
+
+    def _listen_everywhere(self, port: int) -> _RawSocket:
+        """All interfaces: dual-stack where the system has IPv6, else all of IPv4."""
+        where = f"binding all interfaces, port {port}"
+        if socket.has_ipv6:
+            try:
+                return self._listen_on(socket.AF_INET6, ("::", port, 0, 0), where, dual_stack=True)
+            except _NoIPv6Error:
+                pass
+        return self._listen_on(socket.AF_INET, ("0.0.0.0", port), where)
+
+    def _listen_on(self, family: int, sockaddr: Any, where: str, dual_stack: bool = False) -> _RawSocket:
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:
+            if dual_stack:
+                raise _NoIPv6Error from exc
+            raise self._bind_error(exc, where) from exc
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if dual_stack:
+                try:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                except (OSError, AttributeError) as exc:  # IPv6 only here: IPv4 must do
+                    raise _NoIPv6Error from exc
             sock.bind(sockaddr)
             sock.listen(BACKLOG)
+        except _NoIPv6Error:
+            sock.close()
+            raise
         except OSError as exc:
             sock.close()
-            raise SocketError.from_info(ErrorInfo.from_exception(ErrorEvent.GENERAL, exc),
-                                        self.name, "bind") from exc
+            if dual_stack and exc.errno in _NO_IPV6:
+                raise _NoIPv6Error from exc
+            raise self._bind_error(exc, where) from exc
         return sock
+
+    def _bind_error(self, exc: OSError, where: str) -> SocketError:
+        return SocketError.from_info(ErrorInfo.from_exception(ErrorEvent.GENERAL, exc).during(where),
+                                     self.name)
 
     # -- closing ------------------------------------------------------------
     def close(self) -> None:
@@ -188,7 +225,10 @@ class ServerSocket(SocketComponent):
         self._stopping = True
         self._listener.detach()
         if loop is not None:
-            self._stop_serving(loop)
+            acceptor, self._acceptor = self._acceptor, None
+            self._listen_sock = None
+            if acceptor is not None:
+                acceptor.stop()  # the port is free when this returns
             for conn in self._listener.connections:
                 conn.close()  # fires OnClientDisconnect (section A.4)
         else:
@@ -196,21 +236,11 @@ class ServerSocket(SocketComponent):
         self._set_state(SocketState.INACTIVE)
         self.fire(LISTENER_CLOSED, None, None)
 
-    def _stop_serving(self, loop: asyncio.AbstractEventLoop) -> None:
-        task, self._server_task = self._server_task, None
-        sock, self._listen_sock = self._listen_sock, None
-        if task is not None and task.done() and not task.cancelled() and task.exception() is None:
-            task.result().close()
-        elif task is not None and not loop.is_closed():
-            # create_server has not finished: close the server as soon as it exists
-            task.add_done_callback(_close_server_when_made)
-        elif sock is not None:
-            sock.close()
-
     def _start_accept_thread(self, sock: _RawSocket) -> None:
-        sock.setblocking(False)
         self._wake_r, self._wake_w = socket.socketpair()
-        thread = threading.Thread(target=self._accept_loop, args=(sock, self._wake_r),
+        thread = threading.Thread(target=thread_accept_loop,
+                                  args=(sock, self._wake_r, lambda: self._stopping, self._accepted,
+                                        self._accept_failed),
                                   name=f"{self.name or 'ServerSocket'} accept", daemon=True)
         self._accept_thread = thread
         thread.start()
@@ -245,6 +275,24 @@ class ServerSocket(SocketComponent):
                 self.finish_connection(conn)
 
     # -- stNonBlocking callbacks ---------------------------------------------
+    def _adopt(self, sock: _RawSocket) -> None:
+        """An accepted socket becomes a transport on the loop, with an AsyncWinSocket."""
+        loop = self.loop
+        assert loop is not None
+        loop.create_task(self._connect_accepted(loop, sock))
+
+    async def _connect_accepted(self, loop: asyncio.AbstractEventLoop, sock: _RawSocket) -> None:
+        try:
+            await loop.connect_accepted_socket(lambda: AsyncWinSocket(self, loop), sock)
+        except OSError as exc:
+            sock.close()
+            self.error(None, ErrorEvent.ACCEPT, exc, api="accept")
+        except asyncio.CancelledError:  # the loop is ending
+            sock.close()
+            raise
+        except RuntimeError:  # the loop is closing: the socket dies with it
+            sock.close()
+
     def connection_made(self, conn: AsyncWinSocket) -> None:
         if self._state is not SocketState.LISTENING:
             conn._closing = True
@@ -260,14 +308,12 @@ class ServerSocket(SocketComponent):
             self.fire("OnClientWrite", self.on_client_write, conn, conn)
 
     def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
+        # fire(), unrolled: this runs once per arrival
         if self.observer.active:
             self.record("OnClientRead", conn, data)
         handler = self.on_client_read
         if handler is not None:
-            try:
-                handler(self, conn)
-            except Exception as exc:
-                self.handler_failed("OnClientRead", conn, exc)
+            self.call_handler("OnClientRead", conn, handler, self, conn)
 
     def connection_writable(self, conn: AsyncWinSocket) -> None:
         self.fire("OnClientWrite", self.on_client_write, conn, conn)
@@ -299,26 +345,9 @@ class ServerSocket(SocketComponent):
             conn.transport.close()
 
     # -- stThreadBlocking ---------------------------------------------------
-    def _accept_loop(self, lsock: _RawSocket, wake: _RawSocket) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(lsock, selectors.EVENT_READ)
-            selector.register(wake, selectors.EVENT_READ)
-            while not self._stopping:
-                ready = selector.select()
-                if self._stopping or any(key.fileobj is wake for key, _ in ready):
-                    break
-                try:
-                    sock, _ = lsock.accept()
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as exc:
-                    if self._stopping:
-                        break
-                    self.error(None, ErrorEvent.ACCEPT, exc, api="accept")
-                    if exc.errno in _RESOURCE_ERRNOS:
-                        selector.select(0.1)  # back off until descriptors free up, or a stop
-                    continue
-                self._accepted(sock)
+    def _accept_failed(self, exc: OSError, detail: str) -> None:
+        """An accept failed (components.accepting has already rate-limited it)."""
+        self.error(None, ErrorEvent.ACCEPT, exc, api="accept", detail=detail)
 
     def _accepted(self, sock: _RawSocket) -> None:
         conn = BlockingWinSocket(self, sock)
@@ -371,7 +400,6 @@ async def _call(fn: Any) -> None:
     fn()
 
 
-def _close_server_when_made(task: asyncio.Task[asyncio.AbstractServer]) -> None:
-    if not task.cancelled() and task.exception() is None:
-        task.result().close()
+class _NoIPv6Error(Exception):
+    """Dual-stack listening is not possible here; all of IPv4 will do."""
 

@@ -2,9 +2,14 @@
 Encoding, the live state, and the one path every event and error takes.
 
 Events. ``fire`` records an event on the observer stream and then calls its
-handler, if any. A handler that raises never crashes anything: the traceback is
-recorded (HandlerError) and the exception becomes an eeGeneral error of that
-connection, which takes the error path below.
+handler, if any, through ``call_handler``, the one place handlers run. A handler
+that raises never crashes anything: the traceback is recorded (HandlerError) and
+the exception becomes an eeGeneral error of that connection, which takes the
+error path below. A handler that holds an event loop's thread for more than
+SLOW_HANDLER_SECONDS gets a SlowHandler record (everything else on that loop
+waited meanwhile); handlers on worker threads hold no loop and are not timed
+against it. Timing costs two clock reads per call; the record is built only
+when a handler was slow.
 
 Errors (SCKTCOMP.md section A). ``error`` records OnError/OnClientError with the
 errno, its name and the Winsock number, and calls the handler as
@@ -43,7 +48,11 @@ from components.metadata import (
     validate_host,
     validate_service,
 )
-from components.observer import HANDLER_ERROR, PREVIEW_BYTES, EventRecord
+from components.observer import HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, EventRecord
+
+#: A handler on an event loop's thread that runs longer than this is reported (SlowHandler).
+SLOW_HANDLER_SECONDS = 0.1
+_clock = time.perf_counter
 
 if TYPE_CHECKING:
     from components.connection import AsyncWinSocket, CustomWinSocket
@@ -140,11 +149,34 @@ class SocketComponent(Component):
             self.record(event, conn, data, detail=detail)
         if handler is None:
             return None
+        return self.call_handler(event, conn, handler, self, *args)
+
+    def call_handler(self, event: str, conn: CustomWinSocket | None, handler: Callable[..., Any],
+                     *args: Any) -> Any:
+        """Run ``handler(*args)`` for ``event``: an exception takes the handler-error path,
+        a slow run on a loop thread is reported. Never raises; None after an exception."""
+        started = _clock()
         try:
-            return handler(self, *args)
+            return handler(*args)
         except Exception as exc:
             self.handler_failed(event, conn, exc)
             return None
+        finally:
+            elapsed = _clock() - started
+            if elapsed > SLOW_HANDLER_SECONDS:
+                self.handler_was_slow(event, conn, handler, elapsed)
+
+    def handler_was_slow(self, event: str, conn: CustomWinSocket | None, handler: Callable[..., Any],
+                         seconds: float) -> None:
+        """Record SlowHandler when the handler ran on a thread that runs an event loop."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a worker thread (thread-blocking mode): no loop waited for it
+        name = getattr(handler, "__name__", "")
+        who = f"{name} ({event})" if name and name.isidentifier() else f"{event} handler"
+        self.record(SLOW_HANDLER, conn, detail=f"{who} ran {seconds:.2f} s on the event loop; "
+                                               "everything else waited")
 
     def handler_failed(self, event: str, conn: CustomWinSocket | None, exc: BaseException) -> None:
         """A handler raised: record the traceback and treat it as an error of the connection."""
@@ -173,22 +205,30 @@ class SocketComponent(Component):
 
     def error(self, conn: CustomWinSocket | None, event: ErrorEvent, problem: BaseException | ErrorInfo,
               *, raise_to_caller: bool = False, cause: BaseException | None = None,
-              api: str = "") -> bool:
-        """Run the error path; True if the handler suppressed the error (code set to 0)."""
+              api: str = "", context: str = "", detail: str = "") -> bool:
+        """Run the error path; True if the handler suppressed the error (code set to 0).
+        ``context`` says what was being done ("connecting to 127.0.0.1:9") and ends the
+        message; ``detail`` goes on the record only."""
         info = problem if isinstance(problem, ErrorInfo) else ErrorInfo.from_exception(event, problem)
         if info.event is not event:
             info = ErrorInfo(event, info.errno, info.errno_name, info.code, info.message)
+        if context:
+            info = info.during(context)
         if self.observer.active:
-            self.record(self.error_event_name, conn, error=info)
+            self.record(self.error_event_name, conn, error=info, detail=detail)
         code = info.code
         handler = self.error_handler()
         if handler is not None:
+            started = _clock()
             try:
                 result = handler(self, conn, event, code)
             except Exception as exc:
                 tb = "".join(traceback.format_exception(exc))
                 self.record(HANDLER_ERROR, conn, error=info, detail=tb)
                 result = None
+            elapsed = _clock() - started
+            if elapsed > SLOW_HANDLER_SECONDS:
+                self.handler_was_slow(self.error_event_name, conn, handler, elapsed)
             if isinstance(result, int) and not isinstance(result, bool):
                 code = result
         if code == 0:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.builtin_actions import parse_hex, unescape_text
+from app.builtin_actions import parse_hex, send_or_report, send_stream_or_report, unescape_text
 from app.engine_host import EngineHost
 from app.form_model import FormModel
 from components import ClientSocket, ServerSocket, ServerType
@@ -40,6 +40,7 @@ from components.connection import BlockingWinSocket, CustomWinSocket
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 REFRESH_MS = 250
+PANEL_SOURCE = "Send from the Connections panel"  # names the sender in a "not sent" record
 
 
 def human_bytes(n: int) -> str:
@@ -142,6 +143,7 @@ class ConnectionsPanel(QWidget):
     """Live connections of the selected component, and the send box."""
 
     message = Signal(str)  # for the status bar
+    _sent = Signal(str, bool)  # how a send went (from whichever thread ran it)
 
     MODES = ("Text", "Hex", "File")
     ENDINGS = (("None", ""), ("LF", "\n"), ("CRLF", "\r\n"))
@@ -206,6 +208,7 @@ class ConnectionsPanel(QWidget):
         self.send_button.clicked.connect(self.send)
         self.input.returnPressed.connect(self.send)
         self.close_button.clicked.connect(self.close_connection)
+        self._sent.connect(self._show)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         model.selectionChanged.connect(self._follow_selection)
         model.documentReset.connect(self._follow_selection)
@@ -255,9 +258,8 @@ class ConnectionsPanel(QWidget):
         elif isinstance(comp, ServerSocket):
             count = comp.socket.active_connections
             if comp.socket.listening:
-                where = f"{comp.socket.local_address}:{comp.socket.local_port}"
                 self.title.setText(self.tr("%1 — %n connection(s), listening on %2", "", count)
-                                   .replace("%1", comp.name).replace("%2", where))
+                                   .replace("%1", comp.name).replace("%2", comp.socket.where))
             else:
                 self.title.setText(self.tr("%1 — not listening").replace("%1", comp.name))
         else:
@@ -346,27 +348,32 @@ class ConnectionsPanel(QWidget):
                            .replace("%2", exc.strerror or str(exc)), error=True)
                 return
 
-            def job() -> None:
-                if not conn.send_stream(stream):
-                    stream.close()
+            def job() -> str:
+                return send_stream_or_report(conn, stream, PANEL_SOURCE)
         else:
             data = payload if isinstance(payload, bytes) else payload.encode(
                 self.component().encoding, "surrogateescape")
 
-            def job() -> None:
-                conn.send_buf(data)
+            def job() -> str:
+                return send_or_report(conn, data, PANEL_SOURCE)
 
         if isinstance(conn, BlockingWinSocket):
-            threading.Thread(target=self._guarded, args=(job,), name="send", daemon=True).start()
+            self._show(self.tr("Sending to %1…").replace("%1", conn.peer))
+            threading.Thread(target=self._guarded, args=(job, conn.peer), name="send", daemon=True).start()
         else:
-            self._guarded(job)
-        self._show(self.tr("Sent to %1").replace("%1", conn.peer))
+            self._guarded(job, conn.peer)
 
-    def _guarded(self, job: Any) -> None:
+    def _guarded(self, job: Any, peer: str) -> None:
+        """Run a send (on a worker thread for blocking connections) and say how it went."""
         try:
-            job()
+            why_not = job()
         except Exception as exc:  # reported through the engine's error path already
-            self.message.emit(str(exc))
+            self._sent.emit(str(exc), True)
+            return
+        if why_not:
+            self._sent.emit(self.tr("Not sent to %1: %2").replace("%1", peer).replace("%2", why_not), True)
+        else:
+            self._sent.emit(self.tr("Sent to %1").replace("%1", peer), False)
 
     def close_connection(self) -> None:
         conn = self.target()

@@ -23,7 +23,6 @@ handler errors and renames.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,7 +53,6 @@ class UnitController(QObject):
         self.model, self.engine, self.editor, self.stream = model, engine, editor, stream
         self.ask_trust, self.ask_rename, self.ensure_saved = ask_trust, ask_rename, ensure_saved
         self.trust = trust or TrustStore()
-        self._gui_thread = threading.get_ident()
         self._copied_unit: Path | None = None  # an untitled copy's original unit file
         engine.unit_loader = self.load_unit
         model.documentReset.connect(self._document_replaced)
@@ -124,7 +122,6 @@ class UnitController(QObject):
                                           "do").replace("%1", path.name))
                 return None
         unit = Unit(path, self.stream, self.model.document.name)
-        unit.loop_threads.add(self._gui_thread)
         try:
             unit.load()
         except UnitError as exc:

@@ -78,11 +78,12 @@ def test_open_talk_close_event_order(recorder, run_any):
         "OnLookup", "OnConnecting", "OnConnect", "Send", "OnWrite", "OnRead", "OnDisconnect"]
 
 
-def test_refused_connect_fires_on_error_with_10061(recorder, reported, run):
+def test_refused_connect_fires_on_error_with_10061_naming_the_target(recorder, reported, run):
     seen = []
+    port = closed_port()
 
     async def scenario():
-        c = client(recorder, address="127.0.0.1", port=closed_port())
+        c = client(recorder, address="127.0.0.1", port=port)
         c.on_error = lambda s, sock, event, code: seen.append((event, code))
         c.open()
         await until(lambda: c.state is SocketState.ERROR)
@@ -92,9 +93,9 @@ def test_refused_connect_fires_on_error_with_10061(recorder, reported, run):
     [record] = [r for r in recorder.take() if r.error]
     assert (record.error.errno, record.error.errno_name, record.error.code) == (
         errno.ECONNREFUSED, "ECONNREFUSED", 10061)
-    assert record.error.message == "Connection refused"
+    assert record.error.message == f"Connection refused, connecting to 127.0.0.1:{port}"
     assert [str(e) for e in reported] == [
-        "ClientSocket1: Socket error 10061 (ECONNREFUSED): Connection refused"]
+        f"ClientSocket1: Socket error 10061 (ECONNREFUSED): Connection refused, connecting to 127.0.0.1:{port}"]
     assert recorder.events() == ["OnLookup", "OnConnecting", "OnError", "OnDisconnect"]
 
 
@@ -125,6 +126,9 @@ def test_unknown_host_fires_lookup_error(recorder, reported, run):
     assert seen == [(ErrorEvent.LOOKUP, 11001)]
     assert recorder.events() == ["OnLookup", "OnError", "OnDisconnect"]
     assert "11001" in str(reported[0])
+    assert str(reported[0]).endswith(", looking up no-such-host.invalid")
+    [record] = [r for r in recorder.take() if r.error]
+    assert record.error.message.endswith(", looking up no-such-host.invalid")
 
 
 @pytest.mark.parametrize("props, message", [
@@ -355,11 +359,13 @@ def test_socket_stream_read_times_out_with_empty_bytes(recorder):
 
 
 def test_blocking_refused_raises_to_the_caller_after_the_events(recorder, reported):
-    c = client(recorder, grammar="blocking_client", address="127.0.0.1", port=closed_port(),
+    port = closed_port()
+    c = client(recorder, grammar="blocking_client", address="127.0.0.1", port=port,
                client_type=ClientType.BLOCKING)
     with pytest.raises(SocketError, match="10061") as info:
         c.open()
     assert info.value.info.errno == errno.ECONNREFUSED
+    assert str(info.value).endswith(f"Connection refused, connecting to 127.0.0.1:{port}")
     assert not c.active and c.state is SocketState.ERROR
     assert recorder.events() == ["OnLookup", "OnConnecting", "OnError", "OnDisconnect"]
     assert reported == []  # raised to the caller instead

@@ -34,6 +34,7 @@ def seq(*names: str) -> list[EventRecord]:
     ("thread_connection", ["OnGetSocket", "OnAccept", "ThreadReused", "OnClientConnect",
                            "OnClientWrite", "OnClientDisconnect"]),
     ("listener", ["OnListen", "Close"]),
+    ("listener", ["OnListen", "OnClientError(eeAccept)", "Close", "OnListen", "Close"]),
 ])
 def test_documented_orders_match(grammar, names):
     assert matches(grammar, seq(*names))
@@ -50,6 +51,8 @@ def test_documented_orders_match(grammar, names):
                            "OnClientDisconnect", "OnClientRead"]),
     ("thread_connection", ["OnGetSocket", "OnAccept", "OnClientConnect", "OnClientDisconnect"]),
     ("listener", ["OnListen"]),
+    ("listener", ["OnListen", "Close", "OnListen"]),
+    ("listener", ["OnListen", "OnListen", "Close", "Close"]),
 ])
 def test_other_orders_do_not(grammar, names):
     assert not matches(grammar, seq(*names))

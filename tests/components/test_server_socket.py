@@ -69,12 +69,15 @@ def test_address_in_use_raises_to_the_caller(recorder, run):
         with pytest.raises(SocketError, match="10048") as info:
             second.active = True
         assert info.value.info.errno_name == "EADDRINUSE"
+        assert str(info.value).endswith(f"Address already in use, binding 127.0.0.1:{first.socket.local_port}")
         assert not second.active
         first.close()
+        return first.socket.local_port
 
-    run(scenario())
+    port = run(scenario())
     [record] = [r for r in recorder.take() if r.component == "Second"]
     assert record.event == "Error" and record.error.code == 10048
+    assert record.error.message == f"Address already in use, binding 127.0.0.1:{port}"
 
 
 def test_unknown_service_raises_to_the_caller(recorder, run):
@@ -195,3 +198,102 @@ def test_server_needs_a_running_loop_in_non_blocking_mode(recorder):
     with pytest.raises(SocketError, match="needs a running asyncio loop"):
         server.open()
     assert not server.active
+
+
+def ipv6_loopback_missing() -> str:
+    """Why this machine can't test ::1, or "" when it can."""
+    if not socket.has_ipv6:
+        return "Python was built without IPv6"
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError as exc:
+        return f"no IPv6 loopback on this machine ({exc.strerror})"
+    return ""
+
+
+def greet_once(port: int, host: str) -> bytes:
+    with socket.create_connection((host, port), timeout=5) as sock:
+        return sock.recv(16)
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["nonblocking", "threadblocking"])
+def test_empty_address_listens_on_every_interface_ipv4_and_ipv6(recorder, run_any, threaded):
+    async def scenario():
+        server = make_server(recorder, address="", threaded=threaded)
+        peers = []
+
+        def greet(sender, conn):
+            peers.append(conn.remote_address)
+            conn.send_buf(b"hi")
+
+        server.on_client_connect = greet
+        server.open()
+        port = server.socket.local_port
+        try:
+            assert await asyncio.to_thread(greet_once, port, "127.0.0.1") == b"hi"
+            missing = ipv6_loopback_missing()
+            if not missing:
+                assert await asyncio.to_thread(greet_once, port, "::1") == b"hi"
+            await until(lambda: server.active_connections == 0)
+        finally:
+            server.close()
+        return port, peers, missing
+
+    port, peers, missing = run_any(scenario())
+    [listen] = [r for r in recorder.take() if r.event == "OnListen"]
+    assert listen.detail == f"listening on all interfaces, port {port}"
+    # an IPv4 peer of the dual-stack listener reads as plain IPv4, not ::ffff:127.0.0.1
+    assert peers == ["127.0.0.1"] + ([] if missing else ["::1"])
+    if missing:
+        pytest.skip(f"reached over IPv4 only; the ::1 half needs an IPv6 loopback: {missing}")
+
+
+def test_a_bind_failure_on_every_interface_names_the_port(recorder, run):
+    async def scenario():
+        first = make_server(recorder, "First", address="")
+        first.open()
+        port = first.socket.local_port
+        second = make_server(recorder, "Second", address="", port=port)
+        try:
+            with pytest.raises(SocketError, match="10048") as info:
+                second.open()
+        finally:
+            first.close()
+        return port, info.value
+
+    port, error = run(scenario())
+    assert str(error).endswith(f"Address already in use, binding all interfaces, port {port}")
+
+
+def test_reopening_at_once_on_the_same_port_always_succeeds(recorder, run_any):
+    """Close is final at once: the listening socket is closed before close() returns,
+    however early, so the next open() can bind the same fixed port."""
+    async def scenario():
+        server = make_server(recorder)
+        server.open()
+        port = server.socket.local_port
+        server.close()
+        server.port = port
+        for _ in range(25):
+            server.open()  # no loop pass between these: the listener is brand new
+            assert server.socket.local_port == port
+            server.close()
+        server.open()
+        server.on_client_connect = lambda s, c: c.send_buf(b"hi")
+        try:
+            assert await asyncio.to_thread(greet_once, port, "127.0.0.1") == b"hi"
+            await until(lambda: server.active_connections == 0)
+        finally:
+            server.close()
+        # and nothing of the 26 listeners is still bound
+        probe = socket.socket()
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT, not a listener
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        finally:
+            probe.close()
+
+    run_any(scenario())
+    assert recorder.events(connection_id=0).count("OnListen") == 27

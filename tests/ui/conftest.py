@@ -9,6 +9,7 @@ import pytest
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo
 from components.observer import EventRecord
+from tests.app.test_engine_host import host  # noqa: F401 - a fixture: a live engine on a qasync loop
 
 _T0 = time.monotonic()
 
