@@ -162,7 +162,7 @@ class EngineHost(QObject):
 
     # -- files the form's actions may open ----------------------------------------
     def file_access(self) -> FileAccess:
-        return FileAccess.for_form(self.model.path, self.form_trusted,
+        return FileAccess.for_form(self.model.path or self.model.copied_from, self.form_trusted,
                                    tr("trust the form with File > Trust This Form"))
 
     def set_form_trusted(self, trusted: bool) -> None:

@@ -61,6 +61,9 @@ class FormModel(QObject):
         super().__init__(parent)
         self.document = FormDocument()
         self.path: Path | None = None
+        #: the file an untitled copy was made from (an example); its folder serves the copy's
+        #: relative file paths until the copy is saved somewhere of its own
+        self.copied_from: Path | None = None
         self.undo_stack = QUndoStack(self)
         self._selection: list[int] = []
         self._saved_active: list[int] = []
@@ -250,10 +253,11 @@ class FormModel(QObject):
         self.componentChanged.emit(uid, f"event:{event}")
 
     # -- files --------------------------------------------------------------
-    def reset(self, document: FormDocument, path: Path | None) -> None:
+    def reset(self, document: FormDocument, path: Path | None, copied_from: Path | None = None) -> None:
         """Replace the whole document (New, Open); clears undo history and selection. Stored
         Active values move to ``saved_active()``: nothing opened is active."""
         self._selection = []
+        self.copied_from = copied_from
         self._saved_active = [e.uid for e in document.components if e.properties.pop("Active", False)]
         self.document = document
         self.path = path
@@ -274,7 +278,7 @@ class FormModel(QObject):
 
     def open_copy(self, path: str | Path) -> None:
         """Load a form as a new, untitled one (an example): Save asks where it goes."""
-        self.reset(FormDocument.load(Path(path)), None)
+        self.reset(FormDocument.load(Path(path)), None, copied_from=Path(path))
 
     def save(self, path: str | Path | None = None) -> None:
         target = Path(path) if path is not None else self.path

@@ -203,3 +203,37 @@ def test_counts_for_the_status_bar(host, qtbot):
     qtbot.waitUntil(lambda: engine.counts() == (1, 1), timeout=3000)
     s.close()
     qtbot.waitUntil(lambda: engine.counts() == (1, 0), timeout=3000)
+
+
+def test_an_untitled_copy_reads_files_beside_the_form_it_was_copied_from(qloop, qtbot, tmp_path):
+    """An example opened as an untitled copy keeps serving the files that lie beside the
+    example (its relative Send file paths), until it is saved somewhere of its own."""
+    from app.form_document import ComponentEntry, FormDocument
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "greeting.txt").write_bytes(b"hello from the example's folder\n")
+    doc = FormDocument()
+    doc.components.append(ComponentEntry("ServerSocket", "ServerSocket1", properties={
+        "Address": "127.0.0.1"}, events={"OnClientConnect": HandlerBinding(action="send_file",
+                                                                          argument="greeting.txt")}))
+    doc.save(shipped / "example.sockform")
+    model = FormModel()
+    engine = EngineHost(model, ObserverStream())
+    try:
+        model.open_copy(shipped / "example.sockform")
+        assert model.path is None
+        assert engine.file_access().resolve("greeting.txt") == (shipped / "greeting.txt").resolve()
+        uid = model.entries()[0].uid
+        engine.set_active(uid, True)
+        port = engine.component(uid).socket.local_port
+        peer = PeerClient(port, expect=len(b"hello from the example's folder\n"))
+        peer.start()
+        qtbot.waitUntil(peer.done.is_set, timeout=5000)
+        assert peer.received == b"hello from the example's folder\n"
+        mine = tmp_path / "mine"
+        mine.mkdir()
+        model.save(mine / "copy.sockform")
+        assert engine.file_access().folder == mine.resolve()
+    finally:
+        engine.shutdown()
