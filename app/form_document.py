@@ -49,6 +49,7 @@ from typing import Any
 
 from app.atomic_file import write_atomically
 from app.bounded_read import FileRefused, read_form_file
+from app.short_repr import short_repr
 from app.trust import content_hash
 from components import component_class, component_classes
 from components.component import Component
@@ -302,14 +303,6 @@ def _line_column(text: str, index: int) -> str:
     return f"line {line}, column {column}"
 
 
-def _shown(value: Any) -> str:
-    """A value for a message: its repr, cut short (a damaged file may hold megabytes in one)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long to print
-        return "a number too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
-
 
 def _entry_to_json(entry: ComponentEntry) -> dict[str, Any]:
     cls = entry.cls
@@ -343,7 +336,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     assert isinstance(form, dict)
     doc = FormDocument()
     name = form.get("name", "Form1")
-    _require(is_form_name(name), source, "form.name", f"{_shown(name)} is not a valid name")
+    _require(is_form_name(name), source, "form.name", f"{short_repr(name)} is not a valid name")
     doc.name = name
     caption = form.get("caption", doc.name)
     _require(isinstance(caption, str), source, "form.caption", "must be text")
@@ -351,7 +344,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     for key in ("width", "height"):
         value = form.get(key, getattr(doc, key))
         _require(_is_int(value) and 0 < value <= 100_000, source, f"form.{key}",
-                 f"{_shown(value)} is not a size in pixels")
+                 f"{short_repr(value)} is not a size in pixels")
         setattr(doc, key, value)
     components = data.get("components", [])
     _require(isinstance(components, list), source, "components", "must be a list")
@@ -364,17 +357,17 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
             cls = component_class(type_name) if isinstance(type_name, str) else None
         except KeyError:
             cls = None
-        _require(cls is not None, source, f"{where}.type", f"{_shown(type_name)} is not a component type ({known})")
+        _require(cls is not None, source, f"{where}.type", f"{short_repr(type_name)} is not a component type ({known})")
         assert cls is not None
         name = item.get("name")
-        where = f"component {_shown(name)}" if isinstance(name, str) else where
+        where = f"component {short_repr(name)}" if isinstance(name, str) else where
         try:
             doc.check_new_name(name if isinstance(name, str) else "")
         except ValueError as exc:
             raise FormFileError(f"{source}: {where}: {exc}") from None
         position = item.get("position", [0, 0])
         _require(isinstance(position, list) and len(position) == 2 and all(_is_int(v) for v in position),
-                 source, f"{where}.position", f"{_shown(position)} is not [x, y]")
+                 source, f"{where}.position", f"{short_repr(position)} is not [x, y]")
         entry = ComponentEntry(cls.__name__, name, position[0], position[1])
         properties = item.get("properties", {})
         _require(isinstance(properties, dict), source, f"{where}.properties", "must be an object")
@@ -407,11 +400,11 @@ def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
     _require(isinstance(data, dict), source, where, "a binding must be an object")
     if "handler" in data:
         handler = data["handler"]
-        _require(is_function_name(handler), source, where, f"{_shown(handler)} is not a function name")
+        _require(is_function_name(handler), source, where, f"{short_repr(handler)} is not a function name")
         return HandlerBinding(handler=handler)
     action, argument = data.get("action"), data.get("argument", "")
     _require(action in ACTIONS, source, where,
-             f"{_shown(action)} is not a built-in action ({', '.join(ACTIONS)})")
+             f"{short_repr(action)} is not a built-in action ({', '.join(ACTIONS)})")
     _require(isinstance(argument, str), source, where, "argument must be text")
     try:
         ACTIONS[action].check_argument(argument)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import codecs
 
+from app.short_repr import short_repr
+
 from .errors import DfmWriteError
 from .grammar import (
     OBJECT_KEYWORDS,
@@ -75,11 +77,11 @@ def _indent(level: int) -> str:
 def _write_object(obj: DfmObject, level: int, lines: list[str], parent: str) -> None:
     where = f"{parent} > {_label(obj)}" if parent else _label(obj)
     if not isinstance(obj.kind, str) or obj.kind not in OBJECT_KEYWORDS:
-        raise DfmWriteError(f"object kind must be 'object', 'inherited' or 'inline', not {_shown(obj.kind)}", where)
+        raise DfmWriteError(f"object kind must be 'object', 'inherited' or 'inline', not {short_repr(obj.kind)}", where)
     if obj.name and not (isinstance(obj.name, str) and is_identifier(obj.name)):
-        raise DfmWriteError(f"component name {_shown(obj.name)} is not an identifier", where)
+        raise DfmWriteError(f"component name {short_repr(obj.name)} is not an identifier", where)
     if not (isinstance(obj.class_name, str) and is_dotted_identifier(obj.class_name)):
-        raise DfmWriteError(f"class name {_shown(obj.class_name)} is not an identifier", where)
+        raise DfmWriteError(f"class name {short_repr(obj.class_name)} is not an identifier", where)
     header = f"{_indent(level)}{obj.kind} "
     if obj.name:
         header += f"{obj.name}: "
@@ -96,31 +98,23 @@ def _label(obj: DfmObject) -> str:
     """The object in a path: its name, else its class; quoted when it is not an identifier."""
     for candidate in (obj.name, obj.class_name):
         if isinstance(candidate, str) and candidate:
-            return candidate if is_dotted_identifier(candidate) else _shown(candidate)
+            return candidate if is_dotted_identifier(candidate) else short_repr(candidate)
     return "(unnamed)"
 
-
-def _shown(value: object) -> str:
-    """A value for an error message: short and on one line, whatever the tree holds."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int with thousands of digits
-        return "a number too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _order_index(index: int | None, where: str) -> str:
     if index is None:
         return ""
     if not is_integer(index):
-        raise DfmWriteError(f"order index must be a 64-bit integer, not {_shown(index)}", where)
+        raise DfmWriteError(f"order index must be a 64-bit integer, not {short_repr(index)}", where)
     return f" [{int(index)}]"
 
 
 def _write_property(prop: DfmProperty, level: int, lines: list[str], where: str, number: int) -> None:
     place = f"{where}, property {number}"
     if not (isinstance(prop.name, str) and is_property_name(prop.name)):
-        raise DfmWriteError(f"{_shown(prop.name)} cannot be written as a property name", place)
+        raise DfmWriteError(f"{short_repr(prop.name)} cannot be written as a property name", place)
     place = f"{where}, property {number} ({prop.name})"
     try:
         rendered = _render(prop.value, level, own_line=False)
@@ -138,25 +132,25 @@ def _render(value: Value, level: int, *, own_line: bool) -> list[str]:
     """
     if isinstance(value, StringValue):
         if not isinstance(value.value, str):
-            raise DfmWriteError(f"string value {_shown(value.value)} is not text")
+            raise DfmWriteError(f"string value {short_repr(value.value)} is not text")
         return _render_string(value.value, level, own_line=own_line)
     if isinstance(value, IntegerValue):
         if not is_integer(value.value):
-            raise DfmWriteError(f"integer value {_shown(value.value)} is not a 64-bit integer")
+            raise DfmWriteError(f"integer value {short_repr(value.value)} is not a 64-bit integer")
         return [str(int(value.value))]
     if isinstance(value, FloatValue):
         if not (isinstance(value.text, str) and isinstance(value.suffix, str)
                 and is_float_text(value.text, value.suffix)):
-            raise DfmWriteError(f"{_shown(str(value.text) + str(value.suffix))} would not read back as a float")
+            raise DfmWriteError(f"{short_repr(str(value.text) + str(value.suffix))} would not read back as a float")
         return [value.text + value.suffix]
     if isinstance(value, IdentValue):
         if not (isinstance(value.name, str) and is_dotted_identifier(value.name)):
-            raise DfmWriteError(f"{_shown(value.name)} is not an identifier")
+            raise DfmWriteError(f"{short_repr(value.name)} is not an identifier")
         return [value.name]
     if isinstance(value, SetValue):
         for element in value.items:
             if not (isinstance(element, str) and is_set_element(element)):
-                raise DfmWriteError(f"{_shown(element)} cannot be written as a set element")
+                raise DfmWriteError(f"{short_repr(element)} cannot be written as a set element")
         return ["[" + ", ".join(value.items) + "]"]
     if isinstance(value, ListValue):
         return _render_list(value, level)
@@ -164,7 +158,7 @@ def _render(value: Value, level: int, *, own_line: bool) -> list[str]:
         return _render_collection(value, level)
     if isinstance(value, BinaryValue):
         return _render_binary(value.data, level)
-    raise DfmWriteError(f"not a form file value: {_shown(value)}")
+    raise DfmWriteError(f"not a form file value: {short_repr(value)}")
 
 
 def _render_string(text: str, level: int, *, own_line: bool) -> list[str]:
