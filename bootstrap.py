@@ -119,7 +119,7 @@ def checks() -> int:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     steps: list[tuple[str, list[str | Path]]] = [
         ("ruff", [BIN / "ruff", "check", "."]),
-        ("mypy", [BIN / "mypy", "components", "app", "ui"]),
+        ("mypy", [BIN / "mypy", "components", "app", "ui", "bench", "socket_workbench"]),
         ("import contracts", [BIN / "lint-imports"]),
         ("tests", [PYTHON, "-m", "pytest"]),
     ]

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from PySide6.QtCore import QCoreApplication, QMimeData
 from PySide6.QtGui import QGuiApplication
 
-from app.form_document import FORMAT, ComponentEntry, FormDocument, FormFileError
-from app.form_model import GRID, FormModel
+from app.core.form_document import FORMAT, ComponentEntry, FormDocument, FormFileError
+from app.qt.form_model import GRID, FormModel
 
 MIME_COMPONENTS = "application/x-socket-workbench-components"
 #: how a form file's text gives itself away, before it is parsed

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine_host import TileState
-from app.form_document import FormDocument
-from app.form_model import GRID, snap
+from app.core.form_document import FormDocument
+from app.qt.engine_host import TileState
+from app.qt.form_model import GRID, snap
 from components import SocketState
 from ui import icons
 

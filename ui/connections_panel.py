@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.builtin_actions import parse_hex, send_or_report, send_stream_or_report, unescape_text
-from app.engine_host import EngineHost
-from app.form_model import FormModel
+from app.core.builtin_actions import parse_hex, send_or_report, send_stream_or_report, unescape_text
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import FormModel
 from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
 

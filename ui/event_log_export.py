@@ -12,7 +12,7 @@ like any other, with its count in ``dropped`` and 0 in ``bytes``. A log that has
 discarded old rows to stay within its row cap starts its export with such a
 record too (``evicted_record``), so the file says it is not the whole story.
 
-The record conversions themselves live in app.record_format, shared with the runner.
+The record conversions themselves live in app.core.record_format, shared with the runner.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from os import PathLike
 from typing import Any
 
-from app.record_format import error_fields, iso_time, text_preview  # noqa: F401 - re-exported
-from app.record_format import to_json as record_to_json
+from app.core.record_format import error_fields, iso_time, text_preview  # noqa: F401 - re-exported
+from app.core.record_format import to_json as record_to_json
 from components.observer import DROPPED, EventRecord
 
 #: The CSV header, in column order.

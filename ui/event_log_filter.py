@@ -68,7 +68,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from app.record_format import decoded_text, hex_preview
+from app.core.record_format import decoded_text, hex_preview
 from components.observer import DROPPED, EventRecord
 from ui.event_log_model import EventLogModel, data_text
 

@@ -44,7 +44,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from app.record_format import (
+from app.core.record_format import (
     ClockFormatter,
     ConnectionNames,
     error_text,

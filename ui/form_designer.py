@@ -38,8 +38,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QMenu, QWidget
 
-from app.engine_host import EngineHost, TileState
-from app.form_model import GRID, EditRefused, FormModel
+from app.qt.engine_host import EngineHost, TileState
+from app.qt.form_model import GRID, EditRefused, FormModel
 from components import SocketError, SocketState
 from ui import icons
 from ui.clipboard import copy_components, has_components, paste_components

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.atomic_file import write_atomically
-from app.engine_host import EngineHost
-from app.form_document import SUFFIX, FormFileError
-from app.form_model import FormModel
-from app.unit import unit_path_for
+from app.core.atomic_file import write_atomically
+from app.core.form_document import SUFFIX, FormFileError
+from app.core.unit import unit_path_for
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import FormModel
 from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
@@ -470,7 +470,7 @@ class MainWindow(QMainWindow):
 
     # -- DFM ----------------------------------------------------------------------
     def import_dfm_dialog(self) -> None:
-        from app.dfm_import import import_dfm_file, write_unit_stubs
+        from app.core.dfm_import import import_dfm_file, write_unit_stubs
 
         if not self.maybe_save():
             return
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
                                 "\n".join([*imported.report.lines(), *([stubs] if stubs else [])]))
 
     def export_dfm_dialog(self) -> None:
-        from app.dfm_export import export_dfm
+        from app.core.dfm_export import export_dfm
 
         start = str((self.model.path or Path.cwd() / self.model.document.name).with_suffix(".dfm"))
         target, _ = QFileDialog.getSaveFileName(self, self.tr("Export DFM"), start,

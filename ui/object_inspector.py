@@ -48,10 +48,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.builtin_actions import ACTIONS
-from app.engine_host import EngineHost
-from app.form_document import ComponentEntry, HandlerBinding
-from app.form_model import EditRefused, FormModel
+from app.core.builtin_actions import ACTIONS
+from app.core.form_document import ComponentEntry, HandlerBinding
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import EditRefused, FormModel
 from components.metadata import KIND_BOOL, EventSpec, PropertySpec
 from ui.property_editors import (
     BINDING_ROLE,

@@ -50,8 +50,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.builtin_actions import ACTIONS, Action, actions_for
-from app.form_document import HandlerBinding
+from app.core.builtin_actions import ACTIONS, Action, actions_for
+from app.core.form_document import HandlerBinding
 from components.addressing import known_services
 from components.metadata import (
     KIND_ENCODING,

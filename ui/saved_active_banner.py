@@ -1,6 +1,6 @@
 """The bar over the form designer that says which components were saved active.
 
-Opening a form starts nothing by itself (app.form_model keeps the stored Active
+Opening a form starts nothing by itself (app.qt.form_model keeps the stored Active
 values aside). When some were stored, this bar says so above the form, with one
 button that activates exactly those (the same as their Active checkboxes, one
 undo step each; F9 activates every component). Its close button hides it for
@@ -14,8 +14,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
-from app.engine_host import EngineHost
-from app.form_model import FormModel
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import FormModel
 from ui.component_tile import paint_saved_active_badge
 
 MARK = 18  # px: the tiles' badge, a little larger

@@ -11,7 +11,7 @@ handler errors and renames.
   or jumps to the function it is already bound to.
 * Opening a form never runs its unit. The first time a component whose events
   name unit functions is activated, the user is asked whether to trust the unit
-  (its path is shown); the answer is remembered for that content (app.trust). An
+  (its path is shown); the answer is remembered for that content (app.core.trust). An
   untrusted form still runs its built-in actions.
 * Saving the unit in the editor reloads it into the running engine (text the user
   saved needs no new question); a change made outside is asked about again.
@@ -28,11 +28,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.engine_host import EngineHost
-from app.form_document import HandlerBinding
-from app.form_model import EditRefused, FormModel
-from app.trust import TrustStore
-from app.unit import Unit, UnitError, stub_name, stub_source, unit_path_for
+from app.core.form_document import HandlerBinding
+from app.core.trust import TrustStore
+from app.core.unit import Unit, UnitError, stub_name, stub_source, unit_path_for
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import EditRefused, FormModel
 from components import ObserverStream
 from components.observer import HANDLER_ERROR, EventRecord
 from ui.unit_editor import UnitEditor

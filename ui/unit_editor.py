@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.atomic_file import write_atomically
+from app.core.atomic_file import write_atomically
 from ui.code_editor import CodeEditor
 
 SETTLE_MS = 100  # let a burst of watcher notifications settle before reading the file

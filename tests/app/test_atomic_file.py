@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.atomic_file import LinkRefused, write_atomically
+from app.core.atomic_file import LinkRefused, write_atomically
 
 
 def test_a_symlink_to_a_file_keeps_pointing_at_the_new_content(tmp_path):

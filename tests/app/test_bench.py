@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bench import BULK, CHURN, PP1, PP1_OBSERVED, PP16, main
+from bench.engine import BULK, CHURN, PP1, PP1_OBSERVED, PP16, main
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
-from app.builtin_actions import make_handler
-from app.file_access import FileAccess
+from app.core.builtin_actions import make_handler
+from app.core.file_access import FileAccess
 from components import ServerSocket
 from components.connection import RECEIVE_HIGH_WATER, SEND_BUFFER_CAP
 from components.enums import ErrorEvent

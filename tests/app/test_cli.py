@@ -17,7 +17,7 @@ def cli(*args: str, **env_changes: str | None) -> subprocess.CompletedProcess[st
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "socket_workbench", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
 
 
@@ -41,3 +41,16 @@ def test_help_lists_the_subcommands():
     assert done.returncode == 0
     for name in ("run", "convert", "bench", "bench-log"):
         assert f"  {name}" in done.stdout
+
+
+def test_run_and_convert_start_without_loading_qt(tmp_path):
+    """The headless commands never load Qt: they start fast and work where Qt can't load."""
+    dfm = ROOT / "tests" / "app" / "data" / "dfm" / "stratomaster84__TCP-IP__Server__Unit1.dfm"
+    form = tmp_path / "server.sockform"
+    code = ("import sys\nfrom socket_workbench.main import main\n"
+            f"assert main(['convert', {str(dfm)!r}, {str(form)!r}, '--encoding', 'cp1251']) == 0\n"
+            f"assert main(['run', {str(form)!r}, '--no-unit', '--set', 'ServerSocket1.Port=0', '--duration', '0.05']) == 0\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'qasync', 'shiboken6'}))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.convert import main as convert_main
-from app.dfm.json_codec import tree_to_data
-from app.form_document import FORMAT
+from app.core.convert import main as convert_main
+from app.core.dfm.json_codec import tree_to_data
+from app.core.form_document import FORMAT
 
 from .dfm.test_fuzz import BINARY_SAMPLES, ENCODINGS, TEXT_SAMPLES, mutated, nasty_trees
 

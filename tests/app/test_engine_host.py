@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from app.engine_host import EngineHost
-from app.form_document import HandlerBinding
-from app.form_model import EditRefused, FormModel
+from app.core.form_document import HandlerBinding
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import EditRefused, FormModel
 from components import ObserverStream, RecordBuffer, SocketState
 
 
@@ -208,7 +208,7 @@ def test_counts_for_the_status_bar(host, qtbot):
 def test_an_untitled_copy_reads_files_beside_the_form_it_was_copied_from(qloop, qtbot, tmp_path):
     """An example opened as an untitled copy keeps serving the files that lie beside the
     example (its relative Send file paths), until it is saved somewhere of its own."""
-    from app.form_document import ComponentEntry, FormDocument
+    from app.core.form_document import ComponentEntry, FormDocument
 
     shipped = tmp_path / "shipped"
     shipped.mkdir()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from app.engine_host import EngineHost
-from app.file_access import FileAccess, PathRefused
-from app.form_document import FORMAT
-from app.form_model import FormModel
-from app.trust import TrustStore
+from app.core.file_access import FileAccess, PathRefused
+from app.core.form_document import FORMAT
+from app.core.trust import TrustStore
+from app.qt.engine_host import EngineHost
+from app.qt.form_model import FormModel
 from components import ObserverStream, RecordBuffer, SocketState
 
 from .test_engine_host import PeerClient
@@ -180,7 +180,7 @@ def run_and_connect(form: Path, cwd: Path, port: int, expect: bytes, *flags: str
                                                                                          list[str]]:
     """Run the form, connect one client that reads ``expect``'s length or to the server's close,
     stop the run; (bytes received, stdout lines, stderr lines)."""
-    proc = subprocess.Popen([sys.executable, "-m", "app", "run", str(form), "--json", *flags], cwd=cwd,
+    proc = subprocess.Popen([sys.executable, "-m", "socket_workbench", "run", str(form), "--json", *flags], cwd=cwd,
                             env=dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1"), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = LineReader(proc.stdout), LineReader(proc.stderr)

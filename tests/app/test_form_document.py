@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.form_document import FORMAT, ComponentEntry, FormDocument, FormFileError, HandlerBinding
+from app.core.form_document import FORMAT, ComponentEntry, FormDocument, FormFileError, HandlerBinding
 from components import ServerType
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.form_document import ComponentEntry, HandlerBinding
-from app.form_model import EditRefused, FormModel
+from app.core.form_document import ComponentEntry, HandlerBinding
+from app.qt.form_model import EditRefused, FormModel
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app import qt_event_loop
-from app.qt_event_loop import IntegratedEventLoop, new_event_loop
+from app.qt import event_loop as qt_event_loop
+from app.qt.event_loop import IntegratedEventLoop, new_event_loop
 
 pytestmark = pytest.mark.skipif(not qt_event_loop.available(),
                                 reason="this platform has no epoll/kqueue: the GUI uses stock qasync")

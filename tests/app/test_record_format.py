@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import record_format
-from app.record_format import (
+from app.core import record_format
+from app.core.record_format import (
     ClockFormatter,
     IsoTimeFormatter,
     connection_text,

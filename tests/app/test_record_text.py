@@ -8,7 +8,7 @@ import socket
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.record_format import VISIBLE_CONTROLS, ConnectionNames, human_line, text_preview, to_json
+from app.core.record_format import VISIBLE_CONTROLS, ConnectionNames, human_line, text_preview, to_json
 from components.observer import EventRecord
 from tests.app.test_runner import EXAMPLE, LineReader, free_port, start_run
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from app.record_writer import FdWriter, MessageQueue, RecordWriter
+from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
 from components import ObserverStream, RecordBuffer
 from components.observer import DROPPED, EventRecord
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.trust import TrustStore, default_store_path
+from app.core.trust import TrustStore, default_store_path
 
 from .test_runner import ROOT, free_port
 
@@ -51,7 +51,7 @@ end
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", "run", *map(str, args), "--duration", "0.3"],
+    return subprocess.run([sys.executable, "-m", "socket_workbench", "run", *map(str, args), "--duration", "0.3"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from app.trust import TrustStore, default_store_path
+from app.core.trust import TrustStore, default_store_path
 
 
 def test_trust_follows_the_content_not_the_path(tmp_path, private_config):
@@ -38,7 +38,7 @@ def test_a_damaged_store_trusts_nothing_and_is_repaired_by_the_next_answer(tmp_p
 
 
 def test_the_store_loads_without_qt(tmp_path):
-    code = ("import sys, app.trust; app.trust.TrustStore().is_trusted(__import__('pathlib').Path('x'));"
+    code = ("import sys, app.core.trust; app.core.trust.TrustStore().is_trusted(__import__('pathlib').Path('x'));"
             "print(any(m.startswith('PySide6') for m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={"SOCKET_WORKBENCH_CONFIG": str(tmp_path), "PATH": ""})

@@ -68,7 +68,7 @@ def varied_records(n: int) -> list[EventRecord]:
 @pytest.fixture
 def inspector_form(qapp):
     """An empty FormModel."""
-    from app.form_model import FormModel
+    from app.qt.form_model import FormModel
 
     return FormModel()
 
@@ -76,7 +76,7 @@ def inspector_form(qapp):
 @pytest.fixture
 def inspector_engine(qloop, qtbot, inspector_form):
     """A real EngineHost on the qasync loop; every component is closed afterwards."""
-    from app.engine_host import EngineHost
+    from app.qt.engine_host import EngineHost
     from components.observer import ObserverStream
 
     engine = EngineHost(inspector_form, ObserverStream())
@@ -105,7 +105,7 @@ def _socket_fds() -> set[int]:
 @pytest.fixture
 def designer_model(qapp):
     """An empty FormModel for the designer tests."""
-    from app.form_model import FormModel
+    from app.qt.form_model import FormModel
 
     return FormModel()
 
@@ -137,7 +137,7 @@ def designer_view(qtbot, designer_model, designer_palette):
 def designer_engine(qloop, qtbot, designer_model):
     """A real EngineHost on the qasync loop. Afterwards every component is closed and the
     test waits (spinning the loop) until each socket opened meanwhile is closed too."""
-    from app.engine_host import EngineHost
+    from app.qt.engine_host import EngineHost
     from components.observer import ObserverStream
 
     before = _socket_fds()

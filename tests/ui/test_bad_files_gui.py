@@ -10,7 +10,7 @@ import os
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.form_document import FORMAT
+from app.core.form_document import FORMAT
 
 from . import test_workbench
 

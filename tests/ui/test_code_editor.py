@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMainWindow, QPushButton, QToolTip
 
-from app.unit import stub_source
+from app.core.unit import stub_source
 from components import ServerSocket
 from ui.code_editor import ERROR_LINE, CodeEditor
 from ui.python_highlighter import (

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from app.record_format import text_preview
+from app.core.record_format import text_preview
 from components.observer import EventRecord
 from tests.ui.conftest import make_record, varied_records
 from ui.event_log_export import (

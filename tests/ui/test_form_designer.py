@@ -13,8 +13,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFontInfo, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from app.form_document import FormDocument
-from app.form_model import GRID
+from app.core.form_document import FormDocument
+from app.qt.form_model import GRID
 from components import SocketState
 from ui.clipboard import MIME_COMPONENTS
 from ui.form_designer import BODY, TILE_HEIGHT, ComponentTile, FormDesigner

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFileDialog, QStyle, QStyleOptionViewItem
 
-from app.form_document import HandlerBinding
+from app.core.form_document import HandlerBinding
 from components import ClientSocket, ServerSocket, component_classes
 from components.component import _REGISTRY
 from components.metadata import KIND_INT, NOTIFY, Event, Published, RuntimeInfo

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.form_document import FORMAT, FormDocument
+from app.core.form_document import FORMAT, FormDocument
 from components import ServerSocket, SocketState
 
 from . import test_workbench

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 import components.socket_component
-from app.form_document import HandlerBinding
+from app.core.form_document import HandlerBinding
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")

@@ -273,7 +273,7 @@ def test_an_example_opens_as_an_untitled_copy_and_save_writes_form_and_unit_else
 
 
 def test_opening_another_form_does_not_carry_the_last_units_text(window, tmp_path):
-    from app.form_document import FormDocument
+    from app.core.form_document import FormDocument
 
     w = window
     first, second = tmp_path / "first.sockform", tmp_path / "second.sockform"
@@ -289,7 +289,7 @@ def test_opening_another_form_does_not_carry_the_last_units_text(window, tmp_pat
 def test_the_unit_tab_shows_the_underscore_of_its_file_name(window, qtbot, tmp_path):
     from PySide6.QtGui import QFontMetricsF
 
-    from app.form_document import FormDocument
+    from app.core.form_document import FormDocument
 
     w = window
     FormDocument().save(tmp_path / "echo_test.sockform")
@@ -416,7 +416,7 @@ def run_session(settings_dir, *forms) -> dict:
 
 
 def test_open_recent_survives_new_sessions_with_one_and_several_entries(tmp_path):
-    from app.form_document import FormDocument
+    from app.core.form_document import FormDocument
 
     first, second = tmp_path / "first.sockform", tmp_path / "second.sockform"
     for path in (first, second):

@@ -1,6 +1,6 @@
 """Hypothesis strategies for form trees of the kind ``read_dfm`` produces.
 
-The rules are restated here from the DFM format, not imported from app.dfm,
+The rules are restated here from the DFM format, not imported from app.core.dfm,
 so a rule the package gets wrong is not silently agreed with.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from app.dfm import (
+from app.core.dfm import (
     BinaryValue,
     CollectionItem,
     CollectionValue,

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from app.dfm import (
+from app.core.dfm import (
     BinaryValue,
     CollectionItem,
     CollectionValue,
@@ -24,7 +24,7 @@ from app.dfm import (
     read_dfm,
     write_dfm,
 )
-from app.dfm.binary_reader import read_binary_dfm, read_resource_header
+from app.core.dfm.binary_reader import read_binary_dfm, read_resource_header
 
 from . import tpf0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.dfm import (
+from app.core.dfm import (
     BinaryValue,
     CollectionItem,
     CollectionValue,
@@ -35,8 +35,8 @@ from app.dfm import (
     read_dfm,
     write_dfm,
 )
-from app.dfm.binary_reader import read_resource_header
-from app.dfm.errors import DfmWriteError
+from app.core.dfm.binary_reader import read_resource_header
+from app.core.dfm.errors import DfmWriteError
 
 from . import strategies, tpf0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.dfm import read_dfm, write_dfm
+from app.core.dfm import read_dfm, write_dfm
 
 from .strategies import trees, values
 
@@ -24,7 +24,7 @@ def test_write_then_read_gives_the_tree_back(tree, encoding):
 @settings(max_examples=200, deadline=None)
 @given(value=values)
 def test_every_value_kind_round_trips_inside_lists_and_collections(value):
-    from app.dfm import CollectionItem, CollectionValue, DfmObject, DfmProperty, ListValue
+    from app.core.dfm import CollectionItem, CollectionValue, DfmObject, DfmProperty, ListValue
 
     nested = ListValue((value, CollectionValue((CollectionItem((DfmProperty("V", value),)),))))
     tree = DfmObject("object", "F", "TF", [DfmProperty("X", value), DfmProperty("Y", nested)])

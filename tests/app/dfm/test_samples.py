@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.dfm import (
+from app.core.dfm import (
     CollectionItem,
     CollectionValue,
     DfmObject,
@@ -20,7 +20,7 @@ from app.dfm import (
     read_dfm,
     write_dfm,
 )
-from app.dfm.binary_reader import read_resource_header
+from app.core.dfm.binary_reader import read_resource_header
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dfm"
 SOCKET_CLASSES = {"TClientSocket", "TServerSocket"}

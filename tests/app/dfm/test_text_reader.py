@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from app.dfm import (
+from app.core.dfm import (
     BinaryValue,
     CollectionItem,
     CollectionValue,

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from app.dfm import (
+from app.core.dfm import (
     BinaryValue,
     CollectionItem,
     CollectionValue,
@@ -21,7 +21,7 @@ from app.dfm import (
     read_dfm,
     write_dfm,
 )
-from app.dfm.errors import DfmError, DfmWriteError
+from app.core.dfm.errors import DfmError, DfmWriteError
 
 
 def form(*props: DfmProperty, children: list[DfmObject] | None = None) -> DfmObject:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 
-from app.dfm import (
+from app.core.dfm import (
     BinaryValue,
     CollectionItem,
     CollectionValue,

@@ -1,6 +1,6 @@
 """Builds binary (TPF0) form streams byte by byte, for the binary reader's tests.
 
-Written from the format description (see app/dfm/binary_reader.py's docstring),
+Written from the format description (see app/core/dfm/binary_reader.py's docstring),
 independently of the reader, so a misreading on either side shows up.
 """
 

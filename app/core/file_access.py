@@ -5,7 +5,7 @@ connects. So the path an action names is not taken as it stands:
 
 * a relative path is resolved against the form's own folder, never the current
   directory: a form serves its own files wherever it is run from;
-* unless the user trusts the form (app.trust, by the form file's content hash:
+* unless the user trusts the form (app.core.trust, by the form file's content hash:
   in the workbench File > Trust This Form, headless ``run --trust``), an
   absolute path is refused, and so is every path that leads outside the form's
   folder once ``..`` and symlinks are resolved: ``../../etc/passwd``, or a link

@@ -38,7 +38,7 @@ machine hits both; figures are medians over ``--runs``.
 
 Run it with::
 
-    python -c "from app.bench import main; raise SystemExit(main())"
+    python -c "from bench.engine import main; raise SystemExit(main())"
 
 Exit status: 0 when every row produced a number (OK or BELOW alike), 1 when a
 row failed to run, 2 for bad arguments.

@@ -6,7 +6,7 @@ Theory of operation:
 * The engine's records go into a bounded ``RecordBuffer`` as they happen, on
   whatever thread fires the event. That append is all the network's path pays.
 * A thread of the writer's own wakes every ``interval``, drains the buffer in
-  batches, formats each batch (``app.record_format.format_lines``) and writes it
+  batches, formats each batch (``app.core.record_format.format_lines``) and writes it
   to the raw file descriptor with ``os.write``, blocking for as long as the reader
   makes it wait. Blocking there stalls nobody but this thread: the event loop
   never touches stdout, so traffic flows and signals are handled while a pipe is
@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from app.record_format import format_lines
+from app.core.record_format import format_lines
 from components import RecordBuffer
 
 #: How often the writer looks for new records (so output lags at most this much).

@@ -15,7 +15,7 @@ Reply text understands the escapes users type in terminal tools: ``\\r``, ``\\n`
 ``\\t``, ``\\0``, ``\\\\`` and ``\\xNN``. Reply hex takes pairs of hex digits,
 spaces and colons allowed (``48 65 6C 6C 6F`` or ``48:65:6c``).
 
-Send file's path follows the form's file rules (app.file_access: relative to the
+Send file's path follows the form's file rules (app.core.file_access: relative to the
 form's folder; outside it only for a trusted form). A path it may not or cannot
 open is reported as the connection's error (OnClientError / OnError with the
 reason, as any socket error: the handler may suppress it, else the connection
@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from app.file_access import FileAccess, PathRefused
+from app.core.file_access import FileAccess, PathRefused
 from components import ErrorEvent
 from components.errors import ErrorInfo, errno_name, winsock_code
 from components.metadata import ERROR, NOTIFY, EventSpec

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from app.dfm.text_reader import MAX_DEPTH
-from app.dfm.tree import (
+from app.core.dfm.text_reader import MAX_DEPTH
+from app.core.dfm.tree import (
     BinaryValue,
     CollectionItem,
     CollectionValue,

@@ -10,7 +10,7 @@ Height carry over.
 
 Everything else (TMemo, TButton, ...) is not ours: the import report lists it by
 name and class, and the whole original tree is kept in the form file, so that
-exporting writes it back unchanged (app.dfm_export).
+exporting writes it back unchanged (app.core.dfm_export).
 
 A value our components do not accept (Port = 70000) is an error, like a damaged
 file: no partial form is made.
@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.atomic_file import write_atomically
-from app.dfm import DfmError, DfmObject, read_dfm
-from app.dfm.json_codec import tree_to_data
-from app.dfm.tree import FloatValue, IdentValue, IntegerValue, StringValue, Value
-from app.form_document import (
+from app.core.atomic_file import write_atomically
+from app.core.dfm import DfmError, DfmObject, read_dfm
+from app.core.dfm.json_codec import tree_to_data
+from app.core.dfm.tree import FloatValue, IdentValue, IntegerValue, StringValue, Value
+from app.core.form_document import (
     ComponentEntry,
     FormDocument,
     FormFileError,
@@ -34,8 +34,8 @@ from app.form_document import (
     is_function_name,
     read_form_bytes,
 )
-from app.trust import content_hash
-from app.unit import stub_source, unit_path_for
+from app.core.trust import content_hash
+from app.core.unit import stub_source, unit_path_for
 from components import component_classes
 from components.component import Component
 
@@ -165,7 +165,7 @@ def _map_socket(obj: DfmObject, cls: type[Component], doc: FormDocument, report:
 
 
 def import_dfm_file(path: str | Path, encoding: str = "cp1252") -> DfmImport:
-    """Read and map a .dfm file (a regular file of at most 64 MiB, see app.bounded_read)."""
+    """Read and map a .dfm file (a regular file of at most 64 MiB, see app.core.bounded_read)."""
     p = Path(path)
     data = read_form_bytes(p)
     imported = import_dfm(data, encoding, p.name)
@@ -176,7 +176,7 @@ def import_dfm_file(path: str | Path, encoding: str = "cp1252") -> DfmImport:
 def write_unit_stubs(imported: DfmImport, form_path: Path) -> str:
     """Write the handler stubs as the unit of ``form_path``, only where nothing is yet
     (not even a symlink: the stubs are written on the import's own initiative, so no link
-    is followed; app.atomic_file). Returns the line for the report ("" when there are none)."""
+    is followed; app.core.atomic_file). Returns the line for the report ("" when there are none)."""
     if not imported.unit_source:
         return ""
     unit = unit_path_for(form_path)

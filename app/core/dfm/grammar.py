@@ -34,7 +34,7 @@ FLOAT_SUFFIXES = "sScCdDfF"
 _FLOAT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
 _SET_NUMBER = re.compile(r"[0-9]+")
 
-_FALLBACK = "app.dfm.latin1-fallback"
+_FALLBACK = "app.core.dfm.latin1-fallback"
 
 
 def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:

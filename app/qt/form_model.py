@@ -3,7 +3,7 @@ selection, and Qt signals that tell every view what changed.
 
 Views never change the document directly. They call the edit methods here
 (``add_component``, ``set_property``, ``move_components`` ...), which validate
-the edit and push an undo command (app.commands); the commands change the
+the edit and push an undo command (app.qt.commands); the commands change the
 document through the ``apply_*`` primitives, which emit the signals. So undo,
 redo, the designer, the inspector and the engine all see the same changes.
 
@@ -26,7 +26,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.form_document import ComponentEntry, FormDocument, HandlerBinding, validate_value
+from app.core.form_document import ComponentEntry, FormDocument, HandlerBinding, validate_value
 from components import component_class
 
 #: the designer's grid, in pixels; positions snap to it
@@ -117,7 +117,7 @@ class FormModel(QObject):
 
     def add_entries(self, entries: list[ComponentEntry], text: str | None = None) -> None:
         """Add (paste) components; names that are taken get the next free one."""
-        from app.commands import AddComponents
+        from app.qt.commands import AddComponents
 
         taken: set[str] = set()
         for entry in entries:
@@ -128,7 +128,7 @@ class FormModel(QObject):
             self.undo_stack.push(AddComponents(self, entries, text or tr("Paste")))
 
     def remove_components(self, uids: Iterable[int]) -> None:
-        from app.commands import RemoveComponents
+        from app.qt.commands import RemoveComponents
 
         uids = [u for u in uids if self.has(u)]
         for uid in uids:
@@ -140,7 +140,7 @@ class FormModel(QObject):
 
     def move_components(self, moves: dict[int, tuple[int, int]], nudge: bool = False) -> None:
         """Move components to new (snapped) positions; arrow-key nudges merge into one undo step."""
-        from app.commands import MoveComponents
+        from app.qt.commands import MoveComponents
 
         changes = {}
         for uid, (x, y) in moves.items():
@@ -154,7 +154,7 @@ class FormModel(QObject):
     def set_property(self, uid: int, vcl_name: str, value: Any) -> None:
         """Validate and set a published property (Name renames, Active runs; see ACTIVE).
         EditRefused says why not."""
-        from app.commands import SetProperty
+        from app.qt.commands import SetProperty
 
         entry = self.entry(uid)
         if vcl_name.lower() == "name":
@@ -176,7 +176,7 @@ class FormModel(QObject):
         self.undo_stack.push(SetProperty(self, uid, spec.vcl_name, old, converted))
 
     def rename_component(self, uid: int, name: str) -> None:
-        from app.commands import RenameComponent
+        from app.qt.commands import RenameComponent
 
         entry = self.entry(uid)
         if name == entry.name:
@@ -190,8 +190,8 @@ class FormModel(QObject):
         self.componentRenamed.emit(uid, old, name)
 
     def set_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
-        from app.builtin_actions import ACTIONS
-        from app.commands import SetBinding
+        from app.core.builtin_actions import ACTIONS
+        from app.qt.commands import SetBinding
 
         entry = self.entry(uid)
         spec = entry.cls.event_spec(event)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
-from app.form_document import ComponentEntry, HandlerBinding
+from app.core.form_document import ComponentEntry, HandlerBinding
 
 if TYPE_CHECKING:
-    from app.form_model import FormModel
+    from app.qt.form_model import FormModel
 
 NUDGE_ID = 1001  # arrow-key moves of the same components merge into one step
 

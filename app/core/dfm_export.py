@@ -7,7 +7,7 @@ when it is bound to a unit function (a built-in action has no Delphi
 counterpart: it is left out and the export says so). Left and Top come last, as
 the IDE writes them, each only when not 0.
 
-A form that came from a .dfm keeps its original tree (app.dfm_import): the
+A form that came from a .dfm keeps its original tree (app.core.dfm_import): the
 export writes that tree again, with each socket object's properties replaced by
 the current ones, sockets deleted since import left out and new ones added at
 the end of the form. Everything else goes out exactly as it came in.
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.dfm import DfmError, DfmObject, DfmProperty, write_dfm
-from app.dfm.json_codec import TreeDataError, tree_from_data
-from app.dfm.tree import IdentValue, IntegerValue, StringValue, Value
-from app.dfm_import import FOREIGN_KEY, POSITION
-from app.form_document import ComponentEntry, FormDocument, FormFileError
+from app.core.dfm import DfmError, DfmObject, DfmProperty, write_dfm
+from app.core.dfm.json_codec import TreeDataError, tree_from_data
+from app.core.dfm.tree import IdentValue, IntegerValue, StringValue, Value
+from app.core.dfm_import import FOREIGN_KEY, POSITION
+from app.core.form_document import ComponentEntry, FormDocument, FormFileError
 from components import component_class
 from components.enums import VclEnum
 

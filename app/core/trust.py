@@ -21,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from app.atomic_file import write_atomically
+from app.core.atomic_file import write_atomically
 
 FILE_NAME = "trust.json"
 FORMAT = "socket-workbench-trust"
@@ -84,7 +84,7 @@ class TrustStore:
         return content_hash(source) in self._read()
 
     def is_trusted_digest(self, digest: str) -> bool:
-        """Whether the content with this SHA-256 (app.form_document keeps it for a loaded form) is trusted."""
+        """Whether the content with this SHA-256 (app.core.form_document keeps it for a loaded form) is trusted."""
         return bool(digest) and digest in self._read()
 
     # -- answers -----------------------------------------------------------------

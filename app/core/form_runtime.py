@@ -5,7 +5,7 @@ entry (every stored property but Active, which the caller applies last, as the
 VCL's Loaded did); ``handler_for`` turns an event binding into the callable the
 engine calls: a built-in action, or a function of the form's Python unit. Both
 callers say, as a FileAccess, which files the form's actions may open: its
-folder, and whether the user trusts it (app.file_access).
+folder, and whether the user trusts it (app.core.file_access).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.builtin_actions import make_handler
-from app.file_access import FileAccess
-from app.form_document import ComponentEntry
+from app.core.builtin_actions import make_handler
+from app.core.file_access import FileAccess
+from app.core.form_document import ComponentEntry
 from components import ObserverStream, component_class
 from components.metadata import EventSpec
 from components.socket_component import SocketComponent
 
 if TYPE_CHECKING:
-    from app.unit import Unit
+    from app.core.unit import Unit
 
 
 def create_component(entry: ComponentEntry, stream: ObserverStream) -> SocketComponent:

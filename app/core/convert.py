@@ -20,10 +20,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from app.atomic_file import write_atomically
-from app.dfm_export import export_dfm
-from app.dfm_import import import_dfm_file, write_unit_stubs
-from app.form_document import SUFFIX, FormDocument, FormFileError
+from app.core.atomic_file import write_atomically
+from app.core.dfm_export import export_dfm
+from app.core.dfm_import import import_dfm_file, write_unit_stubs
+from app.core.form_document import SUFFIX, FormDocument, FormFileError
 
 
 def convert(source: Path, target: Path, encoding: str, err: TextIO) -> None:

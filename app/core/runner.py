@@ -11,7 +11,7 @@ one is also printed to stderr as it happens). A bad form, a bad option, a unit
 that does not load or a component that cannot be activated ends it at once with
 a one-line message and a non-zero status; ``--debug`` adds the traceback.
 
-Output never holds up the network (app.record_writer): records wait in a buffer
+Output never holds up the network (app.core.record_writer): records wait in a buffer
 of ``--buffer`` records for a thread that writes them; when stdout is read
 slower than events happen, the oldest waiting records are dropped and a
 ``Dropped`` record with their count stands where they were. A signal ends the
@@ -19,7 +19,7 @@ run within STOP_SECONDS even while nobody reads stdout: what can't be written by
 then is left unwritten.
 
 The form's unit runs only when the form binds one of its functions, and only if
-it is trusted (its hash in the trust store, app.trust) or the command line says
+it is trusted (its hash in the trust store, app.core.trust) or the command line says
 ``--trust``, which allows this run only and records nothing. A ``.dfm`` runs a
 unit only from ``--unit PATH``, never the ``.py`` that happens to lie beside it.
 """
@@ -36,12 +36,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from app.file_access import FileAccess
-from app.form_document import FormDocument, FormFileError, validate_value
-from app.form_runtime import bind_all, create_component
-from app.record_writer import FdWriter, MessageQueue, RecordWriter
-from app.trust import TrustStore
-from app.unit import Unit, UnitError, bound_functions, decode_unit_source, read_unit_source, unit_path_for
+from app.core.file_access import FileAccess
+from app.core.form_document import FormDocument, FormFileError, validate_value
+from app.core.form_runtime import bind_all, create_component
+from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
+from app.core.trust import TrustStore
+from app.core.unit import Unit, UnitError, bound_functions, decode_unit_source, read_unit_source, unit_path_for
 from components import (
     ClientSocket,
     ClientType,
@@ -110,7 +110,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def load_form(path: Path) -> FormDocument:
     if path.suffix.lower() == ".dfm":
-        from app.dfm_import import import_dfm_file
+        from app.core.dfm_import import import_dfm_file
 
         document: FormDocument = import_dfm_file(path).document
         return document

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import codecs
 
-from app.short_repr import short_repr
+from app.core.short_repr import short_repr
 
 from .errors import DfmWriteError
 from .grammar import (

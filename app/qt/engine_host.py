@@ -15,7 +15,7 @@ Opening a form activates nothing: the Active values the file stored wait in
 ``FormModel.saved_active()`` until the user activates them (``activate_saved``,
 the banner's button; or F9, Activate All).
 
-Which files the form's built-in actions may open follows app.file_access: the
+Which files the form's built-in actions may open follows app.core.file_access: the
 form's folder, and whether the user trusts the form. A new form is the user's
 own and trusted; an opened one is trusted when the trust store knows its
 content hash (File > Trust This Form, or the question asked when a component
@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from app.file_access import FileAccess
-from app.form_model import FormModel
-from app.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
-from app.trust import TrustStore
+from app.core.file_access import FileAccess
+from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
+from app.core.trust import TrustStore
+from app.qt.form_model import FormModel
 from components import (
     ClientSocket,
     ClientType,
@@ -54,7 +54,7 @@ from components import (
 from components.socket_component import SocketComponent
 
 if TYPE_CHECKING:
-    from app.unit import Unit
+    from app.core.unit import Unit
 
 
 def tr(text: str) -> str:
@@ -88,7 +88,7 @@ class EngineHost(QObject):
         #: True trusts the form. None: never asked, such paths are refused
         self.file_trust_asker: Callable[[list[str]], bool] | None = None
         self._file_trust_declined = False
-        #: the form's Python unit, once the user trusts it (app.unit); None runs built-ins only
+        #: the form's Python unit, once the user trusts it (app.core.unit); None runs built-ins only
         self.unit: Unit | None = None
         #: asked for the unit the first time a component with unit handlers opens
         self.unit_loader: Callable[[], Unit | None] | None = None
@@ -144,7 +144,7 @@ class EngineHost(QObject):
     # -- activation ----------------------------------------------------------
     def set_active(self, uid: int, active: bool) -> None:
         """Open or close a component: a run-time command, recorded in the document without
-        an undo step and without marking it modified (app.form_model.ACTIVE)."""
+        an undo step and without marking it modified (app.qt.form_model.ACTIVE)."""
         self.model.set_property(uid, "Active", active)
 
     def activate_all(self) -> None:
@@ -166,7 +166,7 @@ class EngineHost(QObject):
                                    tr("trust the form with File > Trust This Form"))
 
     def set_form_trusted(self, trusted: bool) -> None:
-        """The user's answer for this form; remembered for its content (app.trust)."""
+        """The user's answer for this form; remembered for its content (app.core.trust)."""
         digest = self.model.document.source_sha256
         if digest and self.model.path is not None:
             self.trust.answer_digest(digest, self.model.path, trusted)

@@ -17,7 +17,7 @@ allowed. Needed: the form binds at least one event to a unit function
 (``bound_functions``); a form whose events are all built-in actions runs no code,
 whatever file lies beside it. A ``.dfm`` never picks up a ``.py`` on its own (its
 handlers were Pascal methods): the runner takes its unit only from ``--unit``.
-Allowed: the workbench asks the user (app.trust); the headless runner wants the
+Allowed: the workbench asks the user (app.core.trust); the headless runner wants the
 file's hash in the trust store or ``--trust``. ``read_unit_source`` reads the file
 once, so the bytes that were trusted are the bytes that run.
 
@@ -43,7 +43,7 @@ from components.metadata import EventSpec
 from components.observer import EventRecord
 
 if TYPE_CHECKING:
-    from app.form_document import FormDocument
+    from app.core.form_document import FormDocument
 
 LOG = "Log"  # records written by log(...)
 #: A unit bigger than this is not read: it is not a unit someone wrote by hand.

@@ -11,7 +11,7 @@ report says what the pane costs over plain Qt in the same process and run.
 Runs alternate pane/raw so drift on the machine hits both; each figure is the
 median of its runs. Run it with::
 
-    python -c "from ui.bench_log import main; raise SystemExit(main())"
+    python -c "from bench.log import main; raise SystemExit(main())"
 
 It then times filter changes over a shown pane holding a million rows
 (``--filter-rows``, 0 skips that part), and the longest GUI stall during each.

@@ -27,10 +27,10 @@ Everything is validated against the component metadata when a file loads; a
 damaged file raises FormFileError naming what is wrong and where (a line and
 column for text that is not JSON, nested too deeply or holding a number too long
 to read; the key path for a wrong value), and nothing is changed. Only regular
-files up to 64 MiB are read (app.bounded_read). Saving writes a temporary file
+files up to 64 MiB are read (app.core.bounded_read). Saving writes a temporary file
 beside the target and renames it over.
 
-This module knows nothing of Qt; app.form_model wraps it for the GUI.
+This module knows nothing of Qt; app.qt.form_model wraps it for the GUI.
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.atomic_file import write_atomically
-from app.bounded_read import FileRefused, read_form_file
-from app.short_repr import short_repr
-from app.trust import content_hash
+from app.core.atomic_file import write_atomically
+from app.core.bounded_read import FileRefused, read_form_file
+from app.core.short_repr import short_repr
+from app.core.trust import content_hash
 from components import component_class, component_classes
 from components.component import Component
 from components.metadata import PropertySpec, validate_identifier
@@ -93,7 +93,7 @@ def is_function_name(name: object) -> bool:
 class HandlerBinding:
     """What runs when an event fires: a built-in action, or a function of the unit."""
 
-    action: str = ""  # a built-in action id (see app.builtin_actions), or ""
+    action: str = ""  # a built-in action id (see app.core.builtin_actions), or ""
     argument: str = ""  # the action's text, hex or file path
     handler: str = ""  # the name of a function in the form's unit, or ""
 
@@ -166,7 +166,7 @@ class FormDocument:
     #: what DFM import kept of components that are not ours, to write back on export
     foreign: list[Any] = field(default_factory=list)
     #: SHA-256 of the file this document was last loaded from or saved to ("" for a new form):
-    #: trusting a form (app.trust) means trusting exactly this content
+    #: trusting a form (app.core.trust) means trusting exactly this content
     source_sha256: str = field(default="", compare=False, repr=False)
 
     # -- lookups ------------------------------------------------------------
@@ -266,7 +266,7 @@ class FormDocument:
 
 def read_form_bytes(path: Path) -> bytes:
     """A form or .dfm file's bytes, or FormFileError: missing, unreadable, not a regular file,
-    over the size limit (app.bounded_read)."""
+    over the size limit (app.core.bounded_read)."""
     try:
         return read_form_file(path)
     except FileRefused as exc:
@@ -395,7 +395,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
 
 
 def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
-    from app.builtin_actions import ACTIONS
+    from app.core.builtin_actions import ACTIONS
 
     _require(isinstance(data, dict), source, where, "a binding must be an object")
     if "handler" in data:

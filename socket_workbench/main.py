@@ -5,8 +5,6 @@
     socket-workbench convert IN OUT  .dfm -> .sockform or .sockform -> .dfm
     socket-workbench bench [...]     the engine benchmark (components vs raw asyncio)
     socket-workbench bench-log       the log-pane flood benchmark
-
-Later subcommands (``run``, ``convert``) are added here as they land.
 """
 
 from __future__ import annotations
@@ -15,25 +13,47 @@ import argparse
 import sys
 from collections.abc import Callable
 
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    # name: (module, help)
-    "run": ("app.runner", "run a form headless and print its events"),
-    "convert": ("app.convert", "convert between .dfm and .sockform forms"),
-    "bench": ("app.bench", "benchmark the engine against raw asyncio and raw threads"),
-    "bench-log": ("ui.bench_log", "benchmark the event log under a flood of events"),
+Command = Callable[[list[str]], int]
+
+
+# Each subcommand's module is imported only when it runs, so ``run`` and ``convert`` start
+# without loading Qt; the imports are plain statements, so the layer contracts see them.
+def _run(argv: list[str]) -> int:
+    from app.core import runner
+
+    return runner.main(argv)
+
+
+def _convert(argv: list[str]) -> int:
+    from app.core import convert
+
+    return convert.main(argv)
+
+
+def _bench(argv: list[str]) -> int:
+    from bench import engine
+
+    return engine.main(argv)
+
+
+def _bench_log(argv: list[str]) -> int:
+    from bench import log
+
+    return log.main(argv)
+
+
+SUBCOMMANDS: dict[str, tuple[Command, str]] = {
+    "run": (_run, "run a form headless and print its events"),
+    "convert": (_convert, "convert between .dfm and .sockform forms"),
+    "bench": (_bench, "benchmark the engine against raw asyncio and raw threads"),
+    "bench-log": (_bench_log, "benchmark the event log under a flood of events"),
 }
-
-
-def _load(module: str) -> Callable[[list[str]], int]:
-    import importlib
-
-    return importlib.import_module(module).main  # type: ignore[no-any-return]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
-        return _load(SUBCOMMANDS[args[0]][0])(args[1:])
+        return SUBCOMMANDS[args[0]][0](args[1:])
     parser = argparse.ArgumentParser(
         prog="socket-workbench",
         description="A workbench for building, testing and understanding TCP programs with "

@@ -1,0 +1,1 @@
+"""The ``socket-workbench`` command: the entry point above every layer."""

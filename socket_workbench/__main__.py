@@ -1,0 +1,3 @@
+from socket_workbench.main import main
+
+raise SystemExit(main())
