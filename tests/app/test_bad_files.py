@@ -13,7 +13,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ import pytest
 from app.core.bounded_read import MAX_FORM_BYTES, FileRefused, read_form_file
 from app.core.dfm_import import import_dfm_file
 from app.core.form_document import FORMAT, FormDocument, FormFileError
+from tests.app.command import CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DFM = ROOT / "tests" / "app" / "data" / "dfm" / "stratomaster84__TCP-IP__Server__Unit1.dfm"
@@ -28,7 +28,7 @@ SAMPLE_DFM = ROOT / "tests" / "app" / "data" / "dfm" / "stratomaster84__TCP-IP__
 
 def socket_workbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     # timeout: a FIFO that blocked the reader would end the test here, not hang the suite
-    return subprocess.run([sys.executable, "-m", "socket_workbench", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.app.command import CLI
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -17,7 +19,7 @@ def cli(*args: str, **env_changes: str | None) -> subprocess.CompletedProcess[st
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run([sys.executable, "-m", "socket_workbench", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([*CLI, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
 
 
@@ -49,7 +51,8 @@ def test_run_and_convert_start_without_loading_qt(tmp_path):
     form = tmp_path / "server.sockform"
     code = ("import sys\nfrom socket_workbench.main import main\n"
             f"assert main(['convert', {str(dfm)!r}, {str(form)!r}, '--encoding', 'cp1251']) == 0\n"
-            f"assert main(['run', {str(form)!r}, '--no-unit', '--set', 'ServerSocket1.Port=0', '--duration', '0.05']) == 0\n"
+            f"assert main(['run', {str(form)!r}, '--no-unit', '--set', 'ServerSocket1.Port=0',"
+            " '--duration', '0.05']) == 0\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'qasync', 'shiboken6'}))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from app.core.dfm_export import export_dfm
 from app.core.dfm_import import import_dfm, import_dfm_file
 from app.core.form_document import ComponentEntry, FormDocument, FormFileError, HandlerBinding
 from components import ClientType, ServerType
+from tests.app.command import CLI
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "app" / "data" / "dfm"
@@ -160,7 +160,7 @@ def test_convert_errors(tmp_path, args, message):
 
 def test_run_a_dfm_directly():
     done = subprocess.run(
-        [sys.executable, "-m", "socket_workbench", "run", str(DATA / "stratomaster84__TCP-IP__Server__Unit1.dfm"),
+        [*CLI, "run", str(DATA / "stratomaster84__TCP-IP__Server__Unit1.dfm"),
          "--set", "ServerSocket1.Port=0", "--set", "ServerSocket1.Address=127.0.0.1", "--no-unit",
          "--duration", "0.3"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

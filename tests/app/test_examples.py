@@ -6,13 +6,13 @@ import json
 import signal
 import socket
 import subprocess
-import sys
 
 import pytest
 
 from app.core.form_document import FormDocument
 from app.core.unit import Unit, bound_functions
 from components import ObserverStream
+from tests.app.command import CLI
 
 from .test_runner import ROOT, LineReader, free_port, start_run
 
@@ -45,7 +45,7 @@ def trust(stem: str) -> list[str]:
 
 
 def run_json(stem: str, *settings: str, duration: float = 1.5) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "socket_workbench", "run", str(EXAMPLES / f"{stem}.sockform"), "--json",
+    done = subprocess.run([*CLI, "run", str(EXAMPLES / f"{stem}.sockform"), "--json",
                            "--duration", str(duration), *trust(stem), *settings], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr

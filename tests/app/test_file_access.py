@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from app.core.trust import TrustStore
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from components import ObserverStream, RecordBuffer, SocketState
+from tests.app.command import CLI
 
 from .test_engine_host import PeerClient
 from .test_runner import ROOT, LineReader, free_port
@@ -180,7 +180,7 @@ def run_and_connect(form: Path, cwd: Path, port: int, expect: bytes, *flags: str
                                                                                          list[str]]:
     """Run the form, connect one client that reads ``expect``'s length or to the server's close,
     stop the run; (bytes received, stdout lines, stderr lines)."""
-    proc = subprocess.Popen([sys.executable, "-m", "socket_workbench", "run", str(form), "--json", *flags], cwd=cwd,
+    proc = subprocess.Popen([*CLI, "run", str(form), "--json", *flags], cwd=cwd,
                             env=dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1"), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = LineReader(proc.stdout), LineReader(proc.stderr)

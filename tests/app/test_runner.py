@@ -7,12 +7,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.app.command import CLI
 
 from .pipes import in_pipe_write, linux_only, shrink_pipe, wait_until
 
@@ -28,7 +29,7 @@ def free_port() -> int:
 
 def start_run(*args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, "-m", "socket_workbench", "run", *args], cwd=ROOT, env=env, text=True,
+    return subprocess.Popen([*CLI, "run", *args], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -132,7 +133,7 @@ def test_run_sigterm_and_human_output():
     ([str(EXAMPLE), "--frobnicate"], "unrecognized arguments: --frobnicate"),
 ])
 def test_bad_forms_and_options_fail_with_one_clear_line(args, message):
-    done = subprocess.run([sys.executable, "-m", "socket_workbench", "run", *args], cwd=ROOT, capture_output=True,
+    done = subprocess.run([*CLI, "run", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2
     assert message in done.stderr
@@ -143,7 +144,7 @@ def test_damaged_form_file(tmp_path):
     bad = tmp_path / "bad.sockform"
     bad.write_text('{"format": "socket-workbench-form", "version": 1, "form": {"name": "F"}, '
                    '"components": [{"type": "ServerSocket", "name": "S", "properties": {"Port": -3}}]}')
-    done = subprocess.run([sys.executable, "-m", "socket_workbench", "run", str(bad)], cwd=ROOT, capture_output=True,
+    done = subprocess.run([*CLI, "run", str(bad)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == ("socket-workbench run: bad.sockform: component 'S': "
@@ -156,7 +157,7 @@ def test_port_in_use_exits_non_zero_with_the_winsock_number():
     blocker.listen()
     try:
         port = blocker.getsockname()[1]
-        args = [sys.executable, "-m", "socket_workbench", "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
+        args = [*CLI, "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
                 "--duration", "1"]
         done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
         debug = subprocess.run([*args, "--debug"], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -170,7 +171,7 @@ def test_port_in_use_exits_non_zero_with_the_winsock_number():
 
 def test_unhandled_error_during_the_run_gives_status_1():
     port = free_port()  # nothing listens here: the client's connect is refused
-    done = subprocess.run([sys.executable, "-m", "socket_workbench", "run", str(EXAMPLE), "--set=ServerSocket1.Active=False",
+    done = subprocess.run([*CLI, "run", str(EXAMPLE), "--set=ServerSocket1.Active=False",
                            f"--set=ClientSocket1.Port={port}", "--duration", "1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
@@ -367,7 +368,7 @@ def test_a_reader_that_goes_away_ends_the_run_quietly():
 def test_output_that_cannot_be_written_ends_the_run_with_the_reason():
     port = free_port()
     with open("/dev/full", "w") as full:  # every write fails: No space left on device
-        done = subprocess.run([sys.executable, "-m", "socket_workbench", "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
+        done = subprocess.run([*CLI, "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
                                f"--set=ClientSocket1.Port={port}"], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
                               text=True, timeout=60)
     assert done.returncode == 1

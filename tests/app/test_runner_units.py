@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app.core.trust import TrustStore, default_store_path
+from tests.app.command import CLI
 
 from .test_runner import ROOT, free_port
 
@@ -51,7 +51,7 @@ end
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "socket_workbench", "run", *map(str, args), "--duration", "0.3"],
+    return subprocess.run([*CLI, "run", *map(str, args), "--duration", "0.3"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
