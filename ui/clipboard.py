@@ -17,6 +17,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.core.form_document import FORMAT, ComponentEntry, FormDocument, FormFileError
 from app.qt.form_model import GRID, FormModel
+from app.qt.i18n import arg
 
 MIME_COMPONENTS = "application/x-socket-workbench-components"
 #: how a form file's text gives itself away, before it is parsed
@@ -24,9 +25,6 @@ _FORM_MARK = f'"{FORMAT}"'
 #: how far a paste lands from the copied components, down and right
 PASTE_STEP = 2 * GRID
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Clipboard", text)
 
 
 def mime_for(entries: Iterable[ComponentEntry], source: FormDocument | None = None) -> QMimeData:
@@ -94,9 +92,9 @@ def paste_components(model: FormModel) -> list[int]:
     try:
         entries = entries_from(QGuiApplication.clipboard().mimeData())
     except ValueError as exc:
-        raise ValueError(tr("Can't paste: %1").replace("%1", str(exc))) from None
+        raise ValueError(arg(QCoreApplication.translate("Clipboard", "Can't paste: %1"), str(exc))) from None
     if not entries:
-        raise ValueError(tr("The clipboard holds no components to paste"))
+        raise ValueError(QCoreApplication.translate("Clipboard", "The clipboard holds no components to paste"))
     taken = {(e.x, e.y) for e in model.entries()}
     offset = PASTE_STEP
     while (entries[0].x + offset, entries[0].y + offset) in taken and offset < 100 * PASTE_STEP:
@@ -105,5 +103,5 @@ def paste_components(model: FormModel) -> list[int]:
         entry.x += offset
         entry.y += offset
         entry.properties.pop("Active", None)
-    model.add_entries(entries, tr("Paste"))
+    model.add_entries(entries, QCoreApplication.translate("Clipboard", "Paste"))
     return [e.uid for e in entries]

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.core.form_document import FormDocument
 from app.qt.engine_host import TileState
 from app.qt.form_model import GRID, snap
+from app.qt.i18n import arg
 from components import SocketState
 from ui import icons
 
@@ -48,9 +49,6 @@ BODY_TINTS = {"busy": QColor("#fff6e3"), "active": QColor("#eaf7ef"), "error": Q
 SAVED_ACTIVE = QColor("#2f6fba")  # the badge of a component saved active, not started (as the banner)
 
 
-def tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("FormDesigner", text, None, n)
-
 
 def tile_status(state: TileState) -> str:
     """What a tile shows: "inactive", "busy", "active" or "error"."""
@@ -65,17 +63,18 @@ def tile_status(state: TileState) -> str:
 
 def _state_text(state: TileState) -> str:
     texts = {
-        SocketState.INACTIVE: tr("Inactive"),
-        SocketState.LOOKUP: tr("Looking up the host…"),
-        SocketState.CONNECTING: tr("Connecting…"),
-        SocketState.CONNECTED: tr("Connected"),
+        SocketState.INACTIVE: QCoreApplication.translate("FormDesigner", "Inactive"),
+        SocketState.LOOKUP: QCoreApplication.translate("FormDesigner", "Looking up the host…"),
+        SocketState.CONNECTING: QCoreApplication.translate("FormDesigner", "Connecting…"),
+        SocketState.CONNECTED: QCoreApplication.translate("FormDesigner", "Connected"),
         # no plural rules without a translator loaded: spell out the English ones
-        SocketState.LISTENING: tr("Listening — %n connection", 1) if state.connections == 1
-        else tr("Listening — %n connections", state.connections),
-        SocketState.ERROR: tr("Error"),
+        SocketState.LISTENING: QCoreApplication.translate("FormDesigner", "Listening — %n connection", None,
+                                                          1) if state.connections == 1
+        else QCoreApplication.translate("FormDesigner", "Listening — %n connections", None, state.connections),
+        SocketState.ERROR: QCoreApplication.translate("FormDesigner", "Error"),
     }
     if tile_status(state) == "error":
-        return tr("Error: %1").replace("%1", state.error or texts[SocketState.ERROR])
+        return arg(QCoreApplication.translate("FormDesigner", "Error: %1"), state.error or texts[SocketState.ERROR])
     return texts[state.state]
 
 
@@ -156,8 +155,8 @@ class ComponentTile(QGraphicsObject):
     def _update_tooltip(self) -> None:
         waiting = ""
         if self.shows_saved_active:
-            waiting = "<br>" + html.escape(tr("Saved with Active = True; not started (activate it from the bar "
-                                              "over the form, or press F9)"))
+            waiting = "<br>" + html.escape(self.tr(
+                "Saved with Active = True; not started (activate it from the bar over the form, or press F9)"))
         self.setToolTip(f"<b>{html.escape(self.name)}</b>: {self.vcl_class}<br>"
                         f"{html.escape(_state_text(self.state))}{waiting}")
 

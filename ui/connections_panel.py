@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.core.builtin_actions import parse_hex, send_or_report, send_stream_or_report, unescape_text
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
+from app.qt.i18n import arg
 from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
 
@@ -131,10 +132,9 @@ class ConnectionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column in (2, 3):
                 count = conn.bytes_in if column == 2 else conn.bytes_out
-                return self.tr("%1 bytes %2").replace("%1", str(count)).replace(
-                    "%2", self.tr("received") if column == 2 else self.tr("sent"))
+                return arg(self.tr("%1 bytes %2"), str(count), self.tr("received") if column == 2 else self.tr("sent"))
             if column == 1 and conn.connected_since:
-                return self.tr("Connected since %1").replace("%1", datetime.datetime.fromtimestamp(
+                return arg(self.tr("Connected since %1"), datetime.datetime.fromtimestamp(
                     conn.connected_since).strftime("%Y-%m-%d %H:%M:%S"))
         return None
 
@@ -258,12 +258,12 @@ class ConnectionsPanel(QWidget):
         elif isinstance(comp, ServerSocket):
             count = comp.socket.active_connections
             if comp.socket.listening:
-                self.title.setText(self.tr("%1 — %n connection(s), listening on %2", "", count)
-                                   .replace("%1", comp.name).replace("%2", comp.socket.where))
+                self.title.setText(arg(self.tr("%1 — %n connection(s), listening on %2", "", count), comp.name,
+                                       comp.socket.where))
             else:
-                self.title.setText(self.tr("%1 — not listening").replace("%1", comp.name))
+                self.title.setText(arg(self.tr("%1 — not listening"), comp.name))
         else:
-            state = (self.tr("connected to %1").replace("%1", comp.socket.peer) if comp.socket.connected
+            state = (arg(self.tr("connected to %1"), comp.socket.peer) if comp.socket.connected
                      else self.tr("not connected"))
             self.title.setText(f"{comp.name} — {state}")
         self._update_buttons()
@@ -344,8 +344,7 @@ class ConnectionsPanel(QWidget):
             try:
                 stream = open(payload, "rb")  # noqa: SIM115 - the connection owns it once sent
             except OSError as exc:
-                self._show(self.tr("Can't open %1: %2").replace("%1", payload)
-                           .replace("%2", exc.strerror or str(exc)), error=True)
+                self._show(arg(self.tr("Can't open %1: %2"), payload, exc.strerror or str(exc)), error=True)
                 return
 
             def job() -> str:
@@ -358,7 +357,7 @@ class ConnectionsPanel(QWidget):
                 return send_or_report(conn, data, PANEL_SOURCE)
 
         if isinstance(conn, BlockingWinSocket):
-            self._show(self.tr("Sending to %1…").replace("%1", conn.peer))
+            self._show(arg(self.tr("Sending to %1…"), conn.peer))
             threading.Thread(target=self._guarded, args=(job, conn.peer), name="send", daemon=True).start()
         else:
             self._guarded(job, conn.peer)
@@ -371,15 +370,15 @@ class ConnectionsPanel(QWidget):
             self._sent.emit(str(exc), True)
             return
         if why_not:
-            self._sent.emit(self.tr("Not sent to %1: %2").replace("%1", peer).replace("%2", why_not), True)
+            self._sent.emit(arg(self.tr("Not sent to %1: %2"), peer, why_not), True)
         else:
-            self._sent.emit(self.tr("Sent to %1").replace("%1", peer), False)
+            self._sent.emit(arg(self.tr("Sent to %1"), peer), False)
 
     def close_connection(self) -> None:
         conn = self.target()
         if conn is not None:
             conn.close()
-            self._show(self.tr("Closed %1").replace("%1", conn.peer))
+            self._show(arg(self.tr("Closed %1"), conn.peer))
             self.refresh()
 
     def shutdown(self) -> None:

@@ -54,6 +54,7 @@ from app.core.record_format import (
     summary_line,
     text_preview,
 )
+from app.qt.i18n import arg
 from components.observer import DROPPED, HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 _CONTEXT = "EventLogModel"
@@ -311,9 +312,9 @@ class EventLogModel(QAbstractTableModel):
             return summary_line(detail, last=True)
         if event == DROPPED:  # byte_count counts records here, not bytes
             return self._one_dropped if byte_count == 1 else \
-                self._dropped_template.replace("%1", QLocale().toString(byte_count))
+                arg(self._dropped_template, QLocale().toString(byte_count))
         if event in DATA_EVENTS or byte_count:
-            return self._one_byte if byte_count == 1 else self._bytes_template.replace("%1", str(byte_count))
+            return self._one_byte if byte_count == 1 else arg(self._bytes_template, byte_count)
         return summary_line(detail)
 
     def cell_text(self, record: EventRecord, column: int) -> str:
@@ -347,8 +348,8 @@ class EventLogModel(QAbstractTableModel):
         if column == Column.CONNECTION and record.connection_id:
             peer = self._names.peer(record.connection_id, record.peer)
             number = f"#{record.connection_id}"
-            return self.tr("Connection %1 with %2").replace("%1", number).replace("%2", peer) if peer \
-                else self.tr("Connection %1").replace("%1", number)
+            return arg(self.tr("Connection %1 with %2"), number, peer) if peer \
+                else arg(self.tr("Connection %1"), number)
         if column == Column.DETAIL and "\n" in record.detail:
             return record.detail.rstrip()[-_TOOLTIP_LIMIT:]
         return None

@@ -66,6 +66,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.i18n import arg
 from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuffer
 from ui.event_log_export import FORMATS, evicted_record, export_records, format_for_path
 from ui.event_log_filter import EventLogFilter
@@ -289,7 +290,7 @@ class EventLogPane(QWidget):
             action = QAction(title, self)
             action.setCheckable(True)
             action.setChecked(column not in hidden)
-            action.setToolTip(self.tr("Show or hide the %1 column").replace("%1", title))
+            action.setToolTip(arg(self.tr("Show or hide the %1 column"), title))
             action.toggled.connect(lambda on, c=column: self.set_column_visible(c, on))
             header.setSectionHidden(column, column in hidden)
             self.column_actions[column] = action
@@ -376,7 +377,7 @@ class EventLogPane(QWidget):
 
     def title(self) -> str:
         if self.fixed_component:
-            return self.tr("Event log: %1").replace("%1", self.fixed_component)
+            return arg(self.tr("Event log: %1"), self.fixed_component)
         return self.tr("Event log")
 
     @property
@@ -491,11 +492,10 @@ class EventLogPane(QWidget):
         try:
             count = self.export(path, fmt)
         except OSError as exc:
-            message = self.tr("Could not write %1:\n%2").replace("%1", path).replace("%2", str(exc))
+            message = arg(self.tr("Could not write %1:\n%2"), path, str(exc))
             QMessageBox.warning(self, self.tr("Export failed"), message)
             return
-        self.status_label.setToolTip(self.tr("Exported %1 events to %2")
-                                     .replace("%1", str(count)).replace("%2", path))
+        self.status_label.setToolTip(arg(self.tr("Exported %1 events to %2"), str(count), path))
 
     def status_text(self) -> str:
         return self.status_label.text()
@@ -641,20 +641,19 @@ class EventLogPane(QWidget):
     def _update_status(self) -> None:
         locale = self.locale()
         model = self.model
-        text = self.tr("%1 events (%2 shown)").replace("%1", locale.toString(model.rowCount())) \
-            .replace("%2", locale.toString(self.shown_count()))
+        text = arg(self.tr("%1 events (%2 shown)"), locale.toString(model.rowCount()),
+                   locale.toString(self.shown_count()))
         if model.evicted:
-            text += self.tr(", %1 older discarded").replace("%1", locale.toString(model.evicted))
+            text += arg(self.tr(", %1 older discarded"), locale.toString(model.evicted))
         if model.dropped:
-            text += self.tr(", %1 dropped").replace("%1", locale.toString(model.dropped))
+            text += arg(self.tr(", %1 dropped"), locale.toString(model.dropped))
         if self.proxy.is_filtering():
-            text += self.tr(" · filtering… %1%").replace("%1", str(self.proxy.progress()))
+            text += arg(self.tr(" · filtering… %1%"), str(self.proxy.progress()))
         self.status_label.setText(text)
         if model.evicted:
             self.status_label.setToolTip(
-                self.tr("The oldest %1 events were discarded to keep at most %2.")
-                .replace("%1", locale.toString(model.evicted))
-                .replace("%2", locale.toString(model.capacity)))
+                arg(self.tr("The oldest %1 events were discarded to keep at most %2."),
+                    locale.toString(model.evicted), locale.toString(model.capacity)))
 
 
 _HIDDEN_COLUMNS_KEY = "eventLog/hiddenColumns"

@@ -43,7 +43,7 @@ from app.qt.form_model import GRID, EditRefused, FormModel
 from components import SocketError, SocketState
 from ui import icons
 from ui.clipboard import copy_components, has_components, paste_components
-from ui.component_tile import BODY, TILE_HEIGHT, ComponentTile, FormScene, tile_status, tr  # noqa: F401 re-exports
+from ui.component_tile import BODY, TILE_HEIGHT, ComponentTile, FormScene, tile_status  # noqa: F401 re-exports
 from ui.palette import ComponentPalette, component_from_mime
 
 
@@ -105,7 +105,7 @@ class FormDesigner(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                             | QPainter.RenderHint.SmoothPixmapTransform)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName(tr("Form designer"))
+        self.setAccessibleName(self.tr("Form designer"))
         model.componentAdded.connect(self._added)
         model.componentRemoved.connect(self._removed)
         model.componentChanged.connect(self._changed)
@@ -355,10 +355,10 @@ class FormDesigner(QGraphicsView):
         menu = QMenu(self)
         tile = self.tile_at(view_pos)
         if tile is None:
-            paste = menu.addAction(tr("&Paste"), self.paste)
+            paste = menu.addAction(self.tr("&Paste"), self.paste)
             paste.setShortcut(QKeySequence.StandardKey.Paste)
             paste.setEnabled(has_components(QGuiApplication.clipboard().mimeData()))
-            select_all = menu.addAction(tr("Select &All"), self.select_all)
+            select_all = menu.addAction(self.tr("Select &All"), self.select_all)
             select_all.setShortcut(QKeySequence.StandardKey.SelectAll)
             select_all.setEnabled(bool(self._tiles))
             return menu
@@ -366,20 +366,24 @@ class FormDesigner(QGraphicsView):
             self.model.set_selection([tile.uid])
         uids = self.model.selection()
         active = [bool(self.model.entry(u).value("Active")) for u in uids]
-        activate = menu.addAction(icons.icon("activate"), tr("&Activate"), lambda: self.set_active(uids, True))
+        activate = menu.addAction(icons.icon("activate"), self.tr("&Activate"),
+                                  lambda: self.set_active(uids, True))
         activate.setEnabled(self.engine is not None and not all(active))
-        deactivate = menu.addAction(icons.icon("deactivate"), tr("&Deactivate"),
+        deactivate = menu.addAction(icons.icon("deactivate"), self.tr("&Deactivate"),
                                     lambda: self.set_active(uids, False))
         deactivate.setEnabled(self.engine is not None and any(active))
         menu.addSeparator()
-        rename = menu.addAction(tr("&Rename"), lambda: self.start_rename(tile.uid))
+        rename = menu.addAction(self.tr("&Rename"),
+                                lambda: self.start_rename(tile.uid))
         rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
         rename.setEnabled(len(uids) == 1)
-        delete = menu.addAction(tr("De&lete"), self.delete_selection)
+        delete = menu.addAction(self.tr("De&lete"), self.delete_selection)
         delete.setShortcut(QKeySequence.StandardKey.Delete)
         menu.addSeparator()
-        menu.addAction(tr("Cu&t"), self.cut_selection).setShortcut(QKeySequence.StandardKey.Cut)
-        menu.addAction(tr("&Copy"), self.copy_selection).setShortcut(QKeySequence.StandardKey.Copy)
+        menu.addAction(self.tr("Cu&t"),
+                       self.cut_selection).setShortcut(QKeySequence.StandardKey.Cut)
+        menu.addAction(self.tr("&Copy"),
+                       self.copy_selection).setShortcut(QKeySequence.StandardKey.Copy)
         return menu
 
     # -- keyboard ---------------------------------------------------------------------

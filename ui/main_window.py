@@ -40,6 +40,7 @@ from app.core.form_document import SUFFIX, FormFileError
 from app.core.unit import unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
+from app.qt.i18n import arg
 from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
@@ -282,10 +283,10 @@ class MainWindow(QMainWindow):
         if self.model.path is not None:
             name = self.model.path.name
         elif self._copied_from:
-            name = self.tr("Untitled (from %1)").replace("%1", self._copied_from)
+            name = arg(self.tr("Untitled (from %1)"), self._copied_from)
         else:
             name = self.model.document.name
-        self.setWindowTitle(self.tr("Socket Workbench - %1[*]").replace("%1", name))
+        self.setWindowTitle(arg(self.tr("Socket Workbench - %1[*]"), name))
         self.setWindowModified(self.is_modified())
         unit = self.unit_editor.path.name if self.unit_editor.path else self.tr("Unit")
         self.tabs.setTabText(1, unit + (" *" if self.unit_editor.is_modified() else ""))
@@ -299,10 +300,10 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         active, connections = self.engine.counts()
-        text = self.tr("%1 active · %2 connections").replace("%1", str(active)).replace("%2", str(connections))
+        text = arg(self.tr("%1 active · %2 connections"), str(active), str(connections))
         dropped = self.log_feeder.dropped  # records the log lost because it did not keep up
         if dropped:
-            text += self.tr(" · %1 dropped").replace("%1", self.locale().toString(dropped))
+            text += arg(self.tr(" · %1 dropped"), self.locale().toString(dropped))
         self.status_counts.setText(text)
         self.designer.refresh_states()
 
@@ -319,7 +320,7 @@ class MainWindow(QMainWindow):
             return True
         answer = QMessageBox.question(
             self, self.tr("Unsaved changes"),
-            self.tr("Save the changes to %1 before closing it?").replace("%1", self.model.document.name),
+            arg(self.tr("Save the changes to %1 before closing it?"), self.model.document.name),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
@@ -348,7 +349,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
             return False
         self._remember(Path(path))
-        self.show_message(self.tr("Opened %1").replace("%1", str(path)))
+        self.show_message(arg(self.tr("Opened %1"), str(path)))
         return True
 
     def open_example(self, path: Path) -> bool:
@@ -364,7 +365,7 @@ class MainWindow(QMainWindow):
         self.units.adopt_unit(unit_path_for(path))
         self._copied_from = example_title(path)
         self._update_title()
-        self.show_message(self.tr("Opened a copy of %1; Save asks where to keep it").replace("%1", path.name))
+        self.show_message(arg(self.tr("Opened a copy of %1; Save asks where to keep it"), path.name))
         return True
 
     def save_form(self) -> bool:
@@ -388,11 +389,10 @@ class MainWindow(QMainWindow):
                 return False
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Can't save form"),
-                                self.tr("Can't save %1: %2").replace("%1", str(path))
-                                .replace("%2", exc.strerror or str(exc)))
+                                arg(self.tr("Can't save %1: %2"), str(path), exc.strerror or str(exc)))
             return False
         self._remember(path)
-        self.show_message(self.tr("Saved %1").replace("%1", str(path)))
+        self.show_message(arg(self.tr("Saved %1"), str(path)))
         return True
 
     def _remember(self, path: Path) -> None:
@@ -444,9 +444,9 @@ class MainWindow(QMainWindow):
     def ask_trust(self, path: Path) -> bool:
         answer = QMessageBox.question(
             self, self.tr("Run this form's Python unit?"),
-            self.tr("This form's events call functions in its Python unit:\n\n%1\n\nIts code runs with "
+            arg(self.tr("This form's events call functions in its Python unit:\n\n%1\n\nIts code runs with "
                     "your permissions. Run it only if you trust it. The answer is remembered until the "
-                    "file changes.").replace("%1", str(path)),
+                    "file changes."), str(path)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
@@ -454,18 +454,17 @@ class MainWindow(QMainWindow):
         shown = "\n".join(paths[:8] + (["…"] if len(paths) > 8 else []))
         answer = QMessageBox.question(
             self, self.tr("Let this form read files outside its folder?"),
-            self.tr("This form's Send file actions name files outside its own folder:\n\n%1\n\nWhoever "
+            arg(self.tr("This form's Send file actions name files outside its own folder:\n\n%1\n\nWhoever "
                     "connects would receive them. Allow it only if you trust the form. The answer is "
-                    "remembered until the form file changes (File > Trust This Form changes it).")
-            .replace("%1", shown),
+                    "remembered until the form file changes (File > Trust This Form changes it)."), shown),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def ask_rename(self, old: str, new: str, handlers: list[str]) -> bool:
         answer = QMessageBox.question(
             self, self.tr("Rename handlers?"),
-            self.tr("Rename the handlers of %1 to match %2?\n\n%3").replace("%1", old).replace("%2", new)
-            .replace("%3", "\n".join(f"{h} → {new}{h[len(old):]}" for h in handlers)))
+            arg(self.tr("Rename the handlers of %1 to match %2?\n\n%3"), old, new,
+                "\n".join(f"{h} → {new}{h[len(old):]}" for h in handlers)))
         return answer == QMessageBox.StandardButton.Yes
 
     # -- DFM ----------------------------------------------------------------------
@@ -498,8 +497,7 @@ class MainWindow(QMainWindow):
             stubs = write_unit_stubs(imported, target_path)
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Can't import form"),
-                                self.tr("Can't save %1: %2").replace("%1", str(target_path))
-                                .replace("%2", exc.strerror or str(exc)))
+                                arg(self.tr("Can't save %1: %2"), str(target_path), exc.strerror or str(exc)))
             return
         self.open_form(target_path, ask=False)
         QMessageBox.information(self, self.tr("Import report"),
@@ -519,7 +517,7 @@ class MainWindow(QMainWindow):
         except (FormFileError, OSError) as exc:
             QMessageBox.warning(self, self.tr("Can't export form"), str(exc))
             return
-        note = self.tr("Exported %1").replace("%1", target)
+        note = arg(self.tr("Exported %1"), target)
         if result.warnings:
             QMessageBox.information(self, self.tr("Export notes"), "\n".join([note, *result.warnings]))
         self.show_message(note)

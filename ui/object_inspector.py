@@ -52,6 +52,7 @@ from app.core.builtin_actions import ACTIONS
 from app.core.form_document import ComponentEntry, HandlerBinding
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import EditRefused, FormModel
+from app.qt.i18n import arg
 from components.metadata import KIND_BOOL, EventSpec, PropertySpec
 from ui.property_editors import (
     BINDING_ROLE,
@@ -329,7 +330,7 @@ class EventTableModel(_ComponentTableModel):
             try:
                 ACTIONS[value.action].check_argument(value.argument)
             except ValueError as exc:
-                return self._refuse(self.tr("%1: %2").replace("%1", spec.vcl_name).replace("%2", str(exc)))
+                return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, str(exc)))
         try:
             self.form.set_binding(self.uid, spec.vcl_name, value)
         except (EditRefused, KeyError) as exc:
@@ -491,8 +492,7 @@ class ObjectInspector(QWidget):
         self.chooser.blockSignals(True)
         self.chooser.clear()
         for entry in sorted(self.model.entries(), key=lambda e: e.name.casefold()):
-            self.chooser.addItem(self.tr("%1: %2").replace("%1", entry.name)
-                                 .replace("%2", entry.cls.vcl_class), entry.uid)
+            self.chooser.addItem(arg(self.tr("%1: %2"), entry.name, entry.cls.vcl_class), entry.uid)
         self.chooser.setCurrentIndex(self.chooser.findData(self.current_uid()) if self.current_uid() else -1)
         self.chooser.blockSignals(False)
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.i18n import arg
 from components import Component, component_classes
 from ui import icons
 from ui.tab_style import show_whole_tab_text
@@ -35,9 +36,6 @@ from ui.tab_style import show_whole_tab_text
 MIME_COMPONENT = "application/x-socket-workbench-component"
 BUTTON_ICON = 28
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("ComponentPalette", text)
 
 
 def component_from_mime(mime: QMimeData) -> str:
@@ -62,7 +60,7 @@ class PaletteButton(QToolButton):
         self.setCheckable(True)
         self.setAutoRaise(True)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        tip = tr("%1 — %2").replace("%1", cls.__name__).replace("%2", cls.description)
+        tip = arg(QCoreApplication.translate("ComponentPalette", "%1 — %2"), cls.__name__, cls.description)
         self.setToolTip(tip)
         self.setStatusTip(tip)
         self.setAccessibleName(cls.__name__)
@@ -128,8 +126,8 @@ class ComponentPalette(QWidget):
         pointer.setChecked(True)
         pointer.setAutoRaise(True)
         pointer.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        pointer.setToolTip(tr("Select — select and move components on the form"))
-        pointer.setAccessibleName(tr("Select"))
+        pointer.setToolTip(self.tr("Select — select and move components on the form"))
+        pointer.setAccessibleName(self.tr("Select"))
         pointer.clicked.connect(self.disarm)
         self._pointers.append(pointer)
         row.addWidget(pointer)

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from app.core.builtin_actions import ACTIONS, Action, actions_for
 from app.core.form_document import HandlerBinding
+from app.qt.i18n import arg
 from components.addressing import known_services
 from components.metadata import (
     KIND_ENCODING,
@@ -405,7 +406,7 @@ class BindingEditor(QFrame):
         wanted = action is not None and bool(action.argument_title)
         if action is not None and wanted:
             title = QCoreApplication.translate("BuiltinActions", action.argument_title)
-            self.argument_label.setText(self.tr("%1:").replace("%1", title))
+            self.argument_label.setText(arg(self.tr("%1:"), title))
         self.argument_label.setVisible(wanted)
         self.argument.setVisible(wanted)
         self.browse.setVisible(wanted and action is not None and action.id == "send_file")

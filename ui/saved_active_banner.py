@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, 
 
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
+from app.qt.i18n import arg
 from ui.component_tile import paint_saved_active_badge
 
 MARK = 18  # px: the tiles' badge, a little larger
@@ -90,8 +91,7 @@ class SavedActiveBanner(QFrame):
         waiting = self.model.saved_active()
         if len(waiting) == 1:
             name = self.model.entry(waiting[0]).name
-            self.text.setText(self.tr("%1 was saved active. Opening a form starts nothing by itself.")
-                              .replace("%1", name))
+            self.text.setText(arg(self.tr("%1 was saved active. Opening a form starts nothing by itself."), name))
             self.activate_button.setText(self.tr("Activate it"))
         elif waiting:
             # no plural rules without a translator loaded: the English one is spelled out

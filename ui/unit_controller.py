@@ -33,6 +33,7 @@ from app.core.trust import TrustStore
 from app.core.unit import Unit, UnitError, stub_name, stub_source, unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import EditRefused, FormModel
+from app.qt.i18n import arg
 from components import ObserverStream
 from components.observer import HANDLER_ERROR, EventRecord
 from ui.unit_editor import UnitEditor
@@ -118,8 +119,8 @@ class UnitController(QObject):
             trusted = self.ask_trust(path)
             self.trust.answer(path, trusted)
             if not trusted:
-                self.message.emit(self.tr("%1 is not trusted: its handlers won't run; built-in actions still "
-                                          "do").replace("%1", path.name))
+                self.message.emit(arg(self.tr("%1 is not trusted: its handlers won't run; built-in actions still "
+                                          "do"), path.name))
                 return None
         unit = Unit(path, self.stream, self.model.document.name)
         try:
@@ -142,7 +143,7 @@ class UnitController(QObject):
             self.message.emit(str(exc))
             return
         self.editor.clear_errors()
-        self.message.emit(self.tr("Reloaded %1").replace("%1", unit.path.name))
+        self.message.emit(arg(self.tr("Reloaded %1"), unit.path.name))
 
     @Slot(object)
     def _unit_saved(self, path: Path) -> None:
@@ -171,7 +172,7 @@ class UnitController(QObject):
             self._reload()
         else:
             self.engine.set_unit(None)
-            self.message.emit(self.tr("%1 changed outside and is no longer trusted").replace("%1", path.name))
+            self.message.emit(arg(self.tr("%1 changed outside and is no longer trusted"), path.name))
 
     # -- handlers -------------------------------------------------------------------
     def edit_handler(self, uid: int, event: str) -> bool:

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.atomic_file import write_atomically
+from app.qt.i18n import arg
 from ui.code_editor import CodeEditor
 
 SETTLE_MS = 100  # let a burst of watcher notifications settle before reading the file
@@ -183,8 +184,7 @@ class UnitEditor(QWidget):
             data = None
         except OSError as exc:
             self._set_text(None, keep_position=False)
-            self._read_only_reason = self.tr("%1 cannot be read: %2").replace("%1", self.path.name).replace(
-                "%2", exc.strerror or str(exc))
+            self._read_only_reason = arg(self.tr("%1 cannot be read: %2"), self.path.name, exc.strerror or str(exc))
             self._disk_bytes = b""  # unknown content: nothing on disk may be overwritten
             self._apply_read_only()
             self._watch()
@@ -220,7 +220,7 @@ class UnitEditor(QWidget):
             self._notify(_MessageBar.ERROR, "save", self.tr("There is no file to save to."))
             return False
         if self._read_only_reason:
-            self._notify(_MessageBar.ERROR, "save", self.tr("Not saved. %1").replace("%1", self._read_only_reason))
+            self._notify(_MessageBar.ERROR, "save", arg(self.tr("Not saved. %1"), self._read_only_reason))
             return False
         text = self.editor.source()
         try:
@@ -228,8 +228,7 @@ class UnitEditor(QWidget):
             write_atomically(self.path, data)
         except (OSError, UnicodeEncodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self._notify(_MessageBar.ERROR, "save", self.tr("Could not save %1: %2").replace(
-                "%1", str(self.path)).replace("%2", reason))
+            self._notify(_MessageBar.ERROR, "save", arg(self.tr("Could not save %1: %2"), str(self.path), reason))
             return False
         self._disk_bytes = data
         self.editor.document().setModified(False)
@@ -254,10 +253,10 @@ class UnitEditor(QWidget):
                 text, self._newline, self._bom = _decode(data)
             except UnicodeDecodeError as exc:
                 text = data.decode("utf-8", errors="replace")
-                self._read_only_reason = self.tr(
+                self._read_only_reason = arg(self.tr(
                     "%1 is not UTF-8 text (byte 0x%2 at offset %3), so it is shown read-only and "
-                    "will not be saved from here.").replace("%1", self.path.name if self.path else "").replace(
-                    "%2", f"{data[exc.start]:02x}").replace("%3", str(exc.start))
+                    "will not be saved from here."), self.path.name if self.path else "",
+                    f"{data[exc.start]:02x}", exc.start)
         if keep_position:
             cursor = self.editor.textCursor()
             line, column = cursor.blockNumber(), cursor.positionInBlock()
@@ -321,13 +320,13 @@ class UnitEditor(QWidget):
         name = self.path.name
         if data is None:
             self.editor.document().setModified(True)  # the text now exists only here
-            self._notify(_MessageBar.WARNING, "disk", self.tr(
-                "%1 was deleted or moved on disk. Saving will create it again.").replace("%1", name))
+            self._notify(_MessageBar.WARNING, "disk",
+                         arg(self.tr("%1 was deleted or moved on disk. Saving will create it again."), name))
         elif not self.is_modified() or self.is_read_only():
             self._reload(data)
         else:
-            self._notify(_MessageBar.WARNING, "disk", self.tr(
-                "%1 changed on disk. Reload from disk and lose your edits?").replace("%1", name),
+            self._notify(_MessageBar.WARNING, "disk",
+                         arg(self.tr("%1 changed on disk. Reload from disk and lose your edits?"), name),
                 [(self.tr("Reload"), "ReloadButton", self._reload_from_disk),
                  (self.tr("Keep my edits"), "KeepButton", lambda: None)])
 
@@ -344,15 +343,15 @@ class UnitEditor(QWidget):
         try:
             self._reload(self.path.read_bytes())
         except OSError as exc:
-            self._notify(_MessageBar.ERROR, "disk", self.tr("Could not reload %1: %2").replace(
-                "%1", self.path.name).replace("%2", exc.strerror or str(exc)))
+            self._notify(_MessageBar.ERROR, "disk", arg(self.tr("Could not reload %1: %2"), self.path.name,
+                                                        exc.strerror or str(exc)))
 
     # -- handlers and errors ------------------------------------------------------------------
     def ensure_handler(self, name: str, stub: str) -> None:
         """Show handler ``name``, appending ``stub`` first if the unit has no such function."""
         if self.is_read_only():
-            self._notify(_MessageBar.ERROR, "handler", self.tr("%1 was not added: %2").replace(
-                "%1", name).replace("%2", self._read_only_reason))
+            self._notify(_MessageBar.ERROR, "handler", arg(self.tr("%1 was not added: %2"), name,
+                                                           self._read_only_reason))
             return
         line = self.editor.find_function(name)
         if line is None:
@@ -374,8 +373,8 @@ class UnitEditor(QWidget):
         if old == new:
             return True
         if self.editor.find_function(new) is not None:
-            self._notify(_MessageBar.WARNING, "handler", self.tr(
-                "%1 was not renamed: the unit already has a function %2.").replace("%1", old).replace("%2", new))
+            self._notify(_MessageBar.WARNING, "handler",
+                         arg(self.tr("%1 was not renamed: the unit already has a function %2."), old, new))
             return False
         block = self.editor.document().findBlockByNumber(line - 1)
         match = re.match(rf"(\s*(?:async\s+)?def\s+){re.escape(old)}\b", block.text())
@@ -392,8 +391,8 @@ class UnitEditor(QWidget):
         if line < 1:
             self._notify(_MessageBar.ERROR, "unit", message)
             return
-        self._notify(_MessageBar.ERROR, "unit", self.tr("Line %1: %2").replace("%1", str(line)).replace(
-            "%2", message), [(self.tr("Go to line"), "GoToErrorButton", lambda: self._go_to_error(line))])
+        self._notify(_MessageBar.ERROR, "unit", arg(self.tr("Line %1: %2"), str(line), message),
+                     [(self.tr("Go to line"), "GoToErrorButton", lambda: self._go_to_error(line))])
 
     def clear_errors(self) -> None:
         self.editor.clear_errors()
@@ -416,7 +415,7 @@ class UnitEditor(QWidget):
         if self.path is not None:
             full = str(self.path)
         elif self._origin:
-            full = self.tr("(not saved yet: a copy of %1)").replace("%1", self._origin)
+            full = arg(self.tr("(not saved yet: a copy of %1)"), self._origin)
         else:
             full = self.tr("(no unit)")
         self.path_label.setToolTip(full)

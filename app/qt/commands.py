@@ -12,15 +12,13 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from app.core.form_document import ComponentEntry, HandlerBinding
+from app.qt.i18n import arg
 
 if TYPE_CHECKING:
     from app.qt.form_model import FormModel
 
 NUDGE_ID = 1001  # arrow-key moves of the same components merge into one step
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Commands", text)
 
 
 class AddComponents(QUndoCommand):
@@ -42,7 +40,7 @@ class AddComponents(QUndoCommand):
 class RemoveComponents(QUndoCommand):
     def __init__(self, model: FormModel, uids: list[int]) -> None:
         names = ", ".join(model.entry(u).name for u in uids)
-        super().__init__(tr("Delete %1").replace("%1", names))
+        super().__init__(arg(QCoreApplication.translate("Commands", "Delete %1"), names))
         self.model = model
         self.uids = uids
         self.removed: list[tuple[ComponentEntry, int]] = []
@@ -62,7 +60,7 @@ class RemoveComponents(QUndoCommand):
 class MoveComponents(QUndoCommand):
     def __init__(self, model: FormModel, changes: dict[int, tuple[tuple[int, int], tuple[int, int]]],
                  nudge: bool) -> None:
-        super().__init__(tr("Move"))
+        super().__init__(QCoreApplication.translate("Commands", "Move"))
         self.model = model
         self.changes = changes
         self.nudge = nudge
@@ -88,7 +86,7 @@ class MoveComponents(QUndoCommand):
 class SetProperty(QUndoCommand):
     def __init__(self, model: FormModel, uid: int, vcl_name: str, old: Any, new: Any) -> None:
         name = model.entry(uid).name
-        super().__init__(tr("Set %1.%2").replace("%1", name).replace("%2", vcl_name))
+        super().__init__(arg(QCoreApplication.translate("Commands", "Set %1.%2"), name, vcl_name))
         self.model, self.uid, self.vcl_name, self.old, self.new = model, uid, vcl_name, old, new
 
     def redo(self) -> None:
@@ -100,7 +98,7 @@ class SetProperty(QUndoCommand):
 
 class RenameComponent(QUndoCommand):
     def __init__(self, model: FormModel, uid: int, old: str, new: str) -> None:
-        super().__init__(tr("Rename %1 to %2").replace("%1", old).replace("%2", new))
+        super().__init__(arg(QCoreApplication.translate("Commands", "Rename %1 to %2"), old, new))
         self.model, self.uid, self.old, self.new = model, uid, old, new
 
     def redo(self) -> None:
@@ -114,7 +112,7 @@ class SetBinding(QUndoCommand):
     def __init__(self, model: FormModel, uid: int, event: str, old: HandlerBinding | None,
                  new: HandlerBinding | None) -> None:
         name = model.entry(uid).name
-        super().__init__(tr("Set %1.%2").replace("%1", name).replace("%2", event))
+        super().__init__(arg(QCoreApplication.translate("Commands", "Set %1.%2"), name, event))
         self.model, self.uid, self.event, self.old, self.new = model, uid, event, old, new
 
     def redo(self) -> None:

@@ -36,12 +36,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.core.file_access import FileAccess
 from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
 from app.core.trust import TrustStore
 from app.qt.form_model import FormModel
+from app.qt.i18n import arg
 from components import (
     ClientSocket,
     ClientType,
@@ -56,9 +57,6 @@ from components.socket_component import SocketComponent
 if TYPE_CHECKING:
     from app.core.unit import Unit
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("EngineHost", text)
 
 
 @dataclass(frozen=True)
@@ -130,9 +128,9 @@ class EngineHost(QObject):
         if comp is None or not comp.active:
             return None
         if not vcl_name:
-            return tr("%1 is active: set Active to False before deleting it").replace("%1", comp.name)
-        return (tr("Can't change %1 while %2 is active: set Active to False first")
-                .replace("%1", vcl_name).replace("%2", comp.name))
+            return arg(self.tr("%1 is active: set Active to False before deleting it"), comp.name)
+        return arg(self.tr("Can't change %1 while %2 is active: set Active to False first"),
+                   vcl_name, comp.name)
 
     def counts(self) -> tuple[int, int]:
         """(active components, open connections) for the status bar."""
@@ -163,7 +161,7 @@ class EngineHost(QObject):
     # -- files the form's actions may open ----------------------------------------
     def file_access(self) -> FileAccess:
         return FileAccess.for_form(self.model.path or self.model.copied_from, self.form_trusted,
-                                   tr("trust the form with File > Trust This Form"))
+                                   self.tr("trust the form with File > Trust This Form"))
 
     def set_form_trusted(self, trusted: bool) -> None:
         """The user's answer for this form; remembered for its content (app.core.trust)."""

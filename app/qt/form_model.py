@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from app.core.form_document import ComponentEntry, FormDocument, HandlerBinding, validate_value
+from app.qt.i18n import arg
 from components import component_class
 
 #: the designer's grid, in pixels; positions snap to it
@@ -36,9 +37,6 @@ GRID = 8
 #: modified, from the inspector, a tile's menu or Run > Activate All alike.
 ACTIVE = "Active"
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("FormModel", text)
 
 
 class EditRefused(ValueError):  # noqa: N818 - reads as what happened
@@ -112,7 +110,7 @@ class FormModel(QObject):
     def add_component(self, type_name: str, x: int, y: int) -> int:
         cls = component_class(type_name)
         entry = ComponentEntry(cls.__name__, self.document.next_free_name(cls.__name__), snap(x), snap(y))
-        self.add_entries([entry], tr("Add %1").replace("%1", entry.name))
+        self.add_entries([entry], arg(self.tr("Add %1"), entry.name))
         return entry.uid
 
     def add_entries(self, entries: list[ComponentEntry], text: str | None = None) -> None:
@@ -125,7 +123,7 @@ class FormModel(QObject):
                 entry.name = self.document.next_free_name(entry.type, taken)
             taken.add(entry.name.lower())
         if entries:
-            self.undo_stack.push(AddComponents(self, entries, text or tr("Paste")))
+            self.undo_stack.push(AddComponents(self, entries, text or self.tr("Paste")))
 
     def remove_components(self, uids: Iterable[int]) -> None:
         from app.qt.commands import RemoveComponents
