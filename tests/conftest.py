@@ -63,14 +63,15 @@ def no_leaks(request):
 
 @pytest.fixture
 def qloop(qapp, qtbot):
-    """A qasync loop installed as the running loop but never started (QT_TESTING.md 2.2,
+    """The GUI's loop (app.qt.event_loop: qasync's outside, one notifier for every socket)
+    installed as the running loop but never started (QT_TESTING.md 2.2,
     style A): qtbot's waits spin Qt, which drives the loop's timers and socket notifiers.
     Never call run_until_complete on it; use ``qtbot.waitUntil``."""
     import asyncio
 
-    import qasync
+    from app.qt.event_loop import new_event_loop
 
-    loop = qasync.QEventLoop(qapp)
+    loop = new_event_loop(qapp)
     asyncio.set_event_loop(loop)
     asyncio.events._set_running_loop(loop)
     problems: list[dict] = []

@@ -1,4 +1,4 @@
-"""Start the workbench: QApplication, the qasync loop, the main window."""
+"""Start the workbench: QApplication, the Qt-integrated asyncio loop, the main window."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def no_display_reason() -> str | None:
 
 def run_workbench(form_path: str | None = None) -> int:
     """Open the main window (with ``form_path`` if given) and run until it closes."""
-    import qasync
+    from app.qt.event_loop import new_event_loop
 
     reason = no_display_reason()
     if reason:
@@ -48,7 +48,7 @@ def run_workbench(form_path: str | None = None) -> int:
         return 2
 
     app = make_application()
-    loop = qasync.QEventLoop(app)
+    loop = new_event_loop(app)
     asyncio.set_event_loop(loop)
     from ui.main_window import MainWindow
 

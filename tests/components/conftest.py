@@ -16,7 +16,7 @@ from components.enums import ServerType
 from components.event_order import check
 from components.observer import EventRecord
 
-LOOP_KINDS = ["asyncio", "uvloop", "qasync"]
+LOOP_KINDS = ["asyncio", "uvloop", "qasync", "qtloop"]
 
 
 def run_on(kind: str, coro: Coroutine[Any, Any, Any]) -> Any:
@@ -40,14 +40,18 @@ def _run_on(kind: str, coro: Coroutine[Any, Any, Any]) -> Any:
         uvloop = pytest.importorskip("uvloop")
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             return runner.run(coro)
-    if kind == "qasync":
+    if kind in ("qasync", "qtloop"):
         qasync = pytest.importorskip("qasync")
+        from app.qt import event_loop
         from PySide6.QtCore import QCoreApplication
         from PySide6.QtWidgets import QApplication
 
         app = QCoreApplication.instance() or QApplication([])
         try:
-            with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            if kind == "qtloop" and not event_loop.available():
+                pytest.skip("this platform has no epoll/kqueue: the GUI uses stock qasync")
+            factory = event_loop.IntegratedEventLoop if kind == "qtloop" else qasync.QEventLoop
+            with asyncio.Runner(loop_factory=lambda: factory(app)) as runner:
                 return runner.run(coro)
         finally:
             # the loop's timers and notifiers are QObjects: let them die here, not in
