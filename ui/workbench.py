@@ -58,6 +58,8 @@ def run_workbench(form_path: str | None = None) -> int:
         # after the loop runs, over the window: a damaged file is reported there and nothing is
         # activated (the bar over the form offers what was saved active)
         QTimer.singleShot(0, lambda: window.open_form(form_path))
-    with loop:
+    try:
         loop.run_forever()
+    finally:
+        loop.close()
     return 0

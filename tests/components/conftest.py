@@ -42,9 +42,10 @@ def _run_on(kind: str, coro: Coroutine[Any, Any, Any]) -> Any:
             return runner.run(coro)
     if kind in ("qasync", "qtloop"):
         qasync = pytest.importorskip("qasync")
-        from app.qt import event_loop
         from PySide6.QtCore import QCoreApplication
         from PySide6.QtWidgets import QApplication
+
+        from app.qt import event_loop
 
         app = QCoreApplication.instance() or QApplication([])
         try:
