@@ -42,11 +42,13 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, data: bytes, *, create_only: bool = False) -> None:
+def write_atomically(path: Path, data: bytes, *, create_only: bool = False, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
     part: a temporary file in the same folder, synced, then renamed over the target. The
-    file keeps its permissions. See the module docstring for symlinks; ``create_only``
-    raises FileExistsError when anything is at ``path`` already."""
+    file keeps its permissions, or gets ``mode`` (0o600 for a private key: the temporary
+    file is 0600 from its creation, so the bytes are never readable by others). See the
+    module docstring for symlinks; ``create_only`` raises FileExistsError when anything is
+    at ``path`` already."""
     target = path
     if path.is_symlink():
         if create_only:
@@ -55,10 +57,11 @@ def write_atomically(path: Path, data: bytes, *, create_only: bool = False) -> N
         if not target.exists():
             raise LinkRefused(f"{path} is a symbolic link to {target}, which does not exist; not creating a "
                               "file through it")
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+    if mode is None:
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as file:
