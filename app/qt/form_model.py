@@ -111,6 +111,8 @@ class FormModel(QObject):
         self._selection: list[int] = []
         self._saved_active: list[int] = []
         self._running: set[int] = set()  # as the engine host last reported (report_run)
+        self._announcing = False  # componentChanged is being delivered
+        self._ended: list[int] = []  # requests whose run ended while it was: ended after it
 
     # -- reading ------------------------------------------------------------
     def entries(self) -> list[ComponentEntry]:
@@ -136,6 +138,16 @@ class FormModel(QObject):
             self._running.add(uid)
             return
         self._running.discard(uid)
+        if self._announcing:
+            # a subscriber's doing (the engine host's failed open): every subscriber hears of
+            # the request before it hears of its end
+            self._ended.append(uid)
+            return
+        self._end_request(uid)
+
+    def _end_request(self, uid: int) -> None:
+        if not self.has(uid) or uid in self._running:
+            return
         entry = self.entry(uid)
         switch = entry.cls.role_spec(Role.ACTIVE)
         if switch is not None and entry.active:
@@ -291,7 +303,7 @@ class FormModel(QObject):
         entry = self.entry(uid)
         old = (entry.x, entry.y)
         entry.x, entry.y = x, y
-        self.componentChanged.emit(ComponentChange(uid, ChangeKind.POSITION, None, old, (x, y)))
+        self._announce(ComponentChange(uid, ChangeKind.POSITION, None, old, (x, y)))
 
     def apply_property(self, uid: int, spec: PropertySpec, value: Any) -> None:
         entry = self.entry(uid)
@@ -302,12 +314,12 @@ class FormModel(QObject):
             entry.properties[spec.vcl_name] = value
         if spec.role is Role.ACTIVE and value:
             self._forget_saved_active(uid)
-        self.componentChanged.emit(ComponentChange(uid, ChangeKind.PROPERTY, spec, old, value))
+        self._announce(ComponentChange(uid, ChangeKind.PROPERTY, spec, old, value))
 
     def apply_rename(self, uid: int, name: str) -> None:
         entry = self.entry(uid)
         old, entry.name = entry.name, name
-        self.componentChanged.emit(ComponentChange(uid, ChangeKind.NAME, entry.cls.role_spec(Role.NAME), old, name))
+        self._announce(ComponentChange(uid, ChangeKind.NAME, entry.cls.role_spec(Role.NAME), old, name))
 
     def apply_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
         entry = self.entry(uid)
@@ -317,7 +329,20 @@ class FormModel(QObject):
             entry.events.pop(spec.vcl_name, None)
         else:
             entry.events[spec.vcl_name] = binding
-        self.componentChanged.emit(ComponentChange(uid, ChangeKind.BINDING, spec, old, binding))
+        self._announce(ComponentChange(uid, ChangeKind.BINDING, spec, old, binding))
+
+    def _announce(self, change: ComponentChange) -> None:
+        """Emit ``componentChanged``; changes it causes go out after it, in order."""
+        if self._announcing:
+            self.componentChanged.emit(change)
+            return
+        self._announcing = True
+        try:
+            self.componentChanged.emit(change)
+        finally:
+            self._announcing = False
+        while self._ended:
+            self._end_request(self._ended.pop(0))
 
     # -- files --------------------------------------------------------------
     def reset(self, document: FormDocument, path: Path | None, copied_from: Path | None = None) -> None:
