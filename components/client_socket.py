@@ -42,6 +42,7 @@ from components.metadata import (
     Event,
     Published,
     RuntimeInfo,
+    Stored,
     validate_host,
 )
 from components.socket_component import SocketComponent
@@ -58,8 +59,10 @@ class ClientSocket(SocketComponent):
     description = "TCP client connection"
 
     host = Published("Host", str, "", kind=KIND_HOST, validator=validate_host, locked_while_active=True,
+                     stored=Stored.NOT_DEFAULT, dfm_order=40,
                      description="Host name or address to connect to; wins over Address.")
     client_type = Published("ClientType", ClientType, ClientType.NON_BLOCKING, locked_while_active=True,
+                            stored=Stored.ALWAYS, dfm_order=30,
                             description="ctNonBlocking: events on the loop; ctBlocking: "
                                         "open() connects on the caller's thread.")
 
@@ -70,10 +73,12 @@ class ClientSocket(SocketComponent):
 
     on_lookup = Event("OnLookup", NOTIFY, "Before the host is looked up.")
     on_connecting = Event("OnConnecting", NOTIFY, "After the lookup, just before connecting.")
-    on_connect = Event("OnConnect", NOTIFY, "The connection is up.")
+    on_connect = Event("OnConnect", NOTIFY, "The connection is up.", connection=True, connects=True)
     on_disconnect = Event("OnDisconnect", NOTIFY, "The connection is closing (once per open).")
-    on_read = Event("OnRead", NOTIFY, "Bytes arrived; take them with ReceiveText/ReceiveBuf.")
-    on_write = Event("OnWrite", NOTIFY, "Once after connect, then whenever the send queue drained.")
+    on_read = Event("OnRead", NOTIFY, "Bytes arrived; take them with ReceiveText/ReceiveBuf.", data=True,
+                    connection=True)
+    on_write = Event("OnWrite", NOTIFY, "Once after connect, then whenever the send queue drained.",
+                     connection=True)
     on_error = Event("OnError", ERROR, "Something failed; return 0 to suppress the error.")
 
     def __init__(self, **properties: Any) -> None:

@@ -4,11 +4,16 @@
 :mod:`components.metadata`), applies keyword arguments at construction (Active
 last, as the VCL's ``Loaded`` did), and registers concrete classes so the
 inspector, form files and DFM mapping can find them by name.
+
+Looking a property up to set it is done here once (``writable_spec``): unknown
+names and read-only properties are refused with the same words wherever the
+value comes from (a keyword argument, a form file, the inspector, ``--set``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from components.metadata import (
@@ -17,7 +22,9 @@ from components.metadata import (
     EventSpec,
     PropertySpec,
     Published,
+    Role,
     RuntimeInfo,
+    Stored,
     collect,
     validate_identifier,
 )
@@ -32,6 +39,29 @@ def register(cls: C) -> C:
     """Class decorator: make a component class known by its Python and VCL class names."""
     _REGISTRY[cls.__name__] = cls
     return cls
+
+
+def unregister(cls: type[Component]) -> None:
+    """Forget a registered class (a test's own component class, once the test is over)."""
+    if _REGISTRY.get(cls.__name__) is cls:
+        del _REGISTRY[cls.__name__]
+
+
+@contextmanager
+def registered(cls: C) -> Iterator[C]:
+    """``cls`` is a known component class inside the ``with`` block only."""
+    if cls.__name__ in _REGISTRY:
+        raise ValueError(f"a component class named {cls.__name__} is registered already")
+    register(cls)
+    try:
+        yield cls
+    finally:
+        unregister(cls)
+
+
+def events_where(trait: Callable[[EventSpec], bool]) -> frozenset[str]:
+    """The VCL names of the events, of every registered class, that have ``trait``."""
+    return frozenset(e.vcl_name for cls in _REGISTRY.values() for e in cls.events() if trait(e))
 
 
 def component_classes() -> dict[str, type[Component]]:
@@ -56,18 +86,19 @@ class Component:
     palette_tab: ClassVar[str] = ""
     description: ClassVar[str] = ""
 
-    name = Published("Name", str, "", kind=KIND_IDENTIFIER, validator=validate_identifier,
+    name = Published("Name", str, "", kind=KIND_IDENTIFIER, validator=validate_identifier, role=Role.NAME,
                      description="The component's name; handlers and records use it.")
-    tag = Published("Tag", int, 0, minimum=-(2**31), maximum=2**31 - 1,
+    tag = Published("Tag", int, 0, minimum=-(2**31), maximum=2**31 - 1, stored=Stored.NOT_DEFAULT, dfm_order=90,
                     description="A free integer for your own use.")
 
     def __init__(self, *, observer: ObserverStream | None = None, **properties: Any) -> None:
         self.observer = observer if observer is not None else default_stream
-        active = properties.pop("active", None)
+        switch = self.role_spec(Role.ACTIVE)
+        active = properties.pop(switch.py_name, None) if switch is not None else None
         for key, value in properties.items():
             self.set_property(key, value)
-        if active is not None:
-            self.set_property("active", active)
+        if switch is not None and active is not None:
+            self.set_property(switch.py_name, active)
 
     # -- metadata ---------------------------------------------------------
     @classmethod
@@ -92,6 +123,27 @@ class Component:
         raise KeyError(f"{cls.__name__} has no property {name!r}")
 
     @classmethod
+    def writable_spec(cls, name: str) -> PropertySpec:
+        """The property called ``name`` if it may be set; ValueError saying why not (there is
+        no such property, or it is read-only)."""
+        try:
+            spec = cls.property_spec(name)
+        except KeyError:
+            raise ValueError(f"{cls.__name__} has no property {name!r}") from None
+        spec.check_writable()
+        return spec
+
+    @classmethod
+    def role_spec(cls, role: Role) -> PropertySpec | None:
+        """The property that plays ``role`` (the Name, the Active switch), if the class has one."""
+        return next((p for p in cls.properties() if p.role is role), None)
+
+    @classmethod
+    def dfm_properties(cls) -> list[PropertySpec]:
+        """The properties a .dfm stores for this class, in the order it writes them."""
+        return sorted((p for p in cls.properties() if p.in_dfm), key=lambda p: p.dfm_order)
+
+    @classmethod
     def event_spec(cls, name: str) -> EventSpec:
         for spec in cls.events():
             if name in (spec.vcl_name, spec.py_name) or name.lower() == spec.vcl_name.lower():
@@ -100,13 +152,12 @@ class Component:
 
     # -- values -----------------------------------------------------------
     def set_property(self, name: str, value: Any) -> None:
-        """Set a published property by VCL or Python name (validated; SocketError if refused)."""
+        """Set a published property by VCL or Python name (validated; SocketError if refused;
+        TypeError, as for a wrong keyword argument, if there is no such property to set)."""
         try:
-            spec = self.property_spec(name)
-        except KeyError:
-            raise TypeError(f"{type(self).__name__} has no property {name!r}") from None
-        if spec.runtime:
-            raise TypeError(f"{spec.vcl_name} is read-only")
+            spec = self.writable_spec(name)
+        except ValueError as exc:
+            raise TypeError(str(exc)) from None
         setattr(self, spec.py_name, value)
 
     def get_property(self, name: str) -> Any:

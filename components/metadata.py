@@ -11,28 +11,65 @@ class attribute::
 That declaration carries everything the rest of the program needs: the VCL name
 users see, the Python name (taken from the attribute), the type, the default,
 the allowed values, validation and text conversion, whether the value is locked
-while the component is active, and whether it is runtime-only and read-only.
-The Object Inspector, form files, DFM import/export, ``--set`` on the command
-line and the docs all read ``cls.properties()`` / ``cls.events()``; nothing
-lists a component's properties a second time.
+while the component is active, whether it is runtime-only and read-only, its
+role (the component's Name, its Active switch, or an ordinary setting), how the
+VCL stores it in a .dfm (``stored`` and ``dfm_order``; not at all unless
+declared), and what an empty value means in the Object Inspector. An event
+carries its signature and its traits: whether its record carries payload bytes,
+whether its socket is an open connection, whether the connection is made there.
+
+The Object Inspector, form files, DFM import/export, built-in actions, the
+clipboard, the engine host, ``--set`` on the command line and the docs all read
+``cls.properties()`` / ``cls.events()``; nothing outside components/ names a
+property or an event, so adding one is one line here.
 """
 
 from __future__ import annotations
 
 import codecs
+import enum
 import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from components.enums import VclEnum
 from components.errors import CANT_CHANGE_WHILE_ACTIVE, SocketError
 
-if TYPE_CHECKING:
-    from components.component import Component
-
 T = TypeVar("T")
+
+
+class Owner(Protocol):
+    """What a descriptor needs of the component it sits on (components.component.Component)."""
+
+    __dict__: dict[str, Any]
+
+    def is_locked(self) -> bool: ...
+
+    def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None: ...
+
+
+class Role(enum.Enum):
+    """What a property is to the rest of the program, beyond its value."""
+
+    ORDINARY = "ordinary"
+    #: the component's Name: a form file and a .dfm hold it as the component's own name, and
+    #: changing it is a rename
+    NAME = "name"
+    #: the Active switch: a run-time command, not an edit of the form; applied last on loading
+    ACTIVE = "active"
+
+
+class Stored(enum.Enum):
+    """How the VCL stores a property in a .dfm."""
+
+    #: written whatever its value (the VCL declares no default for it)
+    ALWAYS = "always"
+    #: written only when it differs from the declared default
+    NOT_DEFAULT = "not default"
+    #: never written: the VCL component has no such property (ours only), or it is runtime-only
+    NEVER = "never"
 
 # Editor hints: what kind of value this is, beyond its Python type.
 KIND_BOOL = "bool"
@@ -108,11 +145,33 @@ class PropertySpec:
     runtime: bool = False  # runtime-only and read-only (LocalPort, ActiveConnections, ...)
     #: what an empty value means, shown greyed in its place ("all interfaces" for a server's Address)
     empty_hint: str = ""
+    role: Role = Role.ORDINARY
+    #: how a .dfm stores it; NEVER leaves it out of a .dfm
+    stored: Stored = Stored.NEVER
+    #: where it goes among the properties a .dfm stores (smaller first)
+    dfm_order: int = 0
     validator: Callable[[Any], Any] | None = field(default=None, compare=False)
 
     @property
     def read_only(self) -> bool:
         return self.runtime
+
+    @property
+    def in_dfm(self) -> bool:
+        """Whether a .dfm stores this property among the component's properties (the Name
+        is the object's own name there, not one of them)."""
+        return self.stored is not Stored.NEVER and self.role is not Role.NAME and not self.runtime
+
+    def dfm_value_stored(self, value: Any) -> bool:
+        """Whether a .dfm writes ``value`` of this property (the VCL's ``stored``/``default``)."""
+        if not self.in_dfm:
+            return False
+        return self.stored is Stored.ALWAYS or not self.is_default(value)
+
+    def check_writable(self) -> None:
+        """ValueError if nothing may set this property (a runtime-only one)."""
+        if self.read_only:
+            raise ValueError(f"{self.vcl_name} is read-only")
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -123,8 +182,7 @@ class PropertySpec:
 
     def validate(self, value: Any) -> Any:
         """The value converted to this property's type; ValueError with a clear message if it can't be."""
-        if self.runtime:
-            raise ValueError(f"{self.vcl_name} is read-only")
+        self.check_writable()
         t = self.type
         if t is bool:
             if isinstance(value, bool):
@@ -197,12 +255,13 @@ class Published(Generic[T]):
     def __init__(self, vcl_name: str, type_: type[T], default: T, *, kind: str | None = None,
                  description: str = "", minimum: int | None = None, maximum: int | None = None,
                  locked_while_active: bool = False, validator: Callable[[Any], Any] | None = None,
-                 getter: str | None = None, setter: str | None = None, empty_hint: str = "") -> None:
+                 getter: str | None = None, setter: str | None = None, empty_hint: str = "",
+                 role: Role = Role.ORDINARY, stored: Stored = Stored.NEVER, dfm_order: int = 0) -> None:
         self._args = dict(vcl_name=vcl_name, type=type_, default=default,
                           kind=kind or _default_kind(type_), description=description,
                           minimum=minimum, maximum=maximum,
                           locked_while_active=locked_while_active, validator=validator,
-                          empty_hint=empty_hint)
+                          empty_hint=empty_hint, role=role, stored=stored, dfm_order=dfm_order)
         self._getter = getter
         self._setter = setter
         self.spec: PropertySpec
@@ -214,16 +273,16 @@ class Published(Generic[T]):
     @overload
     def __get__(self, obj: None, objtype: type) -> Published[T]: ...
     @overload
-    def __get__(self, obj: Component, objtype: type) -> T: ...
+    def __get__(self, obj: Owner, objtype: type) -> T: ...
 
-    def __get__(self, obj: Component | None, objtype: type) -> Published[T] | T:
+    def __get__(self, obj: Owner | None, objtype: type) -> Published[T] | T:
         if obj is None:
             return self
         if self._getter:
             return getattr(obj, self._getter)()  # type: ignore[no-any-return]
         return obj.__dict__.get(self._attr, self.spec.default)  # type: ignore[no-any-return]
 
-    def __set__(self, obj: Component, value: Any) -> None:
+    def __set__(self, obj: Owner, value: Any) -> None:
         spec = self.spec
         try:
             new = spec.validate(value)
@@ -258,14 +317,14 @@ class RuntimeInfo(Generic[T]):
     @overload
     def __get__(self, obj: None, objtype: type) -> RuntimeInfo[T]: ...
     @overload
-    def __get__(self, obj: Component, objtype: type) -> T: ...
+    def __get__(self, obj: Owner, objtype: type) -> T: ...
 
-    def __get__(self, obj: Component | None, objtype: type) -> RuntimeInfo[T] | T:
+    def __get__(self, obj: Owner | None, objtype: type) -> RuntimeInfo[T] | T:
         if obj is None:
             return self
         return self._getter(obj)
 
-    def __set__(self, obj: Component, value: Any) -> None:
+    def __set__(self, obj: Owner, value: Any) -> None:
         raise SocketError(f"{self.spec.vcl_name} is read-only")
 
 
@@ -282,6 +341,17 @@ class EventSpec:
     py_name: str  # on_client_read
     params: tuple[str, ...]
     description: str = ""
+    #: its record carries the bytes that arrived (the log shows their count, a handler reads them)
+    carries_data: bool = False
+    #: its socket argument is an open connection that can be written to or closed
+    has_connection: bool = False
+    #: the connection is made here: its record is the first to carry the peer's address
+    connects: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        """An error event (OnError, OnClientError): the handler may return 0 to suppress it."""
+        return self.params == ERROR
 
     @property
     def stub_suffix(self) -> str:
@@ -296,8 +366,10 @@ class EventSpec:
 class Event:
     """A published event: a plain callable (or None) assigned to the component."""
 
-    def __init__(self, vcl_name: str, params: tuple[str, ...], description: str = "") -> None:
-        self._args = dict(vcl_name=vcl_name, params=params, description=description)
+    def __init__(self, vcl_name: str, params: tuple[str, ...], description: str = "", *,
+                 data: bool = False, connection: bool = False, connects: bool = False) -> None:
+        self._args = dict(vcl_name=vcl_name, params=params, description=description,
+                          carries_data=data, has_connection=connection, connects=connects)
         self.spec: EventSpec
 
     def __set_name__(self, owner: type, name: str) -> None:

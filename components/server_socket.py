@@ -47,6 +47,7 @@ from components.metadata import (
     PropertySpec,
     Published,
     RuntimeInfo,
+    Stored,
     validate_host,
 )
 from components.observer import CALLER_ERROR, LISTENER_CLOSED, THREAD_REUSED
@@ -74,11 +75,14 @@ class ServerSocket(SocketComponent):
     # A server binds Address (it has no Host), and empty has a meaning worth showing.
     address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
                         locked_while_active=True, empty_hint="all interfaces (IPv4 and IPv6)",
+                        stored=Stored.NOT_DEFAULT, dfm_order=20,
                         description="Local IP address to listen on; empty listens on all interfaces.")
     server_type = Published("ServerType", ServerType, ServerType.NON_BLOCKING, locked_while_active=True,
+                            stored=Stored.ALWAYS, dfm_order=70,
                             description="stNonBlocking: all connections on the loop; "
                                         "stThreadBlocking: a thread per connection.")
     thread_cache_size = Published("ThreadCacheSize", int, 10, minimum=0, maximum=1000,
+                                  stored=Stored.NOT_DEFAULT, dfm_order=80,
                                   description="How many idle client threads are kept for reuse.")
 
     local_port = RuntimeInfo("LocalPort", int, lambda s: max(s.socket.local_port, 0)
@@ -88,16 +92,18 @@ class ServerSocket(SocketComponent):
     idle_threads = RuntimeInfo("IdleThreads", int, lambda s: s.socket.idle_threads)
 
     on_listen = Event("OnListen", NOTIFY, "The server is listening.")
-    on_accept = Event("OnAccept", NOTIFY, "A connection was accepted.")
+    on_accept = Event("OnAccept", NOTIFY, "A connection was accepted.", connection=True, connects=True)
     on_get_socket = Event("OnGetSocket", NOTIFY, "A connection object is being made for an accept.")
     on_get_thread = Event("OnGetThread", GET_THREAD,
                           "stThreadBlocking: return a ServerClientThread for the connection.")
     on_thread_start = Event("OnThreadStart", THREAD_NOTIFY, "A new client thread starts.")
     on_thread_end = Event("OnThreadEnd", THREAD_NOTIFY, "A client thread ends.")
-    on_client_connect = Event("OnClientConnect", NOTIFY, "A client connection is ready.")
+    on_client_connect = Event("OnClientConnect", NOTIFY, "A client connection is ready.", connection=True,
+                              connects=True)
     on_client_disconnect = Event("OnClientDisconnect", NOTIFY, "A client connection is closing.")
-    on_client_read = Event("OnClientRead", NOTIFY, "Bytes arrived from a client.")
-    on_client_write = Event("OnClientWrite", NOTIFY, "A client connection can be written to.")
+    on_client_read = Event("OnClientRead", NOTIFY, "Bytes arrived from a client.", data=True, connection=True)
+    on_client_write = Event("OnClientWrite", NOTIFY, "A client connection can be written to.",
+                            connection=True)
     on_client_error = Event("OnClientError", ERROR,
                             "A client connection failed; return 0 to suppress the error.")
 

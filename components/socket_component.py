@@ -44,6 +44,8 @@ from components.metadata import (
     KIND_SERVICE,
     PropertySpec,
     Published,
+    Role,
+    Stored,
     validate_encoding,
     validate_host,
     validate_service,
@@ -65,15 +67,17 @@ class SocketComponent(Component):
     #: the VCL name of this component's error event (OnError / OnClientError)
     error_event_name: ClassVar[str] = "OnError"
 
-    active = Published("Active", bool, False, getter="_get_active", setter="_set_active",
+    active = Published("Active", bool, False, getter="_get_active", setter="_set_active", role=Role.ACTIVE,
+                       stored=Stored.ALWAYS, dfm_order=10,
                        description="Open (connect or listen) when True; close when False.")
     address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
-                        locked_while_active=True,
+                        locked_while_active=True, stored=Stored.NOT_DEFAULT, dfm_order=20,
                         description="IP address to connect to or bind; Host wins when both are set.")
     port = Published("Port", int, 0, minimum=0, maximum=65535, locked_while_active=True,
+                     stored=Stored.ALWAYS, dfm_order=50,
                      description="TCP port; Service wins when both are set.")
     service = Published("Service", str, "", kind=KIND_SERVICE, validator=validate_service,
-                        locked_while_active=True,
+                        locked_while_active=True, stored=Stored.NOT_DEFAULT, dfm_order=60,
                         description="Service name (http, echo, ...) that gives the port.")
     encoding = Published("Encoding", str, "utf-8", kind=KIND_ENCODING, validator=validate_encoding,
                          description="Text encoding for ReceiveText and SendText.")

@@ -102,6 +102,6 @@ def paste_components(model: FormModel) -> list[int]:
     for entry in entries:
         entry.x += offset
         entry.y += offset
-        entry.properties.pop("Active", None)
+        entry.take_active()
     model.add_entries(entries, QCoreApplication.translate("Clipboard", "Paste"))
     return [e.uid for e in entries]

@@ -12,7 +12,6 @@ window never waits on the network.
 
 from __future__ import annotations
 
-import datetime
 import threading
 from typing import Any
 
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.builtin_actions import parse_hex, send_or_report, send_stream_or_report, unescape_text
+from app.core.local_time import clock_seconds, date_and_time
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from app.qt.i18n import arg
@@ -116,7 +116,7 @@ class ConnectionsModel(QAbstractTableModel):
                 return conn.peer or f"#{conn.id}"
             if column == 1:
                 since = conn.connected_since
-                return datetime.datetime.fromtimestamp(since).strftime("%H:%M:%S") if since else ""
+                return clock_seconds(since) if since else ""
             if column == 2:
                 return human_bytes(conn.bytes_in)
             if column == 3:
@@ -134,8 +134,7 @@ class ConnectionsModel(QAbstractTableModel):
                 count = conn.bytes_in if column == 2 else conn.bytes_out
                 return arg(self.tr("%1 bytes %2"), str(count), self.tr("received") if column == 2 else self.tr("sent"))
             if column == 1 and conn.connected_since:
-                return arg(self.tr("Connected since %1"), datetime.datetime.fromtimestamp(
-                    conn.connected_since).strftime("%Y-%m-%d %H:%M:%S"))
+                return arg(self.tr("Connected since %1"), date_and_time(conn.connected_since))
         return None
 
 

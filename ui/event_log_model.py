@@ -44,18 +44,19 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
+from app.core.local_time import ClockFormatter
 from app.core.record_format import (
-    ClockFormatter,
     ConnectionNames,
+    Words,
+    detail_text,
     error_text,
     hex_preview,
     is_error,
     is_warning,
-    summary_line,
     text_preview,
 )
 from app.qt.i18n import arg
-from components.observer import DROPPED, HANDLER_ERROR, RECEIVE, SEND, EventRecord
+from components.observer import DROPPED, EventRecord
 
 _CONTEXT = "EventLogModel"
 
@@ -63,9 +64,6 @@ _Row = tuple[Any, ...]  # an EventRecord's fields as a plain tuple (see EventLog
 
 #: How many rows a log keeps unless told otherwise.
 DEFAULT_CAPACITY = 1_000_000
-
-# Events whose interesting part is the payload, so Detail shows the byte count.
-DATA_EVENTS = frozenset({"OnRead", "OnClientRead", SEND, RECEIVE})
 
 # Tooltips show at most the end of a long traceback.
 _TOOLTIP_LIMIT = 4000
@@ -115,6 +113,23 @@ def _pack(r: EventRecord) -> _Row:
     return tuple(r)  # an exact tuple: only those are untracked by the collector
 
 
+class _TranslatedWords(Words):
+    """The Detail column's counts, in the user's language (app.core.record_format.detail_text)."""
+
+    def __init__(self) -> None:
+        translate = QCoreApplication.translate
+        self._bytes = translate(_CONTEXT, "%1 bytes")
+        self._one_byte = translate(_CONTEXT, "1 byte")
+        self._dropped = translate(_CONTEXT, "%1 events dropped here: the log could not keep up")
+        self._one_dropped = translate(_CONTEXT, "1 event dropped here: the log could not keep up")
+
+    def byte_count(self, count: int) -> str:
+        return self._one_byte if count == 1 else arg(self._bytes, count)
+
+    def dropped(self, count: int, detail: str) -> str:
+        return self._one_dropped if count == 1 else arg(self._dropped, QLocale().toString(count))
+
+
 class EventLogModel(QAbstractTableModel):
     """Observer records as rows, oldest first, at most ``capacity`` of them."""
 
@@ -149,10 +164,7 @@ class EventLogModel(QAbstractTableModel):
         self._warning_brush = QBrush(QColor(138, 78, 0))
         self._warning_background = QBrush(QColor(255, 243, 196))
         self._warning_icon: QIcon | None = None
-        self._bytes_template = self.tr("%1 bytes")
-        self._one_byte = self.tr("1 byte")
-        self._dropped_template = self.tr("%1 events dropped here: the log could not keep up")
-        self._one_dropped = self.tr("1 event dropped here: the log could not keep up")
+        self._words = _TranslatedWords()
 
     # -- the ring buffer ---------------------------------------------------
 
@@ -306,16 +318,7 @@ class EventLogModel(QAbstractTableModel):
 
     def detail_of(self, event: str, byte_count: int, error: Any, detail: str) -> str:
         """The Detail column from a record's fields (the filter calls it on plain rows)."""
-        if error is not None:
-            return error_text(EventRecord(0.0, "", event, 0, "", "", byte_count, b"", error, detail))
-        if event == HANDLER_ERROR:
-            return summary_line(detail, last=True)
-        if event == DROPPED:  # byte_count counts records here, not bytes
-            return self._one_dropped if byte_count == 1 else \
-                arg(self._dropped_template, QLocale().toString(byte_count))
-        if event in DATA_EVENTS or byte_count:
-            return self._one_byte if byte_count == 1 else arg(self._bytes_template, byte_count)
-        return summary_line(detail)
+        return detail_text(event, byte_count, error, detail, self._words)
 
     def cell_text(self, record: EventRecord, column: int) -> str:
         if column == Column.TIME:

@@ -67,6 +67,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.i18n import arg
+from components.component import events_where
 from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuffer
 from ui.event_log_export import FORMATS, evicted_record, export_records, format_for_path
 from ui.event_log_filter import EventLogFilter
@@ -266,7 +267,7 @@ class EventLogPane(QWidget):
         samples = {
             Column.TIME: "00:00:00.000",
             Column.COMPONENT: "ServerSocket1",
-            Column.EVENT: "OnClientDisconnect",
+            Column.EVENT: max(events_where(lambda e: True), key=metrics.horizontalAdvance, default="OnEvent"),
             Column.CONNECTION: "127.0.0.1:65535",
             Column.DETAIL: "eeConnect 10061 ECONNREFUSED",
         }

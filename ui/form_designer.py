@@ -39,8 +39,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QMenu, QWidget
 
 from app.qt.engine_host import EngineHost, TileState
-from app.qt.form_model import GRID, EditRefused, FormModel
-from components import SocketError, SocketState
+from app.qt.form_model import GRID, ChangeKind, ComponentChange, EditRefused, FormModel
+from components import ServerSocket, SocketError, SocketState
 from ui import icons
 from ui.clipboard import copy_components, has_components, paste_components
 from ui.component_tile import BODY, TILE_HEIGHT, ComponentTile, FormScene, tile_status  # noqa: F401 re-exports
@@ -155,7 +155,7 @@ class FormDesigner(QGraphicsView):
     def _added(self, uid: int) -> None:
         entry = self.model.entry(uid)
         cls = entry.cls
-        tile = ComponentTile(uid, entry.type, entry.name, cls.vcl_class, entry.type == "ServerSocket")
+        tile = ComponentTile(uid, entry.type, entry.name, cls.vcl_class, issubclass(cls, ServerSocket))
         tile.place(entry.x, entry.y)
         tile.set_state(self._state_of(uid))
         tile.set_saved_active(uid in self.model.saved_active())
@@ -176,16 +176,17 @@ class FormDesigner(QGraphicsView):
         with self._quiet():
             self.form_scene.removeItem(tile)
 
-    def _changed(self, uid: int, what: str) -> None:
+    def _changed(self, change: ComponentChange) -> None:
+        uid = change.uid
         tile = self._tiles.get(uid)
         if tile is None:
             return
         entry = self.model.entry(uid)
-        if what == "position":
+        if change.kind is ChangeKind.POSITION:
             tile.place(entry.x, entry.y)
-        elif what == "name":
+        elif change.kind is ChangeKind.NAME:
             tile.set_name(entry.name)
-        elif what == "property:Active":
+        elif change.is_active_switch:
             tile.set_state(self._state_of(uid))
 
     @contextmanager
@@ -239,7 +240,7 @@ class FormDesigner(QGraphicsView):
         if self.engine is None:
             return
         engine = self.engine
-        todo = [u for u in uids if self.model.has(u) and bool(self.model.entry(u).value("Active")) != active]
+        todo = [u for u in uids if self.model.has(u) and engine.is_active(u) != active]
         failures: list[str] = []
 
         def collect(uid: int, text: str) -> None:
@@ -365,7 +366,8 @@ class FormDesigner(QGraphicsView):
         if tile.uid not in self.model.selection():
             self.model.set_selection([tile.uid])
         uids = self.model.selection()
-        active = [bool(self.model.entry(u).value("Active")) for u in uids]
+        active = [self.engine.is_active(u) if self.engine is not None else self.model.entry(u).active
+                  for u in uids]
         activate = menu.addAction(icons.icon("activate"), self.tr("&Activate"),
                                   lambda: self.set_active(uids, True))
         activate.setEnabled(self.engine is not None and not all(active))

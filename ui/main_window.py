@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from app.core.atomic_file import write_atomically
 from app.core.form_document import SUFFIX, FormFileError
-from app.core.unit import unit_path_for
+from app.core.unit import Unit, unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from app.qt.i18n import arg
@@ -78,7 +78,11 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.stream = ObserverStream()
         self.model = FormModel(self)
-        self.engine = EngineHost(self.model, self.stream, self)
+        # The unit controller manages the engine's unit, and the engine asks for the unit
+        # when a component with unit handlers first opens: the window, which makes both,
+        # hands the engine its own method, which asks the controller.
+        self.engine = EngineHost(self.model, self.stream, self, ask_file_trust=self.ask_form_trust,
+                                 load_unit=self._load_unit)
 
         self.palette_widget = ComponentPalette()
         self.designer = FormDesigner(self.model, self.engine, self.palette_widget)
@@ -100,7 +104,6 @@ class MainWindow(QMainWindow):
         form_layout.setSpacing(0)
         form_layout.addWidget(self.saved_active_banner)
         form_layout.addWidget(self.designer, 1)
-        self.engine.file_trust_asker = self.ask_form_trust
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -440,7 +443,10 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state)
         self._apply_default_sizes()
 
-    # -- questions the unit controller asks ----------------------------------------
+    # -- questions the unit controller and the engine ask -----------------------------
+    def _load_unit(self) -> Unit | None:
+        return self.units.load_unit()
+
     def ask_trust(self, path: Path) -> bool:
         answer = QMessageBox.question(
             self, self.tr("Run this form's Python unit?"),
@@ -469,7 +475,7 @@ class MainWindow(QMainWindow):
 
     # -- DFM ----------------------------------------------------------------------
     def import_dfm_dialog(self) -> None:
-        from app.core.dfm_import import import_dfm_file, write_unit_stubs
+        from app.core.dfm_import import import_dfm_file, save_imported
 
         if not self.maybe_save():
             return
@@ -493,15 +499,13 @@ class MainWindow(QMainWindow):
             return
         target_path = Path(target if target.endswith(SUFFIX) else target + SUFFIX)
         try:
-            imported.document.save(target_path)
-            stubs = write_unit_stubs(imported, target_path)
+            report = save_imported(imported, target_path)
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Can't import form"),
                                 arg(self.tr("Can't save %1: %2"), str(target_path), exc.strerror or str(exc)))
             return
         self.open_form(target_path, ask=False)
-        QMessageBox.information(self, self.tr("Import report"),
-                                "\n".join([*imported.report.lines(), *([stubs] if stubs else [])]))
+        QMessageBox.information(self, self.tr("Import report"), "\n".join(report))
 
     def export_dfm_dialog(self) -> None:
         from app.core.dfm_export import export_dfm

@@ -7,9 +7,11 @@ declared on a component appears here without any change.
 State lives in the FormModel. The table models only read it, send edits back
 through ``FormModel.set_property`` / ``set_binding`` (which push undo commands)
 and repaint when ``componentChanged`` says something changed, so undo and redo
-show up here like any other edit. Runtime-only properties are read from the
-EngineHost on a timer while the inspector is visible, and at once whenever the
-engine reports a state change.
+show up here like any other edit. What the engine knows comes from the
+EngineHost: runtime-only properties on a timer while the inspector is visible,
+and at once whenever the engine reports a state change; the Active switch shows
+whether the component runs (the document holds what the user asked for, see
+app.qt.form_model).
 
 An edit the form model refuses (a bad value, a property locked while the
 component is active) raises EditRefused; the models catch it and emit
@@ -48,12 +50,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.builtin_actions import ACTIONS
 from app.core.form_document import ComponentEntry, HandlerBinding
 from app.qt.engine_host import EngineHost
-from app.qt.form_model import EditRefused, FormModel
+from app.qt.form_model import ChangeKind, ComponentChange, EditRefused, FormModel
 from app.qt.i18n import arg
-from components.metadata import KIND_BOOL, EventSpec, PropertySpec
+from components.metadata import KIND_BOOL, EventSpec, PropertySpec, Role
 from ui.property_editors import (
     BINDING_ROLE,
     SPEC_ROLE,
@@ -134,9 +135,9 @@ class _ComponentTableModel(QAbstractTableModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 1))
 
-    @Slot(int, str)
-    def _component_changed(self, uid: int, what: str) -> None:
-        if uid == self.uid and what != "position":
+    @Slot(object)
+    def _component_changed(self, change: ComponentChange) -> None:
+        if change.uid == self.uid and change.kind is not ChangeKind.POSITION:
             self.refresh_all()
 
     def _refuse(self, message: str) -> bool:
@@ -180,10 +181,13 @@ class PropertyTableModel(_ComponentTableModel):
         return flags
 
     def value(self, row: int) -> Any:
-        """The shown value: the document's for published properties, the engine's for runtime ones."""
+        """The shown value: the document's for published properties, the engine's for runtime
+        ones and for the Active switch (whether it runs, not what was asked)."""
         spec = self.specs[row]
         if spec.runtime:
             return self._runtime.get(row)
+        if spec.role is Role.ACTIVE and self.engine is not None and self.uid in self.engine.live:
+            return self.engine.is_active(self.uid)
         entry = self.entry()
         return entry.value(spec.vcl_name) if entry is not None else spec.default
 
@@ -324,17 +328,10 @@ class EventTableModel(_ComponentTableModel):
             return False
         spec = self.specs[index.row()]
         self.editStarting.emit()
-        if value is not None and not value.is_unit:
-            # The form model takes any argument; a bad one would only fail when the
-            # engine builds the handler, far from the user's edit. Check it here.
-            try:
-                ACTIONS[value.action].check_argument(value.argument)
-            except ValueError as exc:
-                return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, str(exc)))
         try:
             self.form.set_binding(self.uid, spec.vcl_name, value)
-        except (EditRefused, KeyError) as exc:
-            return self._refuse(str(exc))
+        except (EditRefused, KeyError) as exc:  # the message says which event it was about
+            return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, str(exc)))
         return True
 
 
@@ -535,9 +532,9 @@ class ObjectInspector(QWidget):
         index = view.currentIndex()
         return str(index.siblingAtColumn(0).data() or "") if index.isValid() else ""
 
-    @Slot(int, str)
-    def _component_changed(self, uid: int, what: str) -> None:
-        if what == "name":
+    @Slot(object)
+    def _component_changed(self, change: ComponentChange) -> None:
+        if change.kind is ChangeKind.NAME:
             self._rebuild_chooser()
 
     @Slot(int)

@@ -55,7 +55,6 @@ class UnitController(QObject):
         self.ask_trust, self.ask_rename, self.ensure_saved = ask_trust, ask_rename, ensure_saved
         self.trust = trust or TrustStore()
         self._copied_unit: Path | None = None  # an untitled copy's original unit file
-        engine.unit_loader = self.load_unit
         model.documentReset.connect(self._document_replaced)
         model.pathChanged.connect(self._form_changed)
         model.componentRenamed.connect(self._renamed)

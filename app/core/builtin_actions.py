@@ -1,8 +1,12 @@
 """Built-in event actions: what an event can do without any Python code.
 
 Each action has an id (stored in form files), a user-visible title, the events it
-makes sense for, and a check for its argument. ``make_handler`` turns a binding
-into the plain callable the engine calls, with the event's VCL signature.
+makes sense for (by their declared traits: an event whose record carries data, one
+whose socket is an open connection, an error event; components.metadata), and a
+check for its argument. ``check_action`` is the one place a binding to an action
+is checked, wherever it comes from (a form file, the clipboard, the inspector).
+``make_handler`` turns a checked binding into the plain callable the engine calls,
+with the event's VCL signature.
 
 No action loses bytes without a word. Echo back never takes more than the
 connection's send queue accepts: while the queue is congested it leaves the
@@ -34,12 +38,7 @@ from typing import Any, BinaryIO
 from app.core.file_access import FileAccess, PathRefused
 from components import ErrorEvent
 from components.errors import ErrorInfo, errno_name, winsock_code
-from components.metadata import ERROR, NOTIFY, EventSpec
-
-READ_EVENTS = frozenset({"OnRead", "OnClientRead"})
-# events whose socket argument is an open connection that can be written to or closed
-CONNECTION_EVENTS = frozenset({"OnConnect", "OnRead", "OnWrite", "OnClientConnect", "OnClientRead",
-                               "OnClientWrite", "OnAccept"})
+from components.metadata import NOTIFY, EventSpec
 
 
 def parse_hex(text: str) -> bytes:
@@ -67,20 +66,33 @@ def unescape_text(text: str) -> str:
     return _ESCAPE.sub(expand, text)
 
 
+def any_event(event: EventSpec) -> bool:
+    return True
+
+
+def data_event(event: EventSpec) -> bool:
+    """Bytes arrived: there is something to echo."""
+    return event.carries_data and event.params == NOTIFY
+
+
+def connection_event(event: EventSpec) -> bool:
+    """The socket is an open connection: it can be written to or closed."""
+    return event.has_connection and event.params == NOTIFY
+
+
+def error_event(event: EventSpec) -> bool:
+    return event.is_error
+
+
 @dataclass(frozen=True)
 class Action:
     id: str
     title: str  # shown to users (translated by the UI)
     argument_title: str = ""  # "" when the action takes no argument
-    events: frozenset[str] | None = None  # the VCL events it applies to; None = all
-    error_only: bool = False
+    fits: Callable[[EventSpec], bool] = any_event  # the events it applies to, by their traits
 
     def applies_to(self, event: EventSpec) -> bool:
-        if self.error_only:
-            return event.params == ERROR
-        if self.events is None:
-            return True
-        return event.vcl_name in self.events and event.params == NOTIFY
+        return self.fits(event)
 
     def check_argument(self, argument: str) -> None:
         """ValueError if the argument is not acceptable for this action."""
@@ -92,17 +104,29 @@ class Action:
 
 ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("log", "Log only"),
-    Action("echo", "Echo back", events=READ_EVENTS),
-    Action("reply_text", "Reply with text", "Text", events=CONNECTION_EVENTS),
-    Action("reply_hex", "Reply with hex", "Hex bytes", events=CONNECTION_EVENTS),
-    Action("send_file", "Send file", "File", events=CONNECTION_EVENTS),
-    Action("close", "Close connection", events=CONNECTION_EVENTS),
-    Action("suppress", "Suppress error (ErrorCode := 0)", error_only=True),
+    Action("echo", "Echo back", fits=data_event),
+    Action("reply_text", "Reply with text", "Text", fits=connection_event),
+    Action("reply_hex", "Reply with hex", "Hex bytes", fits=connection_event),
+    Action("send_file", "Send file", "File", fits=connection_event),
+    Action("close", "Close connection", fits=connection_event),
+    Action("suppress", "Suppress error (ErrorCode := 0)", fits=error_event),
 ]}
 
 
 def actions_for(event: EventSpec) -> list[Action]:
     return [a for a in ACTIONS.values() if a.applies_to(event)]
+
+
+def check_action(action_id: str, argument: str, event: EventSpec) -> Action:
+    """The action ``action_id`` if it may be bound to ``event`` with ``argument``; ValueError
+    saying why not (no such action, not one for this event, an argument it can't take)."""
+    action = ACTIONS.get(action_id)
+    if action is None:
+        raise ValueError(f"{action_id!r} is not a built-in action ({', '.join(ACTIONS)})")
+    if not action.applies_to(event):
+        raise ValueError(f"{action_id!r} is not an action for {event.vcl_name}")
+    action.check_argument(argument)
+    return action
 
 
 def echo(sender: Any, conn: Any) -> None:
@@ -147,18 +171,18 @@ def send_stream_or_report(conn: Any, stream: BinaryIO, source: str) -> str:
 
 
 def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess) -> Callable[..., Any]:
-    """The engine handler for a built-in action bound to ``event``; ``files`` says which files
-    the form's actions may open (Send file)."""
+    """The engine handler for a built-in action bound to ``event``: a binding that came in
+    through check_action (a form file, an edit); ``files`` says which files the form's actions
+    may open (Send file)."""
     action = ACTIONS[action_id]
-    action.check_argument(argument)
-    reads = event.vcl_name in READ_EVENTS
+    reads = event.carries_data
 
     def drain(conn: Any) -> None:
         if reads:  # take the bytes so the connection keeps flowing; the log has them already
             conn.receive_buf(-1)
 
     if action_id == "log":
-        if event.params == ERROR:
+        if event.is_error:
             return lambda sender, conn, error_event, code: None
         return lambda sender, *args: drain(args[0]) if args else None
     if action_id == "suppress":

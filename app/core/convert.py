@@ -22,20 +22,15 @@ from typing import TextIO
 
 from app.core.atomic_file import write_atomically
 from app.core.dfm_export import export_dfm
-from app.core.dfm_import import import_dfm_file, write_unit_stubs
+from app.core.dfm_import import import_dfm_file, save_imported
 from app.core.form_document import SUFFIX, FormDocument, FormFileError
 
 
 def convert(source: Path, target: Path, encoding: str, err: TextIO) -> None:
     kinds = (source.suffix.lower(), target.suffix.lower())
     if kinds == (".dfm", SUFFIX):
-        imported = import_dfm_file(source, encoding)
-        imported.document.save(target)
-        for line in imported.report.lines():
+        for line in save_imported(import_dfm_file(source, encoding), target):
             err.write(line + "\n")
-        stubs = write_unit_stubs(imported, target)
-        if stubs:
-            err.write(stubs + "\n")
     elif kinds == (SUFFIX, ".dfm"):
         exported = export_dfm(FormDocument.load(source), encoding)
         for warning in exported.warnings:

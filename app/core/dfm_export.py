@@ -1,11 +1,13 @@
 """Export a Socket Workbench form as a text .dfm that C++Builder/Delphi read.
 
-Socket components follow the VCL's storage rules: Active, Port and
-ClientType/ServerType are always written; ThreadCacheSize only when it is not
-10; Address, Host and Service only when not empty; Tag when not 0; an event only
-when it is bound to a unit function (a built-in action has no Delphi
-counterpart: it is left out and the export says so). Left and Top come last, as
-the IDE writes them, each only when not 0.
+Socket components follow the VCL's storage rules, which each property declares
+(``stored`` and ``dfm_order`` in components.metadata): Active, Port and
+ClientType/ServerType are always written, the others only when they differ from
+their defaults, and a property the VCL component does not have (Encoding) not at
+all, with a warning when it is set. An event is written only when it is bound to
+a unit function (a built-in action has no Delphi counterpart: it is left out and
+the export says so). Left and Top come last, as the IDE writes them, each only
+when not 0.
 
 A form that came from a .dfm keeps its original tree (app.core.dfm_import): the
 export writes that tree again, with each socket object's properties replaced by
@@ -22,12 +24,9 @@ from app.core.dfm.json_codec import TreeDataError, tree_from_data
 from app.core.dfm.tree import IdentValue, IntegerValue, StringValue, Value
 from app.core.dfm_import import FOREIGN_KEY, POSITION
 from app.core.form_document import ComponentEntry, FormDocument, FormFileError
-from components import component_class
+from components import component_class, component_classes
 from components.enums import VclEnum
-
-ALWAYS = {"Active", "Port", "ClientType", "ServerType"}
-ORDER = ["Active", "Address", "ClientType", "Host", "Port", "Service", "ServerType", "ThreadCacheSize", "Tag"]
-NOT_IN_VCL = {"Encoding"}  # ours only; the VCL components have no such property
+from components.metadata import Role
 
 
 @dataclass
@@ -49,18 +48,13 @@ def dfm_value(value: object) -> Value:
 def socket_properties(entry: ComponentEntry, warnings: list[str]) -> list[DfmProperty]:
     cls = component_class(entry.type)
     props = []
-    for vcl_name in ORDER:
-        try:
-            spec = cls.property_spec(vcl_name)
-        except KeyError:
-            continue
+    for spec in cls.dfm_properties():
         value = entry.value(spec.vcl_name)
-        if vcl_name in ALWAYS or (vcl_name == "ThreadCacheSize" and value != 10) \
-                or (vcl_name not in ALWAYS and vcl_name != "ThreadCacheSize" and value not in ("", 0)):
+        if spec.dfm_value_stored(value):
             props.append(DfmProperty(spec.vcl_name, dfm_value(value)))
-    for vcl_name in NOT_IN_VCL:
-        if vcl_name in entry.properties:
-            warnings.append(f"{entry.name}.{vcl_name} has no VCL counterpart and is not exported")
+    for spec in cls.published_properties():
+        if not spec.in_dfm and spec.role is not Role.NAME and spec.vcl_name in entry.properties:
+            warnings.append(f"{entry.name}.{spec.vcl_name} has no VCL counterpart and is not exported")
     for event in cls.events():
         binding = entry.events.get(event.vcl_name)
         if binding is None:
@@ -109,8 +103,7 @@ def build_tree(doc: FormDocument, warnings: list[str]) -> DfmObject:
         else "ClientHeight"
     _set(root, width_key, IntegerValue(doc.width))
     _set(root, height_key, IntegerValue(doc.height))
-    socket_classes = {component_class(e.type).vcl_class.lower() for e in doc.components} | {
-        "tclientsocket", "tserversocket"}
+    socket_classes = {cls.vcl_class.lower() for cls in component_classes().values()}
     by_name = {e.name.lower(): e for e in doc.components}
     written: set[str] = set()
 

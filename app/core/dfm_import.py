@@ -1,12 +1,13 @@
 """Import a C++Builder/Delphi form (.dfm, text or binary) as a Socket Workbench form.
 
-Every TClientSocket and TServerSocket becomes a ClientSocket or ServerSocket with
-its Name, Left/Top as the position, and the published properties our components
-have (Active, Address, Host, Port, Service, ClientType, ServerType,
-ThreadCacheSize, Tag). Each ``On...`` assignment becomes a binding to a unit
-function of the same name, and ``unit_source`` holds a stub for each, with the
-event's signature, for the form's Python unit. The form's Caption, Width and
-Height carry over.
+Every object of a registered component class (TClientSocket, TServerSocket)
+becomes that component with its Name, Left/Top as the position, and the published
+properties our component declares (Active, Address, Host, Port, ...). Each
+``On...`` assignment becomes a binding to a unit function of the same name, and
+``unit_source`` holds a stub for each, with the event's signature, for the form's
+Python unit. The form's Caption, Width and Height carry over. ``save_imported``
+writes the form file and the stubs beside it: what both ``convert`` and the
+workbench's File > Import DFM do.
 
 Everything else (TMemo, TButton, ...) is not ours: the import report lists it by
 name and class, and the whole original tree is kept in the form file, so that
@@ -38,6 +39,7 @@ from app.core.trust import content_hash
 from app.core.unit import stub_source, unit_path_for
 from components import component_classes
 from components.component import Component
+from components.metadata import Role
 
 FOREIGN_KEY = "dfm"  # the form file's "foreign" entry that holds the original tree
 POSITION = ("Left", "Top")
@@ -150,7 +152,7 @@ def _map_socket(obj: DfmObject, cls: type[Component], doc: FormDocument, report:
                 raise FormFileError(f"{where}: {prop.name} names {prop.value.name!r}, which can't be the name of "
                                     "a Python function in the unit")
             entry.events[events[key].vcl_name] = HandlerBinding(handler=prop.value.name)
-        elif key in published and key != "name":
+        elif key in published and published[key].role is not Role.NAME:
             spec = published[key]
             try:
                 value = spec.validate(plain_value(prop.value))
@@ -187,3 +189,12 @@ def write_unit_stubs(imported: DfmImport, form_path: Path) -> str:
     except FileExistsError:
         return f"{unit.name} exists already; handler stubs not written"
     return f"handler stubs written to {unit}"
+
+
+def save_imported(imported: DfmImport, form_path: Path) -> list[str]:
+    """Save the imported form as ``form_path`` and write its handler stubs beside it (see
+    write_unit_stubs); the import report's lines, the stubs' line last. OSError if the form
+    can't be written."""
+    imported.document.save(form_path)
+    stubs = write_unit_stubs(imported, form_path)
+    return [*imported.report.lines(), *([stubs] if stubs else [])]

@@ -49,11 +49,12 @@ from typing import Any
 
 from app.core.atomic_file import write_atomically
 from app.core.bounded_read import FileRefused, read_form_file
+from app.core.builtin_actions import ACTIONS, check_action
 from app.core.short_repr import short_repr
 from app.core.trust import content_hash
 from components import component_class, component_classes
 from components.component import Component
-from components.metadata import PropertySpec, validate_identifier
+from components.metadata import EventSpec, PropertySpec, Role, validate_identifier
 
 FORMAT = "socket-workbench-form"
 VERSION = 1
@@ -133,9 +134,21 @@ class ComponentEntry:
     def value(self, vcl_name: str) -> Any:
         """The property's value: the stored one, or the default."""
         spec = self.cls.property_spec(vcl_name)
-        if spec.vcl_name == "Name":
+        if spec.role is Role.NAME:
             return self.name
         return self.properties.get(spec.vcl_name, spec.default)
+
+    @property
+    def active(self) -> bool:
+        """The stored Active: whether it should run (False for a class without the switch)."""
+        switch = self.cls.role_spec(Role.ACTIVE)
+        return switch is not None and bool(self.properties.get(switch.vcl_name, switch.default))
+
+    def take_active(self) -> bool:
+        """Take the stored Active out of the entry (a pasted or opened component starts nothing);
+        whether it was set."""
+        switch = self.cls.role_spec(Role.ACTIVE)
+        return switch is not None and bool(self.properties.pop(switch.vcl_name, False))
 
     def copy(self) -> ComponentEntry:
         return ComponentEntry(self.type, self.name, self.x, self.y, dict(self.properties),
@@ -144,13 +157,7 @@ class ComponentEntry:
 
 def validate_value(entry_type: str, vcl_name: str, value: Any) -> tuple[PropertySpec, Any]:
     """The property's spec and the value converted by it; ValueError with a clear message."""
-    cls = component_class(entry_type)
-    try:
-        spec = cls.property_spec(vcl_name)
-    except KeyError:
-        raise ValueError(f"{cls.__name__} has no property {vcl_name!r}") from None
-    if spec.runtime:
-        raise ValueError(f"{spec.vcl_name} is read-only")
+    spec = component_class(entry_type).writable_spec(vcl_name)
     return spec, spec.validate(value)
 
 
@@ -308,7 +315,7 @@ def _entry_to_json(entry: ComponentEntry) -> dict[str, Any]:
     cls = entry.cls
     properties = {}
     for spec in cls.published_properties():
-        if spec.vcl_name == "Name" or spec.vcl_name not in entry.properties:
+        if spec.role is Role.NAME or spec.vcl_name not in entry.properties:
             continue
         value = entry.properties[spec.vcl_name]
         if not spec.is_default(value):
@@ -376,7 +383,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
                 spec, converted = validate_value(cls.__name__, vcl_name, value)
             except ValueError as exc:
                 raise FormFileError(f"{source}: {where}: {exc}") from None
-            if spec.vcl_name == "Name":
+            if spec.role is Role.NAME:  # the component's "name" says it
                 continue
             entry.properties[spec.vcl_name] = converted
         events = item.get("events", {})
@@ -386,7 +393,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
                 event = cls.event_spec(event_name)
             except KeyError:
                 raise FormFileError(f"{source}: {where}: {cls.__name__} has no event {event_name!r}") from None
-            entry.events[event.vcl_name] = _binding_from_json(binding, source, f"{where}.{event_name}")
+            entry.events[event.vcl_name] = _binding_from_json(binding, event, source, f"{where}.{event_name}")
         doc.components.append(entry)
     foreign = data.get("foreign", [])
     _require(isinstance(foreign, list), source, "foreign", "must be a list")
@@ -394,9 +401,7 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     return doc
 
 
-def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
-    from app.core.builtin_actions import ACTIONS
-
+def _binding_from_json(data: Any, event: EventSpec, source: str, where: str) -> HandlerBinding:
     _require(isinstance(data, dict), source, where, "a binding must be an object")
     if "handler" in data:
         handler = data["handler"]
@@ -407,7 +412,7 @@ def _binding_from_json(data: Any, source: str, where: str) -> HandlerBinding:
              f"{short_repr(action)} is not a built-in action ({', '.join(ACTIONS)})")
     _require(isinstance(argument, str), source, where, "argument must be text")
     try:
-        ACTIONS[action].check_argument(argument)
+        check_action(action, argument, event)
     except ValueError as exc:
         raise FormFileError(f"{source}: {where}: {exc}") from None
     return HandlerBinding(action=action, argument=argument)

@@ -17,7 +17,7 @@ from app.core.builtin_actions import make_handler
 from app.core.file_access import FileAccess
 from app.core.form_document import ComponentEntry
 from components import ObserverStream, component_class
-from components.metadata import EventSpec
+from components.metadata import EventSpec, Role
 from components.socket_component import SocketComponent
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def create_component(entry: ComponentEntry, stream: ObserverStream) -> SocketCom
     comp = component_class(entry.type)(name=entry.name, observer=stream)
     assert isinstance(comp, SocketComponent)
     for vcl_name, value in entry.properties.items():
-        if vcl_name != "Active":
+        if comp.property_spec(vcl_name).role is not Role.ACTIVE:
             comp.set_property(vcl_name, value)
     return comp
 

@@ -14,17 +14,18 @@ once per second or once per distinct name instead of once per record.
 from __future__ import annotations
 
 import codecs
-import datetime
 import functools
 import json
 import operator
-import time
 from collections.abc import Iterable, Sequence
 from itertools import compress
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
-from components.observer import DROPPED, HANDLER_ERROR, EventRecord
+from app.core.local_time import ClockFormatter, IsoTimeFormatter
+from components.component import events_where
+from components.errors import ErrorInfo
+from components.observer import DROPPED, HANDLER_ERROR, RECEIVE, SEND, EventRecord
 
 # How the Data column spells a payload, so every payload reads one way. A payload that
 # is valid UTF-8 shows as text ("héllo"), with what a font would draw as nothing or as
@@ -73,56 +74,6 @@ def is_warning(record: EventRecord) -> bool:
     """Records that say something was lost or late rather than failed (the log draws them
     as warnings, not as errors)."""
     return record.event == DROPPED
-
-
-class ClockFormatter:
-    """Local wall-clock time as ``HH:MM:SS.mmm`` (milliseconds cut, not rounded: a clock
-    shows the second it is in).
-
-    A flood puts thousands of records in one second and often dozens in one
-    millisecond, so the expensive part (``localtime`` + ``strftime``) is done once
-    per second and the whole text kept for the last millisecond. Each cache is one
-    tuple, replaced whole, so threads may share a formatter.
-    """
-
-    __slots__ = ("_milli", "_second")
-
-    def __init__(self) -> None:
-        self._second: tuple[int, str] = (-1, "")
-        self._milli: tuple[int, str] = (-1, "")
-
-    def __call__(self, wall_time: float) -> str:
-        milli = int(wall_time * 1000)
-        last, text = self._milli
-        if milli == last:
-            return text
-        second = milli // 1000
-        cached, clock = self._second
-        if second != cached:
-            clock = time.strftime("%H:%M:%S", time.localtime(second))
-            self._second = (second, clock)
-        text = f"{clock}.{milli - second * 1000:03d}"
-        self._milli = (milli, text)
-        return text
-
-
-class IsoTimeFormatter:
-    """Local wall time in ISO 8601 with microseconds (cut) and the UTC offset
-    (``2024-05-01T12:00:00.123456+02:00``); date, time and offset cached per second."""
-
-    __slots__ = ("_cache",)
-
-    def __init__(self) -> None:
-        self._cache: tuple[int, str, str] = (-1, "", "")
-
-    def __call__(self, wall_time: float) -> str:
-        second = int(wall_time)
-        cached, head, offset = self._cache
-        if second != cached:
-            whole = datetime.datetime.fromtimestamp(second).astimezone().isoformat(timespec="seconds")
-            head, offset = whole[:19], whole[19:]
-            self._cache = (second, head, offset)
-        return "%s.%06d%s" % (head, (wall_time - second) * 1e6, offset)  # noqa: UP031
 
 
 _clock = ClockFormatter()
@@ -222,9 +173,10 @@ def hex_preview(preview: bytes) -> str:
 
 def error_text(record: EventRecord) -> str:
     """``eeConnect 10061 ECONNREFUSED: Connection refused``, or '' for records without an error."""
-    error = record.error
-    if error is None:
-        return ""
+    return "" if record.error is None else error_line(record.error)
+
+
+def error_line(error: ErrorInfo) -> str:
     name = f" {error.errno_name}" if error.errno_name else ""
     return f"{error.event} {error.code}{name}: {error.message}"
 
@@ -235,8 +187,6 @@ def connection_text(record: EventRecord) -> str:
     return f"#{record.connection_id}" if record.connection_id else ""
 
 
-# The events whose records first carry a connection's peer.
-_CONNECTING_EVENTS = frozenset({"OnConnect", "OnClientConnect", "OnAccept"})
 _EVENT = operator.itemgetter(2)
 
 
@@ -244,18 +194,20 @@ class ConnectionNames:
     """Names connections by their peer address, also on the records that do not carry it.
 
     A connection's first records (OnLookup, OnConnecting) come before its peer is
-    known, and a listener's have none; the address on the record that connected it
-    (OnConnect, OnClientConnect, OnAccept) names all of them. Where one address names several connections
+    known, and a listener's have none; the address on the record of the event that
+    connected it (an event declared with ``connects``: OnConnect, OnClientConnect,
+    OnAccept) names all of them. Where one address names several connections
     (a ClientSocket that reconnects to the same server), the id is added:
     ``127.0.0.1:7007 (#12)``. Connection ids are unique in the process, so no
     component is needed. Memory is bounded: past ``limit`` ids the oldest half is
     forgotten.
     """
 
-    __slots__ = ("_first_id", "_limit", "_peer_of", "_shared")
+    __slots__ = ("_connecting", "_first_id", "_limit", "_peer_of", "_shared")
 
     def __init__(self, limit: int = 200_000) -> None:
         self._limit = limit
+        self._connecting = events_where(lambda e: e.connects)
         self._peer_of: dict[int, str] = {}
         self._first_id: dict[str, int] = {}  # peer -> the first connection id seen with it
         self._shared: set[str] = set()  # peers seen with more than one id
@@ -265,7 +217,7 @@ class ConnectionNames:
         # Only the event that connects a connection is looked at: every later record
         # carries the peer itself, and the earlier ones (OnLookup, OnConnecting) are
         # the ones that need it. Picking those out runs in C, so a flood costs little.
-        connects = compress(records, map(_CONNECTING_EVENTS.__contains__, map(_EVENT, records)))
+        connects = compress(records, map(self._connecting.__contains__, map(_EVENT, records)))
         peer_of, first_id = self._peer_of, self._first_id
         for record in connects:
             connection_id, peer = record[3], record[4]
@@ -317,15 +269,47 @@ def summary_line(detail: str, *, last: bool = False) -> str:
     return (lines[-1] if last else lines[0]).strip()
 
 
+class Words:
+    """How the counts in a summary read. These are the runner's and the files' plain words;
+    the log pane gives its translated ones (ui.event_log_model)."""
+
+    def byte_count(self, count: int) -> str:
+        return f"{count} {'byte' if count == 1 else 'bytes'}"
+
+    def dropped(self, count: int, detail: str) -> str:
+        """A Dropped record's summary (``count`` records lost; ``detail`` says so in English)."""
+        return detail
+
+
+PLAIN_WORDS = Words()
+
+
+def data_records() -> frozenset[str]:
+    """The records whose payload is the point: the events declared with ``data`` (OnRead,
+    OnClientRead) and the bytes sent or read (Send, Receive)."""
+    return events_where(lambda e: e.carries_data) | {SEND, RECEIVE}
+
+
+_DATA_RECORDS = data_records()
+
+
+def detail_text(event: str, byte_count: int, error: ErrorInfo | None, detail: str,
+                words: Words = PLAIN_WORDS) -> str:
+    """One line saying what happened beyond the event's name: the error, the byte count of
+    data, the lost records of a Dropped record, else the detail's first line (a traceback's
+    last). The log's Detail column, the runner's lines and the exports all read it."""
+    if error is not None:
+        return error_line(error)
+    if event == DROPPED:  # byte_count counts records here, not bytes
+        return words.dropped(byte_count, detail)
+    if byte_count or event in _DATA_RECORDS:
+        return words.byte_count(byte_count)
+    return summary_line(detail, last=event == HANDLER_ERROR)
+
+
 def summary(record: EventRecord) -> str:
-    """One line saying what happened beyond the event's name."""
-    if record.error is not None:
-        return error_text(record)
-    if record.event == DROPPED:
-        return record.detail
-    if record.byte_count:
-        return f"{record.byte_count} {'byte' if record.byte_count == 1 else 'bytes'}"
-    return summary_line(record.detail, last=record.event == HANDLER_ERROR)
+    """One line saying what happened beyond the event's name (detail_text, in plain words)."""
+    return detail_text(record.event, record.byte_count, record.error, record.detail)
 
 
 def _quick_summary(record: EventRecord) -> str:

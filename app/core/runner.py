@@ -37,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.core.file_access import FileAccess
-from app.core.form_document import FormDocument, FormFileError, validate_value
+from app.core.form_document import FormDocument, FormFileError
 from app.core.form_runtime import bind_all, create_component
 from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
 from app.core.trust import TrustStore
@@ -51,6 +51,7 @@ from components import (
     SocketError,
     set_error_hook,
 )
+from components.metadata import Role
 from components.socket_component import SocketComponent
 
 PROG = "socket-workbench run"
@@ -180,13 +181,15 @@ def apply_settings(doc: FormDocument, settings: list[str]) -> set[str]:
             names = ", ".join(e.name for e in doc.components) or "none"
             raise RunError(f"--set {item!r}: the form has no component {component!r} (it has {names})",
                            EXIT_USAGE)
-        if prop.lower() == "name":
-            raise RunError(f"--set {item!r}: Name can't be changed from the command line", EXIT_USAGE)
         try:
-            spec, converted = validate_value(entry.type, prop, value)
+            spec = entry.cls.writable_spec(prop)
+            if spec.role is Role.NAME:
+                raise RunError(f"--set {item!r}: {spec.vcl_name} can't be changed from the command line",
+                               EXIT_USAGE)
+            converted = spec.validate(value)
         except ValueError as exc:
             raise RunError(f"--set {item!r}: {exc}", EXIT_USAGE) from None
-        if spec.vcl_name == "Active":
+        if spec.role is Role.ACTIVE:
             if not converted:
                 inactive.add(entry.name)
             continue

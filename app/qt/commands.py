@@ -1,28 +1,50 @@
 """Undo commands for every edit of a form (QUndoStack: Ctrl+Z / Ctrl+Y).
 
 Each command stores what it needs to go both ways and changes the document only
-through FormModel's ``apply_*`` primitives, which emit the change signals.
+through the ``apply_*`` primitives of a ``Primitives`` (the FormModel is one),
+which emit the change signals. The commands know that small interface only, not
+the FormModel that pushes them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from app.core.form_document import ComponentEntry, HandlerBinding
 from app.qt.i18n import arg
-
-if TYPE_CHECKING:
-    from app.qt.form_model import FormModel
+from components.metadata import PropertySpec
 
 NUDGE_ID = 1001  # arrow-key moves of the same components merge into one step
 
 
+class Primitives(Protocol):
+    """The changes a command makes, each announced by whoever carries them out."""
+
+    def entry(self, uid: int) -> ComponentEntry: ...
+
+    def index_of(self, uid: int) -> int: ...
+
+    def set_selection(self, uids: Iterable[int]) -> None: ...
+
+    def apply_insert(self, entry: ComponentEntry, index: int | None = None) -> None: ...
+
+    def apply_remove(self, uid: int) -> tuple[ComponentEntry, int]: ...
+
+    def apply_move(self, uid: int, x: int, y: int) -> None: ...
+
+    def apply_property(self, uid: int, spec: PropertySpec, value: Any) -> None: ...
+
+    def apply_rename(self, uid: int, name: str) -> None: ...
+
+    def apply_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None: ...
+
 
 class AddComponents(QUndoCommand):
-    def __init__(self, model: FormModel, entries: list[ComponentEntry], text: str) -> None:
+    def __init__(self, model: Primitives, entries: list[ComponentEntry], text: str) -> None:
         super().__init__(text)
         self.model = model
         self.entries = entries
@@ -38,7 +60,7 @@ class AddComponents(QUndoCommand):
 
 
 class RemoveComponents(QUndoCommand):
-    def __init__(self, model: FormModel, uids: list[int]) -> None:
+    def __init__(self, model: Primitives, uids: list[int]) -> None:
         names = ", ".join(model.entry(u).name for u in uids)
         super().__init__(arg(QCoreApplication.translate("Commands", "Delete %1"), names))
         self.model = model
@@ -47,8 +69,7 @@ class RemoveComponents(QUndoCommand):
 
     def redo(self) -> None:
         # last first, so each recorded index is the one to restore at
-        components = self.model.document.components
-        order = sorted(self.uids, key=lambda u: components.index(self.model.entry(u)), reverse=True)
+        order = sorted(self.uids, key=self.model.index_of, reverse=True)
         self.removed = [self.model.apply_remove(uid) for uid in order]
 
     def undo(self) -> None:
@@ -58,7 +79,7 @@ class RemoveComponents(QUndoCommand):
 
 
 class MoveComponents(QUndoCommand):
-    def __init__(self, model: FormModel, changes: dict[int, tuple[tuple[int, int], tuple[int, int]]],
+    def __init__(self, model: Primitives, changes: dict[int, tuple[tuple[int, int], tuple[int, int]]],
                  nudge: bool) -> None:
         super().__init__(QCoreApplication.translate("Commands", "Move"))
         self.model = model
@@ -84,20 +105,20 @@ class MoveComponents(QUndoCommand):
 
 
 class SetProperty(QUndoCommand):
-    def __init__(self, model: FormModel, uid: int, vcl_name: str, old: Any, new: Any) -> None:
+    def __init__(self, model: Primitives, uid: int, spec: PropertySpec, old: Any, new: Any) -> None:
         name = model.entry(uid).name
-        super().__init__(arg(QCoreApplication.translate("Commands", "Set %1.%2"), name, vcl_name))
-        self.model, self.uid, self.vcl_name, self.old, self.new = model, uid, vcl_name, old, new
+        super().__init__(arg(QCoreApplication.translate("Commands", "Set %1.%2"), name, spec.vcl_name))
+        self.model, self.uid, self.spec, self.old, self.new = model, uid, spec, old, new
 
     def redo(self) -> None:
-        self.model.apply_property(self.uid, self.vcl_name, self.new)
+        self.model.apply_property(self.uid, self.spec, self.new)
 
     def undo(self) -> None:
-        self.model.apply_property(self.uid, self.vcl_name, self.old)
+        self.model.apply_property(self.uid, self.spec, self.old)
 
 
 class RenameComponent(QUndoCommand):
-    def __init__(self, model: FormModel, uid: int, old: str, new: str) -> None:
+    def __init__(self, model: Primitives, uid: int, old: str, new: str) -> None:
         super().__init__(arg(QCoreApplication.translate("Commands", "Rename %1 to %2"), old, new))
         self.model, self.uid, self.old, self.new = model, uid, old, new
 
@@ -109,7 +130,7 @@ class RenameComponent(QUndoCommand):
 
 
 class SetBinding(QUndoCommand):
-    def __init__(self, model: FormModel, uid: int, event: str, old: HandlerBinding | None,
+    def __init__(self, model: Primitives, uid: int, event: str, old: HandlerBinding | None,
                  new: HandlerBinding | None) -> None:
         name = model.entry(uid).name
         super().__init__(arg(QCoreApplication.translate("Commands", "Set %1.%2"), name, event))

@@ -24,9 +24,14 @@ trusts the content it saved as.
 
 Errors never escape: a failed open, a refused connect or an error a handler did
 not suppress arrive through ``errorRaised`` (from any thread, queued to the GUI)
-and the component's tile shows them. When a component goes inactive by itself
-(refused, peer closed, error), the document's Active follows, without an undo
-step, so the inspector shows the truth.
+and the component's tile shows them.
+
+The host never writes the document. It follows what the user asked for (the
+document's Active) and reports what is: ``is_active`` and ``tile_state`` for the
+views, ``FormModel.report_run`` on every state change, which is how a run that
+ended by itself (refused, peer closed, error) ends the user's request too (see
+app.qt.form_model). Who asks the user (for a unit's trust, for files outside the
+form's folder) is given at construction.
 """
 
 from __future__ import annotations
@@ -41,8 +46,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from app.core.file_access import FileAccess
 from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
 from app.core.trust import TrustStore
-from app.qt.form_model import FormModel
-from app.qt.i18n import arg
+from app.qt.form_model import ChangeKind, ComponentChange, FormModel
 from components import (
     ClientSocket,
     ClientType,
@@ -52,11 +56,16 @@ from components import (
     SocketState,
     set_error_hook,
 )
+from components.metadata import EventSpec, PropertySpec, Role
 from components.socket_component import SocketComponent
 
 if TYPE_CHECKING:
     from app.core.unit import Unit
 
+#: asks the user whether the form may open these files outside its folder (Send file paths)
+AskFileTrust = Callable[[list[str]], bool]
+#: loads the form's unit for the engine, asking for trust first; None when it can't or may not run
+LoadUnit = Callable[[], "Unit | None"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,12 @@ class EngineHost(QObject):
     trustChanged = Signal(bool)  # whether the form is trusted to reach files outside its folder
 
     def __init__(self, model: FormModel, stream: ObserverStream, parent: QObject | None = None,
-                 trust: TrustStore | None = None) -> None:
+                 trust: TrustStore | None = None, *, ask_file_trust: AskFileTrust | None = None,
+                 load_unit: LoadUnit | None = None) -> None:
+        """``ask_file_trust`` is asked (with the paths) the first time a component whose Send
+        file needs trust opens; True trusts the form; without it such paths are refused.
+        ``load_unit`` is asked for the form's unit the first time a component with unit
+        handlers opens; without it only built-in actions run."""
         super().__init__(parent)
         self.model = model
         self.stream = stream
@@ -82,23 +96,21 @@ class EngineHost(QObject):
         self.live: dict[int, SocketComponent] = {}
         #: whether the user trusts this form's actions with files outside its folder
         self.form_trusted = True
-        #: asked (with the paths) the first time a component whose Send file needs trust opens;
-        #: True trusts the form. None: never asked, such paths are refused
-        self.file_trust_asker: Callable[[list[str]], bool] | None = None
+        self._ask_file_trust = ask_file_trust
         self._file_trust_declined = False
         #: the form's Python unit, once the user trusts it (app.core.unit); None runs built-ins only
         self.unit: Unit | None = None
-        #: asked for the unit the first time a component with unit handlers opens
-        self.unit_loader: Callable[[], Unit | None] | None = None
+        self._load_unit = load_unit
         self._errors: dict[int, str] = {}
-        model.lock_reason = self.lock_reason
+        #: blocking clients whose open() runs on a worker thread: they run, though not yet connecting
+        self._opening: set[int] = set()
         model.componentAdded.connect(self._added)
         model.componentRemoved.connect(self._removed)
         model.componentChanged.connect(self._changed)
         model.documentReset.connect(self._reset)
         model.pathChanged.connect(self._rebind_all)  # Save As: another folder
         model.saved.connect(self._form_saved)
-        self.stateChanged.connect(self._follow_state)
+        self.stateChanged.connect(self._report_state)
         self._previous_hook = set_error_hook(self._hook)
         self._reset()
 
@@ -123,14 +135,11 @@ class EngineHost(QObject):
         comp = self.live.get(uid)
         return comp.get_property(vcl_name) if comp is not None else None
 
-    def lock_reason(self, uid: int, vcl_name: str) -> str | None:
+    def is_active(self, uid: int) -> bool:
+        """Whether the component runs now (opening, connecting, connected or listening): the
+        live Active."""
         comp = self.live.get(uid)
-        if comp is None or not comp.active:
-            return None
-        if not vcl_name:
-            return arg(self.tr("%1 is active: set Active to False before deleting it"), comp.name)
-        return arg(self.tr("Can't change %1 while %2 is active: set Active to False first"),
-                   vcl_name, comp.name)
+        return comp is not None and (comp.active or uid in self._opening)
 
     def counts(self) -> tuple[int, int]:
         """(active components, open connections) for the status bar."""
@@ -141,9 +150,11 @@ class EngineHost(QObject):
 
     # -- activation ----------------------------------------------------------
     def set_active(self, uid: int, active: bool) -> None:
-        """Open or close a component: a run-time command, recorded in the document without
-        an undo step and without marking it modified (app.qt.form_model.ACTIVE)."""
-        self.model.set_property(uid, "Active", active)
+        """Open or close a component: a run-time command, which the model records as the
+        user's request without an undo step and without marking the form modified."""
+        switch = self.model.entry(uid).cls.role_spec(Role.ACTIVE)
+        if switch is not None:
+            self.model.set_property(uid, switch.vcl_name, active)
 
     def activate_all(self) -> None:
         for uid in list(self.live):
@@ -183,11 +194,11 @@ class EngineHost(QObject):
             self.trust.answer_digest(self.model.document.source_sha256, self.model.path, True)
 
     def _ensure_file_trust(self, uid: int) -> None:
-        if self.form_trusted or self._file_trust_declined or self.file_trust_asker is None:
+        if self.form_trusted or self._file_trust_declined or self._ask_file_trust is None:
             return
         paths = paths_needing_trust([self.model.entry(uid)], self.file_access())
         if paths:
-            self.set_form_trusted(self.file_trust_asker(paths))
+            self.set_form_trusted(self._ask_file_trust(paths))
 
     def deactivate_all(self) -> None:
         for uid in list(self.live):
@@ -205,9 +216,9 @@ class EngineHost(QObject):
         if self.unit is not None:
             self.unit.form._set({c.name: c for c in self.live.values()})
             return
-        if self.unit_loader is None or not any(b.is_unit for b in self.model.entry(uid).events.values()):
+        if self._load_unit is None or not any(b.is_unit for b in self.model.entry(uid).events.values()):
             return
-        unit = self.unit_loader()
+        unit = self._load_unit()
         if unit is not None:
             self.set_unit(unit)
 
@@ -217,10 +228,18 @@ class EngineHost(QObject):
         comp = self.live[uid]
         self._errors.pop(uid, None)
         if isinstance(comp, ClientSocket) and comp.client_type is ClientType.BLOCKING:
-            threading.Thread(target=self._open_guarded, args=(uid, comp), daemon=True,
+            self._opening.add(uid)
+            threading.Thread(target=self._open_on_thread, args=(uid, comp), daemon=True,
                              name=f"{comp.name} connect").start()
             return
         self._open_guarded(uid, comp)
+
+    def _open_on_thread(self, uid: int, comp: SocketComponent) -> None:
+        try:
+            self._open_guarded(uid, comp)
+        finally:
+            self._opening.discard(uid)
+            self.stateChanged.emit(uid)
 
     def _open_guarded(self, uid: int, comp: SocketComponent) -> None:
         try:
@@ -258,7 +277,7 @@ class EngineHost(QObject):
         bind_all(comp, entry, self.unit, self.file_access())
         comp.state_listeners.append(self._state_listener(uid))
         self.live[uid] = comp
-        if opening and entry.value("Active"):
+        if opening and entry.active:
             self._open(uid)
 
     def _state_listener(self, uid: int) -> Callable[[SocketComponent], None]:
@@ -274,45 +293,39 @@ class EngineHost(QObject):
         if comp is not None and comp.active:
             comp.close()
 
-    @Slot(int, str)
-    def _changed(self, uid: int, what: str) -> None:
+    @Slot(object)
+    def _changed(self, change: ComponentChange) -> None:
+        uid = change.uid
         comp = self.live.get(uid)
         if comp is None:
             return
         entry = self.model.entry(uid)
-        if what == "name":
+        if change.kind is ChangeKind.NAME:
             comp.name = entry.name
-        elif what.startswith("event:"):
-            self._bind(comp, uid, what[6:])
-        elif what == "property:Active":
-            wanted = bool(entry.value("Active"))
-            if wanted and not comp.active:
+        elif change.kind is ChangeKind.BINDING and isinstance(change.spec, EventSpec):
+            comp.set_handler(change.spec.vcl_name, handler_for(entry, change.spec, self.unit, self.file_access()))
+        elif change.is_active_switch:
+            if entry.active and not comp.active:
                 self._open(uid)
-            elif not wanted and comp.active:
+            elif not entry.active and comp.active:
                 self._close(uid)
-        elif what.startswith("property:"):
-            vcl_name = what[9:]
+        elif change.kind is ChangeKind.PROPERTY and isinstance(change.spec, PropertySpec):
             try:
-                comp.set_property(vcl_name, entry.value(vcl_name))
+                comp.set_property(change.spec.vcl_name, entry.value(change.spec.vcl_name))
             except SocketError as exc:
                 self.errorRaised.emit(uid, str(exc))
             self._errors.pop(uid, None)
             self.stateChanged.emit(uid)
 
-    def _bind(self, comp: SocketComponent, uid: int, event: str) -> None:
-        spec = comp.event_spec(event)
-        comp.set_handler(spec.vcl_name, handler_for(self.model.entry(uid), spec, self.unit, self.file_access()))
-
     @Slot(int)
-    def _follow_state(self, uid: int) -> None:
-        """When a component went inactive by itself, the document's Active follows."""
+    def _report_state(self, uid: int) -> None:
+        """Keep a failure's reason for the tile, and tell the model whether it runs."""
         comp = self.live.get(uid)
         if comp is None or not self.model.has(uid):
             return
         if comp.last_error is not None and not comp.active:
             self._errors[uid] = str(comp.last_error)
-        if bool(self.model.entry(uid).value("Active")) != comp.active:
-            self.model.apply_property(uid, "Active", comp.active)
+        self.model.report_run(uid, comp.active or uid in self._opening)
 
     def _hook(self, error: SocketError) -> None:
         # any thread; the signal is queued to the GUI thread
@@ -329,6 +342,7 @@ class EngineHost(QObject):
                     pass
         self.live.clear()
         self._errors.clear()
+        self._opening.clear()
         if not keep_hook:
             set_error_hook(self._previous_hook)
 

@@ -6,6 +6,20 @@ Views never change the document directly. They call the edit methods here
 the edit and push an undo command (app.qt.commands); the commands change the
 document through the ``apply_*`` primitives, which emit the signals. So undo,
 redo, the designer, the inspector and the engine all see the same changes.
+``componentChanged`` carries a ``ComponentChange``: which component, what kind of
+change, the property's or event's spec, the old and the new value. Subscribers
+read the current state from the model; nobody parses a text.
+
+Active, the switch (the property declared with ``Role.ACTIVE``), has one owner for
+each of its two facts. The document holds what the user asked for: toggling it is
+a run-time command, recorded without an undo step and without marking the form
+modified (from the inspector, a tile's menu or Run > Activate All alike), and Save
+writes it. The engine host reports what is (``report_run``); the views show the
+live state from the engine, and the model keeps the report only to lock settings
+while a component runs. When a run the user asked for ends without being asked to
+(refused, failed, closed by the peer), the request ends with it: that is the one
+change the model makes to Active on its own, and the engine host never writes the
+document.
 
 A form that is opened never activates anything by itself (a form from someone
 else is a program). The Active values a file stores are taken out of the
@@ -19,23 +33,54 @@ opening and saving a form loses none of its settings.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.core.form_document import ComponentEntry, FormDocument, HandlerBinding, validate_value
+from app.core.builtin_actions import check_action
+from app.core.form_document import ComponentEntry, FormDocument, HandlerBinding
+from app.qt.commands import (
+    AddComponents,
+    MoveComponents,
+    RemoveComponents,
+    RenameComponent,
+    SetBinding,
+    SetProperty,
+)
 from app.qt.i18n import arg
 from components import component_class
+from components.metadata import EventSpec, PropertySpec, Role
 
 #: the designer's grid, in pixels; positions snap to it
 GRID = 8
-#: Active is a run-time command, not an edit of the form: the document records the value
-#: asked for (so Save writes what runs), but it is no undo step and does not mark the form
-#: modified, from the inspector, a tile's menu or Run > Activate All alike.
-ACTIVE = "Active"
+
+
+class ChangeKind(enum.Enum):
+    POSITION = "position"
+    NAME = "name"  # a rename (spec: the Name property)
+    PROPERTY = "property"  # any other property, Active included (spec says which)
+    BINDING = "binding"  # an event's handler (spec: the event)
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    """One change of one component, as ``FormModel.componentChanged`` announces it."""
+
+    uid: int
+    kind: ChangeKind
+    spec: PropertySpec | EventSpec | None = None  # None for a move
+    old: Any = None
+    new: Any = None
+
+    @property
+    def is_active_switch(self) -> bool:
+        """A change of the component's Active (what the user asked to run)."""
+        return isinstance(self.spec, PropertySpec) and self.spec.role is Role.ACTIVE
 
 
 
@@ -46,7 +91,7 @@ class EditRefused(ValueError):  # noqa: N818 - reads as what happened
 class FormModel(QObject):
     componentAdded = Signal(int)  # uid
     componentRemoved = Signal(int)  # uid
-    componentChanged = Signal(int, str)  # uid, what: "position", "name", "property:Port", "event:OnRead"
+    componentChanged = Signal(object)  # a ComponentChange
     componentRenamed = Signal(int, str, str)  # uid, old, new: a user's rename (not undo/redo)
     formChanged = Signal()  # name, caption or size
     documentReset = Signal()  # a new or opened document replaced the old one
@@ -65,8 +110,9 @@ class FormModel(QObject):
         self.undo_stack = QUndoStack(self)
         self._selection: list[int] = []
         self._saved_active: list[int] = []
-        #: set by the engine host: returns why a property can't change now, or None
-        self.lock_reason: Callable[[int, str], str | None] = lambda uid, vcl: None
+        self._running: set[int] = set()  # as the engine host last reported (report_run)
+        self._announcing = False  # componentChanged is being delivered
+        self._ended: list[int] = []  # requests whose run ended while it was: ended after it
 
     # -- reading ------------------------------------------------------------
     def entries(self) -> list[ComponentEntry]:
@@ -77,6 +123,49 @@ class FormModel(QObject):
 
     def has(self, uid: int) -> bool:
         return any(e.uid == uid for e in self.document.components)
+
+    def index_of(self, uid: int) -> int:
+        """The component's place in the z-order."""
+        return self.document.components.index(self.entry(uid))
+
+    # -- running ----------------------------------------------------------------
+    def report_run(self, uid: int, running: bool) -> None:
+        """The engine host's report of whether the component runs. A run the user asked for
+        that ended by itself ends the request too (no undo step; see the module's notes)."""
+        if not self.has(uid):
+            return
+        if running:
+            self._running.add(uid)
+            return
+        self._running.discard(uid)
+        if self._announcing:
+            # a subscriber's doing (the engine host's failed open): every subscriber hears of
+            # the request before it hears of its end
+            self._ended.append(uid)
+            return
+        self._end_request(uid)
+
+    def _end_request(self, uid: int) -> None:
+        if not self.has(uid) or uid in self._running:
+            return
+        entry = self.entry(uid)
+        switch = entry.cls.role_spec(Role.ACTIVE)
+        if switch is not None and entry.active:
+            self.apply_property(uid, switch, False)
+
+    def lock_reason(self, uid: int, vcl_name: str) -> str | None:
+        """Why ``vcl_name`` (a property locked while active; "" for the whole component, as for
+        deleting it) can't change now, or None. A component is locked while it runs and while
+        it is asked to."""
+        entry = self.entry(uid)
+        if uid not in self._running and not entry.active:
+            return None
+        switch = entry.cls.role_spec(Role.ACTIVE)
+        active = switch.vcl_name if switch is not None else ""
+        if not vcl_name:
+            return arg(self.tr("%1 is active: set %2 to False before deleting it"), entry.name, active)
+        return arg(self.tr("Can't change %1 while %2 is active: set %3 to False first"),
+                   vcl_name, entry.name, active)
 
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
@@ -115,8 +204,6 @@ class FormModel(QObject):
 
     def add_entries(self, entries: list[ComponentEntry], text: str | None = None) -> None:
         """Add (paste) components; names that are taken get the next free one."""
-        from app.qt.commands import AddComponents
-
         taken: set[str] = set()
         for entry in entries:
             if entry.name.lower() in self.document.names() | taken:
@@ -126,8 +213,6 @@ class FormModel(QObject):
             self.undo_stack.push(AddComponents(self, entries, text or self.tr("Paste")))
 
     def remove_components(self, uids: Iterable[int]) -> None:
-        from app.qt.commands import RemoveComponents
-
         uids = [u for u in uids if self.has(u)]
         for uid in uids:
             reason = self.lock_reason(uid, "")
@@ -138,8 +223,6 @@ class FormModel(QObject):
 
     def move_components(self, moves: dict[int, tuple[int, int]], nudge: bool = False) -> None:
         """Move components to new (snapped) positions; arrow-key nudges merge into one undo step."""
-        from app.qt.commands import MoveComponents
-
         changes = {}
         for uid, (x, y) in moves.items():
             entry = self.entry(uid)
@@ -150,32 +233,29 @@ class FormModel(QObject):
             self.undo_stack.push(MoveComponents(self, changes, nudge))
 
     def set_property(self, uid: int, vcl_name: str, value: Any) -> None:
-        """Validate and set a published property (Name renames, Active runs; see ACTIVE).
-        EditRefused says why not."""
-        from app.qt.commands import SetProperty
-
+        """Validate and set a published property (the Name renames; Active is a run-time
+        command: see the module's notes). EditRefused says why not."""
         entry = self.entry(uid)
-        if vcl_name.lower() == "name":
-            self.rename_component(uid, str(value))
-            return
         try:
-            spec, converted = validate_value(entry.type, vcl_name, value)
+            spec = entry.cls.writable_spec(vcl_name)
+            if spec.role is Role.NAME:
+                self.rename_component(uid, str(value))
+                return
+            converted = spec.validate(value)
         except ValueError as exc:
             raise EditRefused(str(exc)) from None
         old = entry.value(spec.vcl_name)
         if old == converted:
             return
-        if spec.vcl_name == ACTIVE:
-            self.apply_property(uid, ACTIVE, converted)
+        if spec.role is Role.ACTIVE:
+            self.apply_property(uid, spec, converted)
             return
         reason = self.lock_reason(uid, spec.vcl_name) if spec.locked_while_active else None
         if reason:
             raise EditRefused(reason)
-        self.undo_stack.push(SetProperty(self, uid, spec.vcl_name, old, converted))
+        self.undo_stack.push(SetProperty(self, uid, spec, old, converted))
 
     def rename_component(self, uid: int, name: str) -> None:
-        from app.qt.commands import RenameComponent
-
         entry = self.entry(uid)
         if name == entry.name:
             return
@@ -188,17 +268,13 @@ class FormModel(QObject):
         self.componentRenamed.emit(uid, old, name)
 
     def set_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
-        from app.core.builtin_actions import ACTIONS
-        from app.qt.commands import SetBinding
-
+        """Bind an event (None unbinds it); EditRefused says why not (an action that is not one
+        for this event, an argument it can't take)."""
         entry = self.entry(uid)
         spec = entry.cls.event_spec(event)
         if binding is not None and not binding.is_unit:
-            action = ACTIONS.get(binding.action)
-            if action is None or not action.applies_to(spec):
-                raise EditRefused(f"{binding.action!r} is not an action for {spec.vcl_name}")
             try:
-                action.check_argument(binding.argument)
+                check_action(binding.action, binding.argument, spec)
             except ValueError as exc:
                 raise EditRefused(str(exc)) from None
         old = entry.events.get(spec.vcl_name)
@@ -219,44 +295,63 @@ class FormModel(QObject):
             self.selectionChanged.emit()
         self.document.components.remove(entry)
         self._forget_saved_active(uid)
+        self._running.discard(uid)
         self.componentRemoved.emit(uid)
         return entry, index
 
     def apply_move(self, uid: int, x: int, y: int) -> None:
         entry = self.entry(uid)
+        old = (entry.x, entry.y)
         entry.x, entry.y = x, y
-        self.componentChanged.emit(uid, "position")
+        self._announce(ComponentChange(uid, ChangeKind.POSITION, None, old, (x, y)))
 
-    def apply_property(self, uid: int, vcl_name: str, value: Any) -> None:
+    def apply_property(self, uid: int, spec: PropertySpec, value: Any) -> None:
         entry = self.entry(uid)
-        spec = entry.cls.property_spec(vcl_name)
+        old = entry.value(spec.vcl_name)
         if spec.is_default(value):
             entry.properties.pop(spec.vcl_name, None)
         else:
             entry.properties[spec.vcl_name] = value
-        if spec.vcl_name == "Active" and value:
+        if spec.role is Role.ACTIVE and value:
             self._forget_saved_active(uid)
-        self.componentChanged.emit(uid, f"property:{spec.vcl_name}")
+        self._announce(ComponentChange(uid, ChangeKind.PROPERTY, spec, old, value))
 
     def apply_rename(self, uid: int, name: str) -> None:
-        self.entry(uid).name = name
-        self.componentChanged.emit(uid, "name")
+        entry = self.entry(uid)
+        old, entry.name = entry.name, name
+        self._announce(ComponentChange(uid, ChangeKind.NAME, entry.cls.role_spec(Role.NAME), old, name))
 
     def apply_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None:
         entry = self.entry(uid)
+        spec = entry.cls.event_spec(event)
+        old = entry.events.get(spec.vcl_name)
         if binding is None:
-            entry.events.pop(event, None)
+            entry.events.pop(spec.vcl_name, None)
         else:
-            entry.events[event] = binding
-        self.componentChanged.emit(uid, f"event:{event}")
+            entry.events[spec.vcl_name] = binding
+        self._announce(ComponentChange(uid, ChangeKind.BINDING, spec, old, binding))
+
+    def _announce(self, change: ComponentChange) -> None:
+        """Emit ``componentChanged``; changes it causes go out after it, in order."""
+        if self._announcing:
+            self.componentChanged.emit(change)
+            return
+        self._announcing = True
+        try:
+            self.componentChanged.emit(change)
+        finally:
+            self._announcing = False
+        while self._ended:
+            self._end_request(self._ended.pop(0))
 
     # -- files --------------------------------------------------------------
     def reset(self, document: FormDocument, path: Path | None, copied_from: Path | None = None) -> None:
         """Replace the whole document (New, Open); clears undo history and selection. Stored
         Active values move to ``saved_active()``: nothing opened is active."""
         self._selection = []
+        self._running.clear()
         self.copied_from = copied_from
-        self._saved_active = [e.uid for e in document.components if e.properties.pop("Active", False)]
+        self._saved_active = [e.uid for e in document.components if e.take_active()]
         self.document = document
         self.path = path
         self.undo_stack.clear()
@@ -288,8 +383,9 @@ class FormModel(QObject):
             stored.components = []
             for entry in self.document.components:
                 written = entry.copy()
-                if entry.uid in pending:
-                    written.properties["Active"] = True
+                switch = entry.cls.role_spec(Role.ACTIVE)
+                if entry.uid in pending and switch is not None:
+                    written.properties[switch.vcl_name] = True
                 stored.components.append(written)
             stored.save(target)
             self.document.source_sha256 = stored.source_sha256

@@ -237,3 +237,41 @@ def test_an_untitled_copy_reads_files_beside_the_form_it_was_copied_from(qloop, 
         assert engine.file_access().folder == mine.resolve()
     finally:
         engine.shutdown()
+
+
+# -- who owns Active (issue 9) --------------------------------------------------------------------
+def test_the_engine_never_writes_the_document(host, qtbot):
+    """A component opened by something else than the user (a unit's handler) shows as running
+    and is locked, but the document still says what the user asked for, and so does Save."""
+    model, engine, _ = host
+    uid = server(model)
+    changes = []
+    model.componentChanged.connect(changes.append)
+    engine.component(uid).open()
+    qtbot.waitUntil(lambda: engine.component(uid).state is SocketState.LISTENING, timeout=3000)
+    assert engine.is_active(uid)
+    assert not model.entry(uid).active and changes == []
+    with pytest.raises(EditRefused, match="Can't change Port while ServerSocket1 is active"):
+        model.set_property(uid, "Port", 1234)
+    assert b'"Active"' not in model.document.to_json().encode()
+    engine.component(uid).close()
+    model.set_property(uid, "Port", 1234)  # unlocked once it stopped
+    assert engine.component(uid).port == 1234
+
+
+def test_a_refused_open_ends_the_request_with_one_change(host, qtbot):
+    model, engine, _ = host
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        uid = server(model)
+        model.set_property(uid, "Port", blocker.getsockname()[1])
+        changes = []
+        model.componentChanged.connect(changes.append)
+        with qtbot.waitSignal(engine.errorRaised, timeout=3000):
+            engine.set_active(uid, True)
+    finally:
+        blocker.close()
+    assert [(c.spec.vcl_name, c.old, c.new) for c in changes] == [("Active", False, True), ("Active", True, False)]
+    assert not engine.is_active(uid) and not model.entry(uid).active

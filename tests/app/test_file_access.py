@@ -93,10 +93,26 @@ def test_a_fifo_in_the_folder_is_refused_without_blocking(site):
 
 # -- the workbench: EngineHost on the qasync loop ------------------------------------------------
 @pytest.fixture
+def asked() -> list[list[str]]:
+    """What the workbench asked the user about (the paths), when a test's engine asks."""
+    return []
+
+
+@pytest.fixture
 def workbench(qloop, qtbot):
+    yield from _workbench(None)
+
+
+@pytest.fixture
+def asking_workbench(qloop, qtbot, asked):
+    """The workbench whose user answers yes to trusting the form's files, noting each question."""
+    yield from _workbench(lambda paths: asked.append(paths) or True)
+
+
+def _workbench(ask_file_trust):
     model = FormModel()
     stream = ObserverStream()
-    engine = EngineHost(model, stream)
+    engine = EngineHost(model, stream, ask_file_trust=ask_file_trust)
     records = RecordBuffer(stream)
     yield model, engine, records
     engine.deactivate_all()
@@ -166,10 +182,8 @@ def test_a_new_form_is_the_users_own_and_trusted(workbench):
     assert engine.form_trusted and engine.file_access().folder is None
 
 
-def test_asked_once_when_a_component_reaching_outside_is_activated(workbench, qtbot, site):
-    model, engine, _ = workbench
-    asked: list[list[str]] = []
-    engine.file_trust_asker = lambda paths: asked.append(paths) or True
+def test_asked_once_when_a_component_reaching_outside_is_activated(asking_workbench, asked, qtbot, site):
+    model, engine, _ = asking_workbench
     model.open(write_form(site, "../../outside.txt"))
     assert serve_once(qtbot, model, engine, SECRET) == SECRET
     assert asked == [["../../outside.txt"]]

@@ -217,3 +217,18 @@ def test_any_json_gives_a_form_that_saves_and_reads_back_or_one_clear_error(text
         return
     saved = doc.to_json().encode("utf-8")  # what Save writes: never a ValueError or UnicodeError
     assert FormDocument.from_json(saved.decode("utf-8")) == doc
+
+
+def test_a_binding_is_checked_as_the_inspector_checks_it():
+    """One check for a binding (app.core.builtin_actions.check_action): a file can't bind an
+    action to an event it does not fit, which the inspector never offers either."""
+    from app.core.builtin_actions import actions_for
+    from components import ServerSocket
+
+    assert "echo" not in [a.id for a in actions_for(ServerSocket.event_spec("OnListen"))]
+    text = component_file({"type": "ServerSocket", "name": "S", "events": {"OnListen": {"action": "echo"}}})
+    with pytest.raises(FormFileError, match=r"component 'S'\.OnListen: 'echo' is not an action for OnListen"):
+        FormDocument.from_json(text)
+    suppress = component_file({"type": "ServerSocket", "name": "S",
+                               "events": {"OnClientError": {"action": "suppress"}}})
+    assert FormDocument.from_json(suppress).components[0].events["OnClientError"].action == "suppress"

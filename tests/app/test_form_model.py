@@ -91,3 +91,76 @@ def test_bindings_are_checked(model):
     with pytest.raises(EditRefused, match="not an action for OnListen"):
         model.set_binding(uid, "OnListen", HandlerBinding(action="echo"))
     assert model.entry(uid).events == {}
+
+
+# -- typed changes (issue 9) -------------------------------------------------------------------------
+def test_every_change_is_announced_as_a_typed_value(model):
+    from app.qt.form_model import ChangeKind, ComponentChange
+    from components import ServerSocket
+
+    uid = model.add_component("ServerSocket", 0, 0)
+    seen: list[ComponentChange] = []
+    model.componentChanged.connect(seen.append)
+    model.set_property(uid, "Port", 8080)
+    model.rename_component(uid, "Echo")
+    model.set_binding(uid, "OnClientRead", HandlerBinding(action="echo"))
+    model.move_components({uid: (32, 40)})
+    model.undo_stack.undo()  # the move again, back
+    port, name, read = (ServerSocket.property_spec("Port"), ServerSocket.property_spec("Name"),
+                        ServerSocket.event_spec("OnClientRead"))
+    assert seen == [
+        ComponentChange(uid, ChangeKind.PROPERTY, port, 0, 8080),
+        ComponentChange(uid, ChangeKind.NAME, name, "ServerSocket1", "Echo"),
+        ComponentChange(uid, ChangeKind.BINDING, read, None, HandlerBinding(action="echo")),
+        ComponentChange(uid, ChangeKind.POSITION, None, (0, 0), (32, 40)),
+        ComponentChange(uid, ChangeKind.POSITION, None, (32, 40), (0, 0)),
+    ]
+    assert not any(change.is_active_switch for change in seen)
+
+
+def test_active_is_the_users_request_and_no_edit(model):
+    from app.qt.form_model import ChangeKind
+
+    uid = model.add_component("ServerSocket", 0, 0)
+    steps = model.undo_stack.count()
+    model.undo_stack.setClean()
+    seen = []
+    model.componentChanged.connect(seen.append)
+    model.set_property(uid, "Active", True)
+    assert model.entry(uid).active and model.undo_stack.count() == steps and not model.is_modified()
+    assert [(c.kind, c.spec.vcl_name, c.old, c.new, c.is_active_switch) for c in seen] == [
+        (ChangeKind.PROPERTY, "Active", False, True, True)]
+    # asked to run: its settings are locked, though nothing runs without an engine
+    with pytest.raises(EditRefused, match="Can't change Port while ServerSocket1 is active"):
+        model.set_property(uid, "Port", 1)
+
+
+def test_a_run_reported_ended_ends_the_request_once(model):
+    uid = model.add_component("ServerSocket", 0, 0)
+    model.undo_stack.setClean()
+    model.set_property(uid, "Active", True)
+    model.report_run(uid, True)
+    seen = []
+    model.componentChanged.connect(seen.append)
+    model.report_run(uid, False)  # refused, failed or closed by the peer
+    model.report_run(uid, False)
+    assert not model.entry(uid).active
+    assert [(c.old, c.new) for c in seen] == [(True, False)]
+    assert not model.is_modified()
+
+
+def test_a_run_nobody_asked_for_locks_but_is_not_recorded(model):
+    """A component the form's unit opened (form.ClientSocket1.open()) runs: its settings are
+    locked, but the document does not claim the user asked for it, and Save does not write it."""
+    uid = model.add_component("ServerSocket", 0, 0)
+    seen = []
+    model.componentChanged.connect(seen.append)
+    model.report_run(uid, True)
+    assert not model.entry(uid).active and seen == []
+    with pytest.raises(EditRefused, match="set Active to False first"):
+        model.set_property(uid, "Port", 1)
+    with pytest.raises(EditRefused, match="before deleting it"):
+        model.remove_components([uid])
+    model.report_run(uid, False)
+    model.set_property(uid, "Port", 1)
+    assert seen[-1].new == 1

@@ -350,3 +350,18 @@ def test_sequence_numbers_survive_eviction_and_clear(qapp):
     assert [r[3] for r in model.raw_rows(7, 99)] == [10, 11, 12]
     model.clear()
     assert (model.first_seq, model.end_seq, model.evicted) == (13, 13, 3)  # cleared is not discarded
+
+
+def test_the_detail_column_and_the_runner_say_the_same(qapp):
+    """One Detail text (app.core.record_format.detail_text): the log and the runner's lines
+    and exports differ only in the words a Dropped record uses."""
+    from app.core.record_format import summary
+
+    records = [make_record(event="OnClientRead"), make_record(event="OnRead", preview=b"x"),
+               make_record(event="Send", byte_count=2), make_record(event="OnError", error=REFUSED),
+               make_record(event="HandlerError", detail="Traceback\n  File x\nKeyError: 'x'\n"),
+               make_record(event="OnConnecting", detail="first\nsecond"), make_record(event="OnListen")]
+    model = EventLogModel()
+    assert [model.detail_text(r) for r in records] == [summary(r) for r in records] == [
+        "0 bytes", "1 byte", "2 bytes", "eeConnect 10061 ECONNREFUSED: Connection refused", "KeyError: 'x'",
+        "first", ""]
