@@ -24,15 +24,20 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from components.enums import VclEnum
 from components.errors import CANT_CHANGE_WHILE_ACTIVE, SocketError
 
-if TYPE_CHECKING:
-    from components.component import Component
-
 T = TypeVar("T")
+
+
+class PropertyOwner(Protocol):
+    """What a property descriptor needs from the object it sits on (Component is one)."""
+
+    def is_locked(self) -> bool: ...
+
+    def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None: ...
 
 # Editor hints: what kind of value this is, beyond its Python type.
 KIND_BOOL = "bool"
@@ -214,16 +219,16 @@ class Published(Generic[T]):
     @overload
     def __get__(self, obj: None, objtype: type) -> Published[T]: ...
     @overload
-    def __get__(self, obj: Component, objtype: type) -> T: ...
+    def __get__(self, obj: PropertyOwner, objtype: type) -> T: ...
 
-    def __get__(self, obj: Component | None, objtype: type) -> Published[T] | T:
+    def __get__(self, obj: PropertyOwner | None, objtype: type) -> Published[T] | T:
         if obj is None:
             return self
         if self._getter:
             return getattr(obj, self._getter)()  # type: ignore[no-any-return]
         return obj.__dict__.get(self._attr, self.spec.default)  # type: ignore[no-any-return]
 
-    def __set__(self, obj: Component, value: Any) -> None:
+    def __set__(self, obj: PropertyOwner, value: Any) -> None:
         spec = self.spec
         try:
             new = spec.validate(value)
@@ -258,14 +263,14 @@ class RuntimeInfo(Generic[T]):
     @overload
     def __get__(self, obj: None, objtype: type) -> RuntimeInfo[T]: ...
     @overload
-    def __get__(self, obj: Component, objtype: type) -> T: ...
+    def __get__(self, obj: PropertyOwner, objtype: type) -> T: ...
 
-    def __get__(self, obj: Component | None, objtype: type) -> RuntimeInfo[T] | T:
+    def __get__(self, obj: PropertyOwner | None, objtype: type) -> RuntimeInfo[T] | T:
         if obj is None:
             return self
         return self._getter(obj)
 
-    def __set__(self, obj: Component, value: Any) -> None:
+    def __set__(self, obj: PropertyOwner, value: Any) -> None:
         raise SocketError(f"{self.spec.vcl_name} is read-only")
 
 
