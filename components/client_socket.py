@@ -196,6 +196,8 @@ class ClientSocket(SocketComponent):
         self._socket = placeholder
         self._change_state(SocketState.LOOKUP)
         self.fire("OnLookup", self.on_lookup, placeholder, placeholder)
+        if self._closed_meanwhile(placeholder, SocketState.LOOKUP):
+            return
         target = self._target(placeholder)
         if isinstance(target, ErrorInfo):
             self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, target)
@@ -205,6 +207,8 @@ class ClientSocket(SocketComponent):
                                        proto=socket.IPPROTO_TCP)
         except OSError as exc:
             self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, exc, f"looking up {target.host}")
+            return
+        if self._closed_meanwhile(placeholder, SocketState.LOOKUP):
             return
         self._change_state(SocketState.CONNECTING)
         self.fire("OnConnecting", self.on_connecting, placeholder, placeholder)
@@ -230,7 +234,8 @@ class ClientSocket(SocketComponent):
             self._change_state(SocketState.CONNECTED)
             self.fire("OnConnect", self.on_connect, conn, conn)
             return
-        self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure, where)
+        if not self._closed_meanwhile(placeholder, SocketState.CONNECTING):
+            self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure, where)
 
     def _closed_meanwhile(self, placeholder: CustomWinSocket, state: SocketState) -> bool:
         """A blocking open() was closed by a handler or another thread: it goes no further."""

@@ -331,6 +331,8 @@ class ServerSocket(SocketComponent):
             conn.discard()
             return
         self.fire("OnGetSocket", self.on_get_socket, conn, conn)
+        if conn.closing:
+            return  # its handler closed it: OnClientDisconnect has fired
         self._listener.add(conn)
         self.fire("OnAccept", self.on_accept, conn, conn)
         if not conn.closing:
@@ -380,6 +382,8 @@ class ServerSocket(SocketComponent):
     def _accepted(self, sock: _RawSocket) -> None:
         conn = BlockingWinSocket(self, sock)
         self.fire("OnGetSocket", self.on_get_socket, conn, conn)
+        if conn.closing:
+            return  # its handler closed it: OnClientDisconnect has fired
         self._listener.add(conn)
         self.fire("OnAccept", self.on_accept, conn, conn)
         if conn.closing:
@@ -392,6 +396,9 @@ class ServerSocket(SocketComponent):
             self._threads.hand_over(thread, conn)
             return
         supplied = self.fire("OnGetThread", self.on_get_thread, conn, conn)
+        if conn.closing:  # the handler closed it, or raised
+            self.finish_connection(conn)
+            return
         if isinstance(supplied, ServerClientThread) and not supplied.is_alive():
             thread = supplied
         else:

@@ -271,7 +271,9 @@ class ServerClientThread(threading.Thread):
                     break
                 self.client_socket = conn
                 try:
-                    host.thread_connection_started(conn)
+                    # a handler (OnThreadStart, OnClientConnect) may have closed it already
+                    if not conn.closing:
+                        host.thread_connection_started(conn)
                     if not conn.closing:
                         self.client_execute()
                 except Exception as exc:
