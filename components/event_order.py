@@ -9,8 +9,9 @@ Two kinds of table live here, one per kind of state:
   ``{state: {event: next_state}}``, as h11's ``_state.py`` writes its tables.
 * ``STATES``: the component's own state (SocketState, what a tile shows), ``{state:
   {next_state: event}}``. This one the engine enforces at run time: every state change
-  goes through ``StateTable.change``, which refuses one the table does not list with an
-  EngineStateError (a bug in the engine, never the user's doing).
+  goes through SocketComponent._change_state, whose ``StateTable.change`` refuses one the
+  table does not list with an EngineStateError (a bug in the engine, never the user's
+  doing). State changes are rare; nothing here runs per read or per send.
 
 How the two relate: a component's state changes just before the event that announces
 the change, and that event is the one STATES names (ssLookup, then OnLookup; ssInactive
@@ -37,8 +38,10 @@ Rules of the event tables:
 * ``usual`` names the states of the common path, for the rendered text, which shows the
   events that lead there; ``open*`` also shows the (non-error) events that repeat there.
 
-To add an event (OnHandshake, one OnRead per frame) put it in the rows of the states where
-the engine fires it, with a new state where it leads somewhere new; a new kind of
+To add an event, put it in the rows of the states where the engine fires it, with a new
+state where it leads somewhere new: OnHandshake is ``"connecting": {"OnHandshake":
+"secured", ...}`` and ``"secured": {"OnConnect": "connected", ...}``; one OnRead per frame
+changes no row (OnRead already repeats in ``open``). A new kind of
 endpoint (a UdpSocket) is a new Order in ORDERS and, for a new component, a StateTable in
 STATES. Then ``python -m components.event_order`` prints the README section; the
 docstrings of ClientSocket, ServerSocket and ServerClientThread quote their orders.

@@ -290,3 +290,18 @@ def test_each_state_change_comes_just_before_the_event_that_announces_it(recorde
     # Client1: 4 changes, Client2: 3 and the edit, Client3: 4, each server: 2
     assert seen.check() == 4 + 4 + 4 + 2 + 2
     assert [e.code for e in reported] == [10061]
+
+
+def test_a_new_kind_of_endpoint_is_one_table():
+    # what a UdpSocket will add (issue: OnListen, one OnRead per datagram, OnWrite, OnError):
+    # the checker, the tour's questions and the rendered text come with the table
+    udp = Order("udp", "UdpSocket: one activation", {
+        START: {"OnListen": "bound"},
+        "bound": {"OnRead": "bound", "OnWrite": "bound", "OnError(ee*)": "bound", "Close": "closed"},
+        "closed": {},
+    }, done=frozenset({"closed"}), usual=("bound*", "closed"))
+    assert udp.follow(["OnListen", "OnRead", "OnError(eeReceive)", "OnRead", "Close"]).complete
+    assert not udp.follow(["OnRead"]).ok
+    assert udp.path("closed") == ("OnListen", "Close")
+    assert render(udp).splitlines()[:2] == ["UdpSocket: one activation",
+                                            "  usually: OnListen → (OnRead | OnWrite)* → Close"]
