@@ -9,7 +9,7 @@ from components.client_socket import ClientSocket
 from components.component import Component, component_class, component_classes, register
 from components.connection import AsyncWinSocket, BlockingWinSocket, CustomWinSocket
 from components.enums import ClientType, ErrorEvent, ServerType, SocketState
-from components.errors import ErrorInfo, SocketError, get_error_hook, set_error_hook
+from components.errors import EngineStateError, ErrorInfo, SocketError, get_error_hook, set_error_hook
 from components.listener import ServerWinSocket
 from components.metadata import EventSpec, PropertySpec
 from components.observer import EventRecord, ObserverStream, RecordBuffer, default_stream
@@ -24,6 +24,7 @@ __all__ = [
     "ClientType",
     "Component",
     "CustomWinSocket",
+    "EngineStateError",
     "ErrorEvent",
     "ErrorInfo",
     "EventRecord",

@@ -1,16 +1,45 @@
 """ClientSocket (TClientSocket): a TCP client component.
 
-Event order (checked against every recorded sequence by the tests; see
-components.event_order)::
+Event order (components.event_order, the 'client' and 'blocking_client' orders; the
+tests check every sequence they record against them, and keep this text equal)::
 
-    non-blocking:  OnLookup -> ( OnError(eeLookup)
-                               | OnConnecting -> ( OnError(eeConnect)
-                                                 | OnConnect -> OnWrite -> (OnRead | OnWrite)*
-                                                   -> [OnError(eeDisconnect)] ) )
-                   -> OnDisconnect
-    blocking:      OnLookup -> ( OnError(eeLookup)
-                               | OnConnecting -> ( OnError(eeConnect) | OnConnect ) )
-                   -> OnDisconnect
+    ClientSocket, ctNonBlocking: one connection per open()
+      usually: OnLookup → OnConnecting → OnConnect → OnWrite → (OnRead | OnWrite)* → OnDisconnect
+      complete when it stops in: closed
+      start       OnLookup → lookup
+      lookup      OnConnecting → connecting
+                  OnError(eeLookup) → failed
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      connecting  OnConnect → connected
+                  OnError(eeConnect) → failed
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      connected   OnWrite → open
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      open        OnRead | OnWrite | OnError(eeGeneral) | OnError(eeSend) → itself
+                  OnError(ee*) → failed
+                  OnDisconnect → closed
+      failed      OnDisconnect → closed
+      closed      OnError(eeGeneral) → itself
+
+    ClientSocket, ctBlocking: open() connects on the caller's thread
+      usually: OnLookup → OnConnecting → OnConnect → OnDisconnect
+      complete when it stops in: closed
+      start       OnLookup → lookup
+      lookup      OnConnecting → connecting
+                  OnError(eeLookup) → failed
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      connecting  OnConnect → connected
+                  OnError(eeConnect) → failed
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      connected   OnError(ee*) → itself
+                  OnDisconnect → closed
+      failed      OnDisconnect → closed
+      closed      OnError(eeGeneral) → itself
 
 OnDisconnect fires exactly once per open(), whatever happened: a refused or
 failed connect, a peer that closed or reset, a local close, or Active = False
@@ -35,6 +64,7 @@ from components.component import register
 from components.connection import AsyncWinSocket, BlockingWinSocket, CustomWinSocket
 from components.enums import ClientType, ErrorEvent, SocketState
 from components.errors import NO_ADDRESS_CODE, WSATYPE_NOT_FOUND, ErrorInfo, SocketError
+from components.event_order import CLIENT_STATES
 from components.metadata import (
     ERROR,
     KIND_HOST,
@@ -57,6 +87,7 @@ class ClientSocket(SocketComponent):
 
     vcl_class = "TClientSocket"
     description = "TCP client connection"
+    state_table = CLIENT_STATES
 
     host = Published("Host", str, "", kind=KIND_HOST, validator=validate_host, locked_while_active=True,
                      stored=Stored.NOT_DEFAULT, dfm_order=40,
@@ -84,7 +115,6 @@ class ClientSocket(SocketComponent):
     def __init__(self, **properties: Any) -> None:
         self._socket: CustomWinSocket = CustomWinSocket(self)
         self._task: asyncio.Task[None] | None = None
-        self._disconnected_id = 0
         super().__init__(**properties)
 
     @property
@@ -107,7 +137,7 @@ class ClientSocket(SocketComponent):
         self.loop = loop
         conn = AsyncWinSocket(self, loop)
         self._socket = conn
-        self._set_state(SocketState.LOOKUP)
+        self._change_state(SocketState.LOOKUP)
         self.fire("OnLookup", self.on_lookup, conn, conn)
         if self._socket is conn and self._state is SocketState.LOOKUP:
             self._task = loop.create_task(self._connect(conn))
@@ -139,7 +169,7 @@ class ClientSocket(SocketComponent):
                 addresses = [target.host]
             if self._socket is not conn:
                 return
-            self._set_state(SocketState.CONNECTING)
+            self._change_state(SocketState.CONNECTING)
             self.fire("OnConnecting", self.on_connecting, conn, conn)
             if self._socket is not conn or self._state is not SocketState.CONNECTING:
                 return
@@ -169,8 +199,10 @@ class ClientSocket(SocketComponent):
     def _open_blocking(self) -> None:
         placeholder = CustomWinSocket(self)
         self._socket = placeholder
-        self._set_state(SocketState.LOOKUP)
+        self._change_state(SocketState.LOOKUP)
         self.fire("OnLookup", self.on_lookup, placeholder, placeholder)
+        if self._closed_meanwhile(placeholder, SocketState.LOOKUP):
+            return
         target = self._target(placeholder)
         if isinstance(target, ErrorInfo):
             self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, target)
@@ -181,13 +213,15 @@ class ClientSocket(SocketComponent):
         except OSError as exc:
             self._fail_to_caller(placeholder, ErrorEvent.LOOKUP, exc, f"looking up {target.host}")
             return
-        self._set_state(SocketState.CONNECTING)
+        if self._closed_meanwhile(placeholder, SocketState.LOOKUP):
+            return
+        self._change_state(SocketState.CONNECTING)
         self.fire("OnConnecting", self.on_connecting, placeholder, placeholder)
         failure: OSError = OSError(0, "no address to connect to")
         where = ""
         for family, type_, proto, _, sockaddr in infos:
-            if self._socket is not placeholder or self._state is not SocketState.CONNECTING:
-                return  # closed meanwhile
+            if self._closed_meanwhile(placeholder, SocketState.CONNECTING):
+                return
             sock = socket.socket(family, type_, proto)
             try:
                 sock.settimeout(BLOCKING_CONNECT_TIMEOUT)
@@ -196,16 +230,21 @@ class ClientSocket(SocketComponent):
                 sock.close()
                 failure, where = exc, _connecting_to(target, sockaddr)
                 continue
-            if self._socket is not placeholder or self._state is not SocketState.CONNECTING:
+            if self._closed_meanwhile(placeholder, SocketState.CONNECTING):
                 sock.close()
                 return
             conn = BlockingWinSocket(self, sock)
             conn.id = placeholder.id  # one open, one connection in the event stream
             self._socket = conn
-            self._set_state(SocketState.CONNECTED)
+            self._change_state(SocketState.CONNECTED)
             self.fire("OnConnect", self.on_connect, conn, conn)
             return
-        self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure, where)
+        if not self._closed_meanwhile(placeholder, SocketState.CONNECTING):
+            self._fail_to_caller(placeholder, ErrorEvent.CONNECT, failure, where)
+
+    def _closed_meanwhile(self, placeholder: CustomWinSocket, state: SocketState) -> bool:
+        """A blocking open() was closed by a handler or another thread: it goes no further."""
+        return self._socket is not placeholder or self._state is not state
 
     def _fail_to_caller(self, conn: CustomWinSocket, event: ErrorEvent,
                         problem: BaseException | ErrorInfo, context: str = "") -> None:
@@ -221,7 +260,7 @@ class ClientSocket(SocketComponent):
         if self._state in (SocketState.INACTIVE, SocketState.ERROR):
             return
         conn = self._socket
-        if isinstance(conn, AsyncWinSocket) and not conn._on_loop_thread():
+        if isinstance(conn, AsyncWinSocket) and not conn.on_loop_thread():
             self._close_from_other_thread(conn.loop)
             return
         task, self._task = self._task, None
@@ -251,11 +290,9 @@ class ClientSocket(SocketComponent):
 
     def _finish(self, conn: CustomWinSocket, failed: bool = False) -> None:
         """Fire OnDisconnect once for this open() and go inactive."""
-        if conn.id == self._disconnected_id or self._socket is not conn:
+        if self._socket is not conn or not conn.begin_disconnect():
             return
-        self._disconnected_id = conn.id
-        conn._closing = True
-        self._set_state(SocketState.ERROR if failed else SocketState.INACTIVE)
+        self._change_state(SocketState.ERROR if failed else SocketState.INACTIVE)
         self.fire("OnDisconnect", self.on_disconnect, conn, conn)
         conn.connected = False
         if isinstance(conn, BlockingWinSocket):
@@ -266,11 +303,9 @@ class ClientSocket(SocketComponent):
     # -- connection callbacks ---------------------------------------------------
     def connection_made(self, conn: AsyncWinSocket) -> None:
         if self._socket is not conn or self._state is not SocketState.CONNECTING:
-            conn._closing = True
-            if conn.transport is not None:
-                conn.transport.abort()
+            conn.discard()
             return
-        self._set_state(SocketState.CONNECTED)
+        self._change_state(SocketState.CONNECTED)
         self.fire("OnConnect", self.on_connect, conn, conn)
         if conn.connected and not conn.closing:
             self.fire("OnWrite", self.on_write, conn, conn)

@@ -37,7 +37,10 @@ Theory of operation: flow control and "no data lost, memory bounded".
 * The owner (ClientSocket or ServerSocket) decides which events a connection
   fires; connections call back into it through ``connection_made``,
   ``connection_read``, ``connection_writable``, ``connection_lost`` and
-  ``connection_closing``.
+  ``connection_closing``. ``ConnectionOwner`` is all a connection knows of its owner,
+  so this module needs none of the component modules.
+* The disconnect event fires once per connection: whoever finishes a connection asks
+  ``begin_disconnect()`` first, and only the first caller fires it.
 """
 
 from __future__ import annotations
@@ -54,15 +57,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from components.addressing import format_peer, unmapped
 from components.enums import ErrorEvent
-from components.errors import ErrorInfo, errno_name, winsock_code
-from components.observer import CALLER_ERROR, SEND
-
-if TYPE_CHECKING:
-    from components.socket_component import SocketComponent
+from components.errors import ErrorInfo, SocketError, errno_name, winsock_code
+from components.observer import CALLER_ERROR, SEND, ObserverStream
 
 RECEIVE_HIGH_WATER = 4 * 1024 * 1024
 RECEIVE_LOW_WATER = 1 * 1024 * 1024
@@ -87,10 +87,38 @@ _NOT_SENT_WORDS = {
 }
 
 
+class ConnectionOwner(Protocol):
+    """What a connection needs from the component that owns it (SocketComponent is one)."""
+
+    observer: ObserverStream
+
+    @property
+    def encoding(self) -> str: ...
+
+    def record(self, event: str, conn: CustomWinSocket | None, data: bytes | bytearray | memoryview = b"",
+               byte_count: int | None = None, error: ErrorInfo | None = None, detail: str = "") -> None: ...
+
+    def error(self, conn: CustomWinSocket | None, event: ErrorEvent, problem: BaseException | ErrorInfo,
+              *, raise_to_caller: bool = False, api: str = "") -> bool: ...
+
+    def call_handler(self, event: str, conn: CustomWinSocket | None, handler: Callable[..., Any],
+                     *args: Any) -> Any: ...
+
+    def connection_made(self, conn: AsyncWinSocket) -> None: ...
+
+    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None: ...
+
+    def connection_writable(self, conn: AsyncWinSocket) -> None: ...
+
+    def connection_lost(self, conn: CustomWinSocket, exc: BaseException | None) -> None: ...
+
+    def connection_closing(self, conn: CustomWinSocket) -> None: ...
+
+
 class CustomWinSocket:
     """One TCP connection: addresses, receive buffer, send helpers, ``data``, ``lock()``."""
 
-    def __init__(self, owner: SocketComponent) -> None:
+    def __init__(self, owner: ConnectionOwner) -> None:
         self.id = next(_ids)
         self.owner = owner
         self.data: Any = None
@@ -107,6 +135,7 @@ class CustomWinSocket:
         self._remote: tuple[Any, ...] = ()
         self._remote_host: str | None = None
         self._closing = False
+        self._disconnected = False  # the disconnect event has fired (begin_disconnect)
 
     def _learn_addresses(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -166,6 +195,16 @@ class CustomWinSocket:
     def closing(self) -> bool:
         return self._closing
 
+    def begin_disconnect(self) -> bool:
+        """Mark the connection closing; True for the first caller only, who then fires
+        the disconnect event (OnDisconnect / OnClientDisconnect) and releases it."""
+        with self._lock:
+            if self._disconnected:
+                return False
+            self._disconnected = True
+            self._closing = True
+            return True
+
     def lock(self) -> threading.RLock:
         """The connection's lock, for ``with conn.lock(): ...`` around several calls."""
         return self._lock
@@ -173,6 +212,11 @@ class CustomWinSocket:
     # -- receiving ----------------------------------------------------------
     def receive_length(self) -> int:
         """Bytes waiting to be read."""
+        return self._rx_len
+
+    @property
+    def buffered(self) -> int:
+        """Bytes in the receive buffer (not counting any the kernel still holds)."""
         return self._rx_len
 
     def receive_buf(self, count: int = -1) -> bytes:
@@ -298,7 +342,8 @@ class CustomWinSocket:
     def close(self) -> None:
         """Close the connection (a connection that never opened has nothing to close)."""
 
-    def _record_send(self, data: bytes | bytearray | memoryview) -> None:
+    def record_send(self, data: bytes | bytearray | memoryview) -> None:
+        """Put a Send record for ``data`` on the observer stream, when anyone listens."""
         owner = self.owner
         if owner.observer.active:
             owner.record(SEND, self, data)
@@ -311,7 +356,7 @@ class CustomWinSocket:
 class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
     """A non-blocking connection: an asyncio Protocol on the loop that opened it."""
 
-    def __init__(self, owner: SocketComponent, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, owner: ConnectionOwner, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(owner)
         self.loop = loop
         self.transport: asyncio.Transport | None = None
@@ -361,6 +406,13 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self._eof_waiting = True
             return True
         return False  # the transport closes; connection_lost follows with exc None
+
+    def discard(self) -> None:
+        """Drop a connection its owner no longer wants (it came up after Active went
+        False): no events, the transport aborts."""
+        self._closing = True
+        if self.transport is not None:
+            self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._drop_stream()
@@ -415,7 +467,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self.transport.set_write_buffer_limits(high=self._write_high_water())
 
     def _send_cap_changed(self) -> None:
-        if self._on_loop_thread():
+        if self.on_loop_thread():
             self._apply_write_limits()
         else:
             self.loop.call_soon_threadsafe(self._apply_write_limits)
@@ -432,7 +484,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         return self._write_paused
 
     def when_drained(self, callback: Callable[..., Any], *args: Any) -> None:
-        if not self._on_loop_thread():
+        if not self.on_loop_thread():
             self.loop.call_soon_threadsafe(self.when_drained, callback, *args)
             return
         if not self.connected or self._closing:
@@ -463,12 +515,13 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         transport.set_write_buffer_limits(high=0)  # pauses now; resume_writing when empty
 
     # -- application side -----------------------------------------------------
-    def _on_loop_thread(self) -> bool:
+    def on_loop_thread(self) -> bool:
+        """True on the thread of the loop this connection runs on."""
         return threading.get_ident() == self._loop_thread
 
     def _taken(self) -> None:
         if self._read_paused and self._rx_len < RECEIVE_LOW_WATER:
-            if self._on_loop_thread():
+            if self.on_loop_thread():
                 self._resume_reading()
             else:
                 self.loop.call_soon_threadsafe(self._resume_reading)
@@ -493,7 +546,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             return -1  # nothing queued; OnWrite fires once the queue drains
         transport.write(data)
         self.bytes_out += n
-        self._record_send(data)
+        self.record_send(data)
         return n
 
     def _send_from_thread(self, transport: asyncio.Transport, data: bytes | bytearray | memoryview) -> int:
@@ -537,7 +590,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         if live:
             for payload in batch:
                 self.bytes_out += len(payload)
-                self._record_send(payload)
+                self.record_send(payload)
             if refused:
                 self._refused()
 
@@ -546,7 +599,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             return False
         self._stream = stream
         self._drop_after_stream = drop
-        if self._on_loop_thread():
+        if self.on_loop_thread():
             self._pump_stream()
         else:
             self.loop.call_soon_threadsafe(self._pump_stream)
@@ -578,7 +631,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
                 return
             self.transport.write(chunk)
             self.bytes_out += len(chunk)
-            self._record_send(chunk)
+            self.record_send(chunk)
 
     def _drop_stream(self) -> None:
         stream, self._stream = self._stream, None
@@ -590,7 +643,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
 
     def close(self) -> None:
         """Close gracefully: the disconnect event fires now, queued bytes are still sent."""
-        if not self._on_loop_thread():
+        if not self.on_loop_thread():
             self.loop.call_soon_threadsafe(self.close)
             return
         if self._closing:
@@ -615,14 +668,13 @@ class BlockingWinSocket(CustomWinSocket):
     taken every byte (that is the mode's nature); call it from a worker thread.
     """
 
-    def __init__(self, owner: SocketComponent, sock: socket.socket) -> None:
+    def __init__(self, owner: ConnectionOwner, sock: socket.socket) -> None:
         super().__init__(owner)
         sock.setblocking(True)
         self.sock: socket.socket | None = sock
         self._send_lock = threading.Lock()
         self._drained = threading.Condition(self._lock)
         self.peer_closed = False
-        self.disconnect_fired = False
         self._learn_addresses(sock)
         self._mark_connected()
         self.worker: threading.Thread | None = None  # the thread that serves it (thread mode)
@@ -721,7 +773,7 @@ class BlockingWinSocket(CustomWinSocket):
             self._send_failed(exc)
             return -1
         self.bytes_out += len(data)
-        self._record_send(data)
+        self.record_send(data)
         return len(data)
 
     def _send_stream(self, stream: IO[bytes], drop: bool) -> bool:
@@ -737,7 +789,7 @@ class BlockingWinSocket(CustomWinSocket):
                         break
                     sock.sendall(chunk)
                     sent += len(chunk)
-                    self._record_send(chunk)
+                    self.record_send(chunk)
         except OSError as exc:
             self.bytes_out += sent
             try:
@@ -758,8 +810,6 @@ class BlockingWinSocket(CustomWinSocket):
     def _send_failed(self, exc: OSError) -> None:
         """As the original: OnError(eeSend), close, then raise to the caller unless the
         handler set the code to 0 (the caller then sees -1)."""
-        from components.errors import SocketError
-
         error: SocketError | None = None
         try:
             self.owner.error(self, ErrorEvent.SEND, exc, raise_to_caller=True, api="send")

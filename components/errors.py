@@ -154,6 +154,9 @@ class SocketError(Exception):
         super().__init__(message)
         self.info = info
         self.component = component
+        #: True once OnError/OnClientError has run for it (an error raised to the caller
+        #: of a blocking call): a handler that lets it escape is not asked about it again
+        self.through_error_event = False
 
     @property
     def code(self) -> int:
@@ -164,6 +167,11 @@ class SocketError(Exception):
         where = f", on API '{api}'" if api else ""
         prefix = f"{component}: " if component else ""
         return cls(f"{prefix}{info.describe()}{where}", info, component)
+
+
+class EngineStateError(RuntimeError):
+    """The engine tried a state change its table (components.event_order) does not
+    allow: a bug in the engine, never something the user did (h11's LocalProtocolError)."""
 
 
 ErrorHook = Callable[[SocketError], None]

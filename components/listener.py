@@ -2,36 +2,32 @@
 
 ``ServerSocket.socket`` is this object. It lists the open server connections
 (``connections``, ``active_connections``) and, in stThreadBlocking mode, the
-server's client threads: ``active_threads`` (serving a connection) and
-``idle_threads`` (waiting in the thread cache). All lists are guarded by one
-lock, because the accept thread, the worker threads and the application read
-and change them at the same time.
+server's client threads, which its ThreadCache (components.server_thread) keeps:
+``active_threads`` (serving a connection) and ``idle_threads`` (waiting in the
+cache). The accept thread, the worker threads and the application read and change
+these lists at the same time, so each is guarded by a lock: the connections by
+``lock()``, the threads by the cache's own.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-from typing import TYPE_CHECKING
 
 from components.addressing import format_peer
-from components.connection import CustomWinSocket
-
-if TYPE_CHECKING:
-    from components.server_socket import ServerSocket
-    from components.server_thread import ServerClientThread
+from components.connection import ConnectionOwner, CustomWinSocket
+from components.server_thread import ServerClientThread, ThreadCache
 
 
 class ServerWinSocket:
     """The listening socket of a ServerSocket (TServerWinSocket)."""
 
-    def __init__(self, owner: ServerSocket) -> None:
+    def __init__(self, owner: ConnectionOwner, threads: ThreadCache) -> None:
         self.owner = owner
         self.data: object = None
         self._lock = threading.RLock()
         self._connections: list[CustomWinSocket] = []
-        self._threads: list[ServerClientThread] = []
-        self._idle: list[ServerClientThread] = []
+        self._threads = threads
         self._local: tuple[object, ...] = ()
         self._everywhere = False
         self.listening = False
@@ -104,56 +100,19 @@ class ServerWinSocket:
     @property
     def active_threads(self) -> int:
         """Client threads serving a connection now."""
-        with self._lock:
-            return len(self._threads) - len(self._idle)
+        return self._threads.active
 
     @property
     def idle_threads(self) -> int:
         """Client threads waiting in the cache for the next connection."""
-        return len(self._idle)
+        return self._threads.idle
 
     @property
     def threads(self) -> list[ServerClientThread]:
-        with self._lock:
-            return list(self._threads)
+        return self._threads.threads
 
     def get_client_thread(self, conn: CustomWinSocket) -> ServerClientThread | None:
-        with self._lock:
-            for thread in self._threads:
-                if thread.client_socket is conn:
-                    return thread
-        return None
-
-    def add_thread(self, thread: ServerClientThread, cache_size: int) -> None:
-        with self._lock:
-            self._threads.append(thread)
-            thread.keep_in_cache = len(self._threads) <= cache_size
-
-    def thread_idle(self, thread: ServerClientThread) -> None:
-        with self._lock:
-            if thread in self._threads and thread not in self._idle:
-                self._idle.append(thread)
-
-    def pop_idle_thread(self) -> ServerClientThread | None:
-        with self._lock:
-            return self._idle.pop() if self._idle else None
-
-    def thread_gone(self, thread: ServerClientThread) -> None:
-        with self._lock:
-            if thread in self._idle:
-                self._idle.remove(thread)
-            if thread in self._threads:
-                self._threads.remove(thread)
-
-    def resize_cache(self, cache_size: int) -> list[ServerClientThread]:
-        """Re-mark which threads stay cached; returns idle threads now beyond the cache."""
-        with self._lock:
-            for index, thread in enumerate(self._threads):
-                thread.keep_in_cache = index < cache_size
-            surplus = [t for t in self._idle if not t.keep_in_cache]
-            for thread in surplus:
-                self._idle.remove(thread)
-        return surplus
+        return self._threads.serving(conn)
 
     def __repr__(self) -> str:
         return (f"<ServerWinSocket {self.local_address}:{self.local_port} "

@@ -49,6 +49,7 @@ HANDLER_ERROR = "HandlerError"  # an event handler raised; detail has the traceb
 CALLER_ERROR = "Error"
 SLOW_HANDLER = "SlowHandler"  # a handler held an event loop's thread too long; detail says which
 DROPPED = "Dropped"  # records a bounded buffer had to discard here; byte_count is how many
+LOG = "Log"  # a line a form's unit wrote with log(...) (app.core.unit)
 
 
 class EventRecord(NamedTuple):

@@ -1,15 +1,45 @@
 """ServerSocket (TServerSocket): a listening TCP server component.
 
-Event order (checked by the tests against components.event_order)::
+Event order (components.event_order, the 'listener', 'thread_listener' and
+'server_connection' orders; the thread mode's connections follow 'thread_connection',
+quoted in components.server_thread; the tests keep this text equal)::
 
-    listener:    OnListen -> ... -> Close
-    connection, stNonBlocking:
-                 OnGetSocket -> OnAccept -> OnClientConnect -> OnClientWrite
-                 -> (OnClientRead | OnClientWrite)* -> [OnClientError] -> OnClientDisconnect
-    connection, stThreadBlocking (see components.server_thread):
-                 OnGetSocket -> OnAccept -> [OnGetThread] -> [OnThreadStart | ThreadReused]
-                 -> OnClientConnect -> OnClientWrite -> OnClientRead* -> [OnClientError]
-                 -> OnClientDisconnect -> [OnThreadEnd | ThreadCached]
+    ServerSocket, its listening socket (stNonBlocking)
+      usually: OnListen → Close
+      complete when it stops in: start, closed
+      start      OnListen → listening
+      listening  OnClientError(eeAccept) | OnClientError(eeGeneral) → itself
+                 Close → closed
+      closed     OnListen → listening
+
+    ServerSocket, its listening socket (stThreadBlocking)
+      usually: OnListen → Close
+      complete when it stops in: start, closed
+      start      OnListen → listening
+      listening  OnClientError(eeAccept) | OnClientError(eeGeneral) | OnThreadEnd → itself
+                 Close → closed
+      closed     OnListen → listening
+                 OnThreadEnd → itself
+
+    ServerSocket, stNonBlocking: one accepted connection
+      usually: OnGetSocket → OnAccept → OnClientConnect → OnClientWrite
+             → (OnClientRead | OnClientWrite)* → OnClientDisconnect
+      complete when it stops in: closed
+      start      OnGetSocket → made
+      made       OnAccept → accepted
+                 OnClientError(eeGeneral) → itself
+                 OnClientDisconnect → closed
+      accepted   OnClientConnect → connected
+                 OnClientError(eeGeneral) → itself
+                 OnClientDisconnect → closed
+      connected  OnClientWrite → open
+                 OnClientError(eeGeneral) → itself
+                 OnClientDisconnect → closed
+      open       OnClientRead | OnClientWrite | OnClientError(eeGeneral) | OnClientError(eeSend) → itself
+                 OnClientError(ee*) → failed
+                 OnClientDisconnect → closed
+      failed     OnClientDisconnect → closed
+      closed     OnClientError(eeGeneral) → itself
 
 Opening binds and listens synchronously, so "address in use" (10048) and an
 unknown Service raise SocketError to whoever called open() or set Active. An
@@ -36,6 +66,7 @@ from components.component import register
 from components.connection import AsyncWinSocket, BlockingWinSocket, CustomWinSocket
 from components.enums import ErrorEvent, ServerType, SocketState
 from components.errors import ErrorInfo, SocketError, report_error
+from components.event_order import SERVER_STATES
 from components.listener import ServerWinSocket
 from components.metadata import (
     ERROR,
@@ -50,8 +81,8 @@ from components.metadata import (
     Stored,
     validate_host,
 )
-from components.observer import CALLER_ERROR, LISTENER_CLOSED, THREAD_REUSED
-from components.server_thread import ServerClientThread
+from components.observer import CALLER_ERROR, LISTENER_CLOSED, THREAD_CACHED, THREAD_REUSED
+from components.server_thread import ServerClientThread, ThreadCache
 from components.socket_component import SocketComponent
 
 # the class has a 'socket' property, which hides the module inside its annotations
@@ -71,6 +102,7 @@ class ServerSocket(SocketComponent):
     vcl_class = "TServerSocket"
     description = "TCP server (listening socket and its connections)"
     error_event_name = "OnClientError"
+    state_table = SERVER_STATES
 
     # A server binds Address (it has no Host), and empty has a meaning worth showing.
     address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
@@ -108,7 +140,8 @@ class ServerSocket(SocketComponent):
                             "A client connection failed; return 0 to suppress the error.")
 
     def __init__(self, **properties: Any) -> None:
-        self._listener = ServerWinSocket(self)
+        self._threads = ThreadCache(self.thread_cache_size)
+        self._listener = ServerWinSocket(self, self._threads)
         self._acceptor: LoopAcceptor | None = None
         self._listen_sock: _RawSocket | None = None
         self._accept_thread: threading.Thread | None = None
@@ -129,7 +162,7 @@ class ServerSocket(SocketComponent):
     def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
         super().property_changed(spec, old, new)
         if spec.py_name == "thread_cache_size":
-            for thread in self._listener.resize_cache(int(new)):
+            for thread in self._threads.resize(int(new)):
                 thread.terminate()
 
     # -- opening ------------------------------------------------------------
@@ -150,7 +183,7 @@ class ServerSocket(SocketComponent):
         self._stopping = False
         self._listen_sock = sock
         self._listener.attach(sock, everywhere)
-        self._set_state(SocketState.LISTENING)
+        self._change_state(SocketState.LISTENING)
         sock.setblocking(False)
         if loop is not None:
             self._acceptor = LoopAcceptor(loop, sock, self._adopt, self._accept_failed)
@@ -239,7 +272,7 @@ class ServerSocket(SocketComponent):
                 conn.close()  # fires OnClientDisconnect (section A.4)
         else:
             self._stop_threads()
-        self._set_state(SocketState.INACTIVE)
+        self._change_state(SocketState.INACTIVE)
         self.fire(LISTENER_CLOSED, None, None)
 
     def _start_accept_thread(self, sock: _RawSocket) -> None:
@@ -265,7 +298,7 @@ class ServerSocket(SocketComponent):
             if s is not None:
                 s.close()
         self._listen_sock = self._wake_r = self._wake_w = None
-        threads = self._listener.threads
+        threads = self._threads.threads
         for thread in threads:
             thread.terminate()
         for thread in threads:
@@ -301,11 +334,11 @@ class ServerSocket(SocketComponent):
 
     def connection_made(self, conn: AsyncWinSocket) -> None:
         if self._state is not SocketState.LISTENING:
-            conn._closing = True
-            if conn.transport is not None:
-                conn.transport.abort()
+            conn.discard()
             return
         self.fire("OnGetSocket", self.on_get_socket, conn, conn)
+        if conn.closing:
+            return  # its handler closed it: OnClientDisconnect has fired
         self._listener.add(conn)
         self.fire("OnAccept", self.on_accept, conn, conn)
         if not conn.closing:
@@ -313,7 +346,7 @@ class ServerSocket(SocketComponent):
         if conn.connected and not conn.closing:
             self.fire("OnClientWrite", self.on_client_write, conn, conn)
 
-    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
+    def connection_read(self, conn: CustomWinSocket, data: bytes) -> None:
         # fire(), unrolled: this runs once per arrival
         if self.observer.active:
             self.record("OnClientRead", conn, data)
@@ -321,7 +354,7 @@ class ServerSocket(SocketComponent):
         if handler is not None:
             self.call_handler("OnClientRead", conn, handler, self, conn)
 
-    def connection_writable(self, conn: AsyncWinSocket) -> None:
+    def connection_writable(self, conn: CustomWinSocket) -> None:
         self.fire("OnClientWrite", self.on_client_write, conn, conn)
 
     def connection_lost(self, conn: CustomWinSocket, exc: BaseException | None) -> None:
@@ -337,11 +370,8 @@ class ServerSocket(SocketComponent):
 
     def finish_connection(self, conn: CustomWinSocket) -> None:
         """Fire OnClientDisconnect once, forget the connection, release its socket."""
-        with conn.lock():
-            if getattr(conn, "disconnect_fired", False):
-                return
-            conn.disconnect_fired = True  # type: ignore[attr-defined]
-            conn._closing = True
+        if not conn.begin_disconnect():
+            return
         self.fire("OnClientDisconnect", self.on_client_disconnect, conn, conn)
         self._listener.remove(conn)
         conn.connected = False
@@ -358,41 +388,55 @@ class ServerSocket(SocketComponent):
     def _accepted(self, sock: _RawSocket) -> None:
         conn = BlockingWinSocket(self, sock)
         self.fire("OnGetSocket", self.on_get_socket, conn, conn)
+        if conn.closing:
+            return  # its handler closed it: OnClientDisconnect has fired
         self._listener.add(conn)
         self.fire("OnAccept", self.on_accept, conn, conn)
         if conn.closing:
             self.finish_connection(conn)
             return
-        thread = self._listener.pop_idle_thread()
+        thread = self._threads.take_idle()
         if thread is not None:
             if self.observer.active:
                 self.record(THREAD_REUSED, conn, detail=thread.name)
-            thread.reactivate(conn)
+            self._threads.hand_over(thread, conn)
             return
         supplied = self.fire("OnGetThread", self.on_get_thread, conn, conn)
+        if conn.closing:  # the handler closed it, or raised
+            self.finish_connection(conn)
+            return
         if isinstance(supplied, ServerClientThread) and not supplied.is_alive():
             thread = supplied
-            thread.client_socket = thread._next = conn
         else:
             if supplied is not None:
                 report_error(SocketError(f"{self.name}: OnGetThread returned {supplied!r}, not a new "
                                          "ServerClientThread; using the default thread", component=self.name))
             thread = ServerClientThread(conn)
         self._thread_count += 1
-        thread.attach(self, f"{self.name or 'ServerSocket'} client {self._thread_count}")
-        conn.worker = thread  # from here on only that thread finishes the connection
-        self._listener.add_thread(thread, self.thread_cache_size)
+        thread.attach(self, self._threads, f"{self.name or 'ServerSocket'} client {self._thread_count}")
+        self._threads.enlist(thread, conn)  # from here on only that thread finishes the connection
         try:
             thread.start()
         except RuntimeError as exc:  # the system refused another thread
-            self._listener.thread_gone(thread)
+            self._threads.leave(thread)
             conn.worker = None
             self.error(conn, ErrorEvent.ACCEPT, OSError(errno.EAGAIN, f"can't start a thread: {exc}"))
             self.finish_connection(conn)
 
+    # -- what client threads call back (components.server_thread.ThreadHost) --------
+    def thread_started(self, thread: ServerClientThread) -> None:
+        self.fire("OnThreadStart", self.on_thread_start, thread.client_socket, thread)
+
     def thread_connection_started(self, conn: BlockingWinSocket) -> None:
         """Called on the worker thread before client_execute: OnClientConnect."""
         self.fire("OnClientConnect", self.on_client_connect, conn, conn)
+
+    def thread_cached(self, thread: ServerClientThread, conn: BlockingWinSocket) -> None:
+        if self.observer.active:
+            self.record(THREAD_CACHED, conn, detail=thread.name)
+
+    def thread_ended(self, thread: ServerClientThread) -> None:
+        self.fire("OnThreadEnd", self.on_thread_end, thread.client_socket, thread)
 
 
 def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:

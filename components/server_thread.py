@@ -1,5 +1,34 @@
 """ServerClientThread: one thread per connection in stThreadBlocking mode, and the
-thread cache that reuses them.
+ThreadCache that keeps and reuses them.
+
+Event order of a connection and its thread (components.event_order, the
+'thread_connection' order; tests/components/test_event_order.py keeps this equal)::
+
+    ServerSocket, stThreadBlocking: one accepted connection and its thread
+      usually: OnGetSocket → OnAccept → OnGetThread → OnThreadStart → OnClientConnect
+             → (OnClientRead | OnClientWrite)* → OnClientDisconnect → OnThreadEnd
+      complete when it stops in: closed, ended
+      start       OnGetSocket → made
+      made        OnAccept → accepted
+                  OnClientError(eeGeneral) → itself
+                  OnClientDisconnect → closed
+      accepted    OnGetThread → new_thread
+                  ThreadReused → on_thread
+                  OnClientError(eeGeneral) → itself
+                  OnClientDisconnect → closed
+      new_thread  OnThreadStart → on_thread
+                  OnClientError(eeGeneral) → itself
+                  OnClientError(eeAccept) → failed
+                  OnClientDisconnect → closed
+      on_thread   OnClientConnect → serving
+                  OnClientError(eeGeneral) → itself
+                  OnClientDisconnect → closed
+      serving     OnClientRead | OnClientWrite | OnClientError(ee*) → itself
+                  OnClientDisconnect → closed
+      failed      OnClientDisconnect → closed
+      closed      OnThreadEnd | ThreadCached → ended
+                  OnClientError(eeGeneral) → itself
+      ended       nothing more
 
 Theory of operation (SCKTCOMP.md section A, items 2, 3, 5, 6, 8):
 
@@ -20,20 +49,170 @@ Theory of operation (SCKTCOMP.md section A, items 2, 3, 5, 6, 8):
   a read of b"" as the end of the connection.
 * An exception escaping ``client_execute`` goes to ``handle_exception`` (which
   reports it as an error of that connection) and the thread leaves the cache.
+
+Who talks to whom: the server gives connections to the ``ThreadCache`` (``enlist``
+for a new thread, ``take_idle`` and ``hand_over`` for a cached one); a thread takes
+them from there (``next_connection``) and goes back there (``park``). For its events
+a thread calls its server through ``ThreadHost``, which is all it knows of it.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from components.connection import BlockingWinSocket
+from components.connection import BlockingWinSocket, CustomWinSocket
 from components.enums import ErrorEvent
-from components.observer import THREAD_CACHED
 
-if TYPE_CHECKING:
-    from components.listener import ServerWinSocket
-    from components.server_socket import ServerSocket
+
+class ThreadHost(Protocol):
+    """What a client thread needs from its server (ServerSocket is one)."""
+
+    @property
+    def socket(self) -> object:
+        """The listening socket (a ServerWinSocket), the thread's ``server_socket``."""
+
+    def thread_started(self, thread: ServerClientThread) -> None: ...
+
+    def thread_connection_started(self, conn: BlockingWinSocket) -> None: ...
+
+    def connection_writable(self, conn: CustomWinSocket) -> None: ...
+
+    def connection_read(self, conn: CustomWinSocket, data: bytes) -> None: ...
+
+    def error(self, conn: CustomWinSocket | None, event: ErrorEvent, problem: BaseException,
+              *, raise_to_caller: bool = False) -> bool: ...
+
+    def handler_failed(self, event: str, conn: CustomWinSocket | None, exc: BaseException) -> None: ...
+
+    def finish_connection(self, conn: CustomWinSocket) -> None: ...
+
+    def thread_cached(self, thread: ServerClientThread, conn: BlockingWinSocket) -> None: ...
+
+    def thread_ended(self, thread: ServerClientThread) -> None: ...
+
+
+class _Slot:
+    """Where a thread waits for its next connection."""
+
+    __slots__ = ("conn", "wake")
+
+    def __init__(self, lock: threading.Lock, conn: BlockingWinSocket) -> None:
+        self.conn: BlockingWinSocket | None = conn
+        self.wake = threading.Condition(lock)
+
+
+class ThreadCache:
+    """A server's client threads, serving or idle, and the hand-over of connections.
+
+    One lock guards the lists and every hand-over. Each thread waits on a condition
+    of its own (over that lock), so handing a connection to an idle thread wakes that
+    thread alone. The first ``size`` threads are kept when their connection ends
+    (``keep_in_cache``); the others end.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._size = size
+        self._threads: list[ServerClientThread] = []
+        self._idle: list[ServerClientThread] = []
+        self._slots: dict[ServerClientThread, _Slot] = {}
+
+    # -- what the server and the application read -----------------------------
+    @property
+    def threads(self) -> list[ServerClientThread]:
+        with self._lock:
+            return list(self._threads)
+
+    @property
+    def active(self) -> int:
+        """Threads serving a connection now."""
+        with self._lock:
+            return len(self._threads) - len(self._idle)
+
+    @property
+    def idle(self) -> int:
+        """Threads waiting in the cache for the next connection."""
+        return len(self._idle)
+
+    def serving(self, conn: CustomWinSocket) -> ServerClientThread | None:
+        """The thread that serves ``conn``, if any."""
+        with self._lock:
+            for thread in self._threads:
+                if thread.client_socket is conn:
+                    return thread
+        return None
+
+    # -- the server's side --------------------------------------------------
+    def enlist(self, thread: ServerClientThread, conn: BlockingWinSocket) -> None:
+        """A new thread, before it starts, with its first connection."""
+        with self._lock:
+            self._threads.append(thread)
+            thread.keep_in_cache = len(self._threads) <= self._size
+            self._slots[thread] = _Slot(self._lock, conn)
+            thread.client_socket = conn
+            conn.worker = thread
+
+    def take_idle(self) -> ServerClientThread | None:
+        """An idle thread for the next connection (give it with ``hand_over``), or None."""
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def hand_over(self, thread: ServerClientThread, conn: BlockingWinSocket) -> None:
+        """Give a thread from ``take_idle`` its next connection, and wake it."""
+        with self._lock:
+            conn.worker = thread
+            slot = self._slots[thread]
+            slot.conn = conn
+            slot.wake.notify()
+
+    def resize(self, size: int) -> list[ServerClientThread]:
+        """Keep the first ``size`` threads from now on; returns the idle threads that are now
+        beyond the cache (the caller ends them)."""
+        with self._lock:
+            self._size = size
+            for index, thread in enumerate(self._threads):
+                thread.keep_in_cache = index < size
+            surplus = [t for t in self._idle if not t.keep_in_cache]
+            for thread in surplus:
+                self._idle.remove(thread)
+        return surplus
+
+    def wake(self, thread: ServerClientThread) -> None:
+        """Wake a waiting thread (it has been terminated)."""
+        with self._lock:
+            slot = self._slots.get(thread)
+            if slot is not None:
+                slot.wake.notify()
+
+    def leave(self, thread: ServerClientThread) -> None:
+        """Forget a thread that ended (or never started)."""
+        with self._lock:
+            if thread in self._idle:
+                self._idle.remove(thread)
+            if thread in self._threads:
+                self._threads.remove(thread)
+            self._slots.pop(thread, None)
+
+    # -- the thread's side --------------------------------------------------
+    def next_connection(self, thread: ServerClientThread) -> BlockingWinSocket | None:
+        """Wait for the thread's next connection; None once it is terminated and has none."""
+        with self._lock:
+            slot = self._slots[thread]
+            while slot.conn is None and not thread.terminated:
+                slot.wake.wait()
+            conn, slot.conn = slot.conn, None
+            return conn
+
+    def park(self, thread: ServerClientThread) -> bool:
+        """The thread's connection ended: True if it now waits in the cache, False if it
+        should end (terminated, or no longer among the first ``size``)."""
+        with self._lock:
+            if thread.terminated or not thread.keep_in_cache or thread not in self._slots:
+                return False
+            if thread not in self._idle:
+                self._idle.append(thread)
+            return True
 
 
 class ServerClientThread(threading.Thread):
@@ -42,14 +221,13 @@ class ServerClientThread(threading.Thread):
     def __init__(self, client_socket: BlockingWinSocket | None = None) -> None:
         super().__init__(daemon=True)
         self.client_socket: BlockingWinSocket | None = client_socket
-        self.server_socket: ServerWinSocket | None = (
-            client_socket.owner.socket if client_socket is not None else None)  # type: ignore[attr-defined]
+        #: the server's listening socket (ServerWinSocket)
+        self.server_socket: object = getattr(client_socket.owner, "socket", None) if client_socket else None
         self.keep_in_cache = False
         self.data: Any = None
         self._terminated = False
-        self._wake = threading.Condition()
-        self._next: BlockingWinSocket | None = client_socket
-        self._server: ServerSocket | None = None
+        self._host: ThreadHost | None = None
+        self._cache: ThreadCache | None = None
 
     @property
     def terminated(self) -> bool:
@@ -57,13 +235,16 @@ class ServerClientThread(threading.Thread):
         return self._terminated
 
     @property
-    def server(self) -> ServerSocket:
-        assert self._server is not None, "the thread has not been given to a server"
-        return self._server
+    def server(self) -> ThreadHost:
+        """The server this thread works for (its ServerSocket)."""
+        assert self._host is not None, "the thread has not been given to a server"
+        return self._host
 
-    def attach(self, server: ServerSocket, name: str) -> None:
-        self._server = server
-        self.server_socket = server.socket
+    def attach(self, host: ThreadHost, cache: ThreadCache, name: str) -> None:
+        """Work for ``host``, taking connections from ``cache`` (before ``start``)."""
+        self._host = host
+        self._cache = cache
+        self.server_socket = host.socket
         self.name = name
 
     def terminate(self) -> None:
@@ -72,55 +253,44 @@ class ServerClientThread(threading.Thread):
         conn = self.client_socket
         if conn is not None:
             conn.shutdown()
-        with self._wake:
-            self._wake.notify_all()
-
-    def reactivate(self, conn: BlockingWinSocket) -> None:
-        """Give a cached thread its next connection."""
-        conn.worker = self
-        with self._wake:
-            self._next = conn
-            self._wake.notify_all()
-
-    def _take_work(self) -> BlockingWinSocket | None:
-        with self._wake:
-            while self._next is None and not self._terminated:
-                self._wake.wait()
-            conn, self._next = self._next, None
-        if conn is not None and self._terminated:
-            self.server.finish_connection(conn)  # handed over just as the server closed
-            return None
-        return conn
+        if self._cache is not None:
+            self._cache.wake(self)
 
     def run(self) -> None:
-        server = self.server
-        listener = server.socket
-        server.fire("OnThreadStart", server.on_thread_start, self.client_socket, self)
+        host = self.server
+        cache = self._cache
+        assert cache is not None
+        host.thread_started(self)
         try:
             while True:
-                conn = self._take_work()
+                conn = cache.next_connection(self)
                 if conn is None:
+                    break
+                if self._terminated:
+                    host.finish_connection(conn)  # handed over just as the server closed
                     break
                 self.client_socket = conn
                 try:
-                    server.thread_connection_started(conn)
+                    # a handler (OnThreadStart, OnClientConnect) may have closed it already
+                    if not conn.closing:
+                        host.thread_connection_started(conn)
                     if not conn.closing:
                         self.client_execute()
                 except Exception as exc:
                     self.keep_in_cache = False
                     self.handle_exception(exc)
                 finally:
-                    server.finish_connection(conn)
+                    host.finish_connection(conn)
                 if self._terminated or not self.keep_in_cache:
                     break
                 self.client_socket = None
-                listener.thread_idle(self)
-                if server.observer.active:
-                    server.record(THREAD_CACHED, conn, detail=self.name)
+                if not cache.park(self):
+                    break  # terminated or dropped from the cache meanwhile
+                host.thread_cached(self, conn)
         finally:
-            server.fire("OnThreadEnd", server.on_thread_end, self.client_socket, self)
+            host.thread_ended(self)
             self.client_socket = None
-            listener.thread_gone(self)
+            cache.leave(self)
 
     def client_execute(self) -> None:
         """Serve one connection. By default: OnClientWrite once, then OnClientRead
@@ -128,7 +298,7 @@ class ServerClientThread(threading.Thread):
         server = self.server
         conn = self.client_socket
         assert conn is not None
-        server.fire("OnClientWrite", server.on_client_write, conn, conn)
+        server.connection_writable(conn)
         while not self._terminated and not conn.closing:
             # a plain blocking read: terminate() and close() from other threads shut the
             # socket down, which ends the read with b"" at once
@@ -139,7 +309,7 @@ class ServerClientThread(threading.Thread):
                 break
             if not data:
                 break  # the peer closed
-            server.fire("OnClientRead", server.on_client_read, conn, conn, data=data)
+            server.connection_read(conn, data)
             conn.wait_drained(lambda: self._terminated)
 
     def handle_exception(self, exc: BaseException) -> None:

@@ -28,9 +28,10 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from components.component import Component
+from components.connection import AsyncWinSocket, CustomWinSocket
 from components.enums import ErrorEvent, SocketState
 from components.errors import (
     HANDLER_EXCEPTION_CODE,
@@ -38,6 +39,7 @@ from components.errors import (
     SocketError,
     report_error,
 )
+from components.event_order import StateTable
 from components.metadata import (
     KIND_ENCODING,
     KIND_HOST,
@@ -56,16 +58,14 @@ from components.observer import HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, Even
 SLOW_HANDLER_SECONDS = 0.1
 _clock = time.perf_counter
 
-if TYPE_CHECKING:
-    from components.connection import AsyncWinSocket, CustomWinSocket
-
-
 class SocketComponent(Component):
     """The base of ClientSocket and ServerSocket (TAbstractSocket + TCustomSocket)."""
 
     palette_tab: ClassVar[str] = "Internet"
     #: the VCL name of this component's error event (OnError / OnClientError)
     error_event_name: ClassVar[str] = "OnError"
+    #: the legal changes of ``state`` (components.event_order.STATES)
+    state_table: ClassVar[StateTable]
 
     active = Published("Active", bool, False, getter="_get_active", setter="_set_active", role=Role.ACTIVE,
                        stored=Stored.ALWAYS, dfm_order=10,
@@ -95,9 +95,10 @@ class SocketComponent(Component):
     def state(self) -> SocketState:
         return self._state
 
-    def _set_state(self, state: SocketState) -> None:
-        if state is self._state:
-            return
+    def _change_state(self, state: SocketState) -> None:
+        """The one way the state changes: a change ``state_table`` does not list is an
+        engine bug and raises EngineStateError; the state listeners hear of the others."""
+        self.state_table.change(self.name, self._state, state)
         self._state = state
         for listener in list(self.state_listeners):
             try:
@@ -185,7 +186,7 @@ class SocketComponent(Component):
     def handler_failed(self, event: str, conn: CustomWinSocket | None, exc: BaseException) -> None:
         """A handler raised: record the traceback and treat it as an error of the connection."""
         tb = "".join(traceback.format_exception(exc))
-        if isinstance(exc, SocketError) and getattr(exc, "handled", False):
+        if isinstance(exc, SocketError) and exc.through_error_event:
             # an engine error raised through the handler (a failed send in a blocking
             # connection): it has been through OnError already; the app still hears of it
             report_error(exc)
@@ -241,12 +242,12 @@ class SocketComponent(Component):
         err.__cause__ = cause or (problem if isinstance(problem, BaseException) else None)
         self.last_error = err
         if raise_to_caller:
-            err.handled = True  # type: ignore[attr-defined]
+            err.through_error_event = True
             raise err
         report_error(err)
         return False
 
-    # -- what connections call back (see components.connection) -------------------
+    # -- what connections call back (components.connection.ConnectionOwner) -------
     def connection_made(self, conn: AsyncWinSocket) -> None:
         raise NotImplementedError
 
@@ -265,4 +266,4 @@ class SocketComponent(Component):
     def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
         """Forget the last error once the user changes the settings."""
         if self._state is SocketState.ERROR:
-            self._set_state(SocketState.INACTIVE)
+            self._change_state(SocketState.INACTIVE)

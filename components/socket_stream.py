@@ -48,7 +48,7 @@ class SocketStream:
         conn = self.socket
         if count <= 0:
             return b""
-        if conn._rx_len:
+        if conn.buffered:
             return conn.receive_buf(count)
         if not conn.wait_readable(self.timeout_ms / 1000.0):
             return b""
@@ -98,7 +98,7 @@ class SocketStream:
                 break
         if sent:
             conn.bytes_out += sent
-            conn._record_send(view[:sent])
+            conn.record_send(view[:sent])
         return sent
 
     def _failed(self, event: ErrorEvent, exc: OSError, api: str) -> None:

@@ -40,12 +40,11 @@ from typing import TYPE_CHECKING, Any
 
 from components import ObserverStream
 from components.metadata import EventSpec
-from components.observer import EventRecord
+from components.observer import LOG, EventRecord
 
 if TYPE_CHECKING:
     from app.core.form_document import FormDocument
 
-LOG = "Log"  # records written by log(...)
 #: A unit bigger than this is not read: it is not a unit someone wrote by hand.
 MAX_UNIT_BYTES = 8 * 1024 * 1024
 

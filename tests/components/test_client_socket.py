@@ -418,3 +418,17 @@ def test_services_fall_back_to_the_built_in_table(monkeypatch):
     with pytest.raises(KeyError, match="unknown service 'gopherish'"):
         addressing.lookup_service("gopherish")
     assert "http" in addressing.known_services()
+
+
+def test_a_blocking_open_closed_by_its_on_lookup_handler_goes_no_further(recorder):
+    # it used to connect anyway, firing OnConnecting and OnConnect after OnDisconnect
+    with listening_socket() as peer:
+        c = client(recorder, grammar="blocking_client", address="127.0.0.1", port=peer.getsockname()[1],
+                   client_type=ClientType.BLOCKING)
+        c.on_lookup = lambda sender, sock: sender.close()
+        c.open()
+        assert recorder.events("ClientSocket1") == ["OnLookup", "OnDisconnect"]
+        assert c.state is SocketState.INACTIVE and not c.active and not c.socket.connected
+        peer.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            peer.accept()  # nobody connected

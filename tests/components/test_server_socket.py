@@ -297,3 +297,23 @@ def test_reopening_at_once_on_the_same_port_always_succeeds(recorder, run_any):
 
     run_any(scenario())
     assert recorder.events(connection_id=0).count("OnListen") == 27
+
+
+def test_a_connection_closed_by_on_get_socket_is_never_accepted(recorder, run):
+    # it used to fire OnAccept after OnClientDisconnect and stay in Connections for good
+    async def scenario():
+        server = make_server(recorder)
+        server.on_get_socket = lambda s, c: c.close()
+        accepted = []
+        server.on_accept = lambda s, c: accepted.append(c)
+        server.open()
+        reader, writer = await connect(server.socket.local_port)
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # the server closed it
+        writer.close()
+        await writer.wait_closed()
+        assert accepted == [] and server.socket.connections == [] and server.active_connections == 0
+        server.close()
+
+    run(scenario())
+    [conn_id] = [i for i in recorder.by_connection("ServerSocket1") if i]
+    assert recorder.events(connection_id=conn_id) == ["OnGetSocket", "OnClientDisconnect"]

@@ -224,3 +224,60 @@ def test_shrinking_the_cache_ends_surplus_idle_threads(recorder):
         assert server.idle_threads == 1
     finally:
         server.close()
+
+
+def connection_events(recorder, name: str = "ServerSocket1") -> list[str]:
+    [records] = [r for i, r in recorder.by_connection(name).items() if i]
+    return [r.event for r in records]
+
+
+def test_a_connection_closed_by_on_get_socket_gets_no_thread(recorder):
+    # it used to fire OnAccept after OnClientDisconnect and stay in Connections for good
+    server = make_server(recorder, threaded=True)
+    server.on_get_socket = lambda s, c: c.close()
+    server.open()
+    try:
+        assert talk(server.socket.local_port, b"x", expect=1) == b""
+        wait_until(lambda: "OnClientDisconnect" in recorder.events())
+        assert server.socket.connections == [] and server.socket.threads == []
+    finally:
+        server.close()
+    assert connection_events(recorder) == ["OnGetSocket", "OnClientDisconnect"]
+
+
+def test_an_on_get_thread_handler_that_raises_starts_no_thread(recorder, reported):
+    # the thread used to start anyway and fire OnThreadStart and OnClientConnect after
+    # the connection's OnClientDisconnect
+    def get_thread(sender, client_socket):
+        raise LookupError("no thread for you")
+
+    server = make_server(recorder, threaded=True)
+    started = []
+    server.on_get_thread = get_thread
+    server.on_thread_start = lambda s, t: started.append(t)
+    server.open()
+    try:
+        assert talk(server.socket.local_port, b"x", expect=1) == b""
+        wait_until(lambda: "OnClientDisconnect" in recorder.events())
+        assert server.socket.connections == [] and server.socket.threads == [] and started == []
+    finally:
+        server.close()
+    assert connection_events(recorder) == ["OnGetSocket", "OnAccept", "OnGetThread", "HandlerError",
+                                           "OnClientError", "OnClientDisconnect"]
+    assert "OnGetThread handler raised LookupError" in str(reported[0])
+
+
+def test_a_connection_closed_by_on_thread_start_is_not_served(recorder):
+    # OnClientConnect and the default client_execute used to run on it anyway
+    server = make_server(recorder, threaded=True)
+    server.on_thread_start = lambda s, thread: thread.client_socket.close()
+    server.on_client_connect = lambda s, c: c.send_text("hello")
+    server.open()
+    try:
+        assert talk(server.socket.local_port, b"x", expect=5) == b""
+        wait_until(lambda: server.active_threads == 0 and server.active_connections == 0)
+    finally:
+        server.close()
+    events = connection_events(recorder)
+    assert events[:5] == ["OnGetSocket", "OnAccept", "OnGetThread", "OnThreadStart", "OnClientDisconnect"]
+    assert "OnClientConnect" not in events
