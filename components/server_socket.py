@@ -88,7 +88,19 @@ from components.socket_component import SocketComponent
 # the class has a 'socket' property, which hides the module inside its annotations
 _RawSocket = socket.socket
 
-BACKLOG = 128
+def _system_backlog() -> int:
+    """The system's maximum listen backlog, as the original components asked for (SOMAXCONN):
+    on Linux the kernel's net.core.somaxconn, which may be above the header's constant."""
+    try:
+        with open("/proc/sys/net/core/somaxconn", encoding="ascii") as limit:
+            return max(int(limit.read().strip()), socket.SOMAXCONN)
+    except (OSError, ValueError):
+        return socket.SOMAXCONN
+
+
+#: How many connections the kernel queues before the server accepts them (a storm of
+#: connects is held there, not refused).
+BACKLOG = _system_backlog()
 #: How long closing the server waits for each client thread to end.
 THREAD_JOIN_TIMEOUT = 5.0
 #: bind errors that mean "no IPv6 here": an empty Address then listens on IPv4 alone

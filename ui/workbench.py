@@ -37,6 +37,7 @@ def no_display_reason() -> str | None:
 
 def run_workbench(form_path: str | None = None) -> int:
     """Open the main window (with ``form_path`` if given) and run until it closes."""
+    from app.core.file_limit import raise_file_limit
     from app.qt.event_loop import new_event_loop
 
     reason = no_display_reason()
@@ -47,6 +48,7 @@ def run_workbench(form_path: str | None = None) -> int:
         print(f"socket-workbench: no such form file: {form_path}", file=sys.stderr)
         return 2
 
+    raise_file_limit()
     app = make_application()
     loop = new_event_loop(app)
     asyncio.set_event_loop(loop)

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.core.file_access import FileAccess
+from app.core.file_limit import raise_file_limit
 from app.core.form_document import FormDocument, FormFileError
 from app.core.form_runtime import bind_all, create_component
 from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
@@ -326,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         inactive = apply_settings(doc, args.set)
     except (FormFileError, RunError) as exc:
         return _fail(exc, args)
+    raise_file_limit()
     stream = ObserverStream()
     buffer = RecordBuffer(stream, maxlen=args.buffer)
     for text_stream in (sys.stdout, sys.stderr):

@@ -275,3 +275,36 @@ def test_a_refused_open_ends_the_request_with_one_change(host, qtbot):
         blocker.close()
     assert [(c.spec.vcl_name, c.old, c.new) for c in changes] == [("Active", False, True), ("Active", True, False)]
     assert not engine.is_active(uid) and not model.entry(uid).active
+
+
+def test_the_gui_host_accepts_a_storm_of_5000_simultaneous_connects(host, qtbot):
+    """On the GUI's loop: every connect of a storm is accepted, then deactivating under that
+    load leaves no socket behind (the leak fixture checks)."""
+    import resource
+
+    storm = 5_000
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 2 * storm + 200:
+        pytest.skip(f"the file limit ({hard}) is too low for {storm} connections in one process")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2 * storm + 200), hard))
+    model, engine, _records = host
+    uid = server(model)
+    port = activate(qtbot, model, engine, uid)
+    clients = []
+    try:
+        for _ in range(storm):
+            sock = socket.socket()
+            sock.setblocking(False)
+            try:
+                sock.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            clients.append(sock)
+        # SYNs the kernel dropped would come back only after 1 s, 3 s, 7 s
+        qtbot.waitUntil(lambda: engine.component(uid).socket.active_connections == storm, timeout=10_000)
+        model.set_property(uid, "Active", False)
+        qtbot.waitUntil(lambda: engine.component(uid).socket.active_connections == 0, timeout=10_000)
+    finally:
+        for sock in clients:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -373,3 +373,45 @@ def test_output_that_cannot_be_written_ends_the_run_with_the_reason():
                               text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr == "socket-workbench run: can't write the output: No space left on device\n"
+
+
+def test_run_accepts_a_storm_of_5000_simultaneous_connects():
+    """Every connect of a storm sent before the server accepts one is accepted: the runner's
+    server listens with the system's backlog."""
+    import resource
+
+    storm = 5_000
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < storm + 200:
+        pytest.skip(f"the file limit ({hard}) is too low for {storm} client sockets")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, storm + 200), hard))
+    port = free_port()
+    proc = start_run(str(EXAMPLE), "--json", f"--set=ServerSocket1.Port={port}",
+                     "--set", "ClientSocket1.Active=False")
+    reader = LineReader(proc.stdout)
+    reader.start()
+    clients = []
+    try:
+        reader.wait_for(lambda line: '"event": "OnListen"' in line)
+        for _ in range(storm):
+            sock = socket.socket()
+            sock.setblocking(False)
+            try:
+                sock.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            clients.append(sock)
+        # SYNs the kernel dropped would come back after 1 s, 3 s, 7 s: the bound catches them
+        reader.wait_count('"event": "OnClientConnect"', storm, timeout=10)
+    finally:
+        for sock in clients:
+            sock.close()
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    reader.join(5)

@@ -317,3 +317,46 @@ def test_a_connection_closed_by_on_get_socket_is_never_accepted(recorder, run):
     run(scenario())
     [conn_id] = [i for i in recorder.by_connection("ServerSocket1") if i]
     assert recorder.events(connection_id=conn_id) == ["OnGetSocket", "OnClientDisconnect"]
+
+
+def test_a_storm_of_connects_is_fully_accepted(recorder, run_any):
+    """5,000 clients connect at once: the listen backlog is the system's, so the kernel
+    holds them all until the server accepts (with 128 it overflowed and dropped SYNs)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    storm = 5_000
+    if hard < 2 * storm + 200:
+        pytest.skip(f"the file limit ({hard}) is too low for {storm} connections in one process")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2 * storm + 200), hard))
+
+    async def scenario() -> int:
+        server = make_server(recorder)
+        server.open()
+        port = server.socket.local_port
+        loop = asyncio.get_running_loop()
+        clients = []
+        try:
+            for _ in range(storm):  # every connect is sent before the server accepts one
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.setblocking(False)
+                try:
+                    sock.connect(("127.0.0.1", port))
+                except BlockingIOError:
+                    pass
+                clients.append(sock)
+            deadline = loop.time() + 10  # SYN retries after an overflow take 1 s, 3 s, 7 s ...
+            while server.socket.active_connections < storm and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            return server.socket.active_connections
+        finally:
+            for sock in clients:
+                sock.close()
+            server.close()
+            while server.socket.active_connections and loop.time() < deadline + 10:
+                await asyncio.sleep(0.01)
+
+    try:
+        assert run_any(scenario()) == storm
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
