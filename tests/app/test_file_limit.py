@@ -11,7 +11,7 @@ resource = pytest.importorskip("resource")
 
 
 def test_the_soft_limit_rises_to_the_hard_one():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard <= 256:
         pytest.skip(f"no finite hard limit above 256 to rise to (hard = {hard})")
     code = ("import resource; from app.core.file_limit import raise_file_limit; "
