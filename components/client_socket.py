@@ -310,10 +310,10 @@ class ClientSocket(SocketComponent):
         if conn.connected and not conn.closing:
             self.fire("OnWrite", self.on_write, conn, conn)
 
-    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
-        # fire(), unrolled: this runs once per arrival
+    def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None:
+        # fire(), unrolled: this runs once per arrival (or per frame)
         if self.observer.active:
-            self.record("OnRead", conn, data)
+            self.record("OnRead", conn, data, detail=detail)
         handler = self.on_read
         if handler is not None:
             self.call_handler("OnRead", conn, handler, self, conn)

@@ -62,8 +62,11 @@ from typing import IO, Any, Protocol
 from components.addressing import format_peer, unmapped
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo, SocketError, errno_name, winsock_code
+from components.framing import BadFrameLength, Framer, FrameTooLong
 from components.observer import CALLER_ERROR, SEND, ObserverStream
 
+#: the detail of the read record of a last frame the stream ended inside
+INCOMPLETE_FRAME = "incomplete frame: the stream ended before its terminator"
 RECEIVE_HIGH_WATER = 4 * 1024 * 1024
 RECEIVE_LOW_WATER = 1 * 1024 * 1024
 SEND_BUFFER_CAP = 64 * 1024 * 1024
@@ -106,7 +109,9 @@ class ConnectionOwner(Protocol):
 
     def connection_made(self, conn: AsyncWinSocket) -> None: ...
 
-    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None: ...
+    def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None: ...
+
+    def new_framer(self) -> Framer | None: ...
 
     def connection_writable(self, conn: AsyncWinSocket) -> None: ...
 
@@ -136,6 +141,8 @@ class CustomWinSocket:
         self._remote_host: str | None = None
         self._closing = False
         self._disconnected = False  # the disconnect event has fired (begin_disconnect)
+        #: cuts the byte stream into frames when the owner's Framing is not 'none'
+        self.framer: Framer | None = owner.new_framer()
 
     def _learn_addresses(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -256,6 +263,64 @@ class CustomWinSocket:
         survive a receive/send round trip (surrogateescape)."""
         return self.receive_buf(-1).decode(self.owner.encoding, "surrogateescape")
 
+    # -- framing (see components.framing) -----------------------------------------
+    def deliver_bytes(self, data: bytes) -> bool:
+        """Feed arrived bytes to the framer and fire the read event once per complete frame.
+        False when the stream broke its framing (too long, a bad length): the error has been
+        reported and the connection closed."""
+        framer = self.framer
+        assert framer is not None
+        failure: FrameTooLong | BadFrameLength | None = None
+        try:
+            frames = framer.feed(data)
+        except (FrameTooLong, BadFrameLength) as exc:
+            frames, failure = exc.frames, exc
+        for frame in frames:
+            if self._closing:
+                break
+            self.deliver_frame(frame)
+        if failure is not None:
+            self._frame_failed(failure)
+            return False
+        return True
+
+    def deliver_frame(self, frame: bytes, detail: str = "") -> None:
+        """Make ``frame`` the current frame (what receive_buf / receive_text / receive_length
+        give) and fire the read event for it; what the handler leaves of it goes with it."""
+        with self._lock:
+            self._rx.clear()
+            if frame:
+                self._rx.append(frame)
+            self._rx_len = len(frame)
+        try:
+            self.owner.connection_read(self, frame, detail)
+        finally:
+            with self._lock:
+                self._rx.clear()
+                self._rx_len = 0
+
+    def end_of_stream(self) -> None:
+        """The peer closed: bytes that never got their terminator come as a last frame."""
+        if self.framer is not None:
+            tail = self.framer.finish()
+            if tail:
+                self.deliver_frame(tail, INCOMPLETE_FRAME)
+
+    def _frame_failed(self, exc: Exception) -> None:
+        info = ErrorInfo(ErrorEvent.RECEIVE, errno.EMSGSIZE, errno_name(errno.EMSGSIZE),
+                         winsock_code(errno.EMSGSIZE), f"Message too long: {exc}")
+        self.owner.error(self, ErrorEvent.RECEIVE, info, api="recv")
+        self.close()  # the stream is out of step with its framing: nothing after it can be trusted
+
+    def send_frame(self, data: bytes | bytearray | memoryview) -> int:
+        """Send one frame: ``data`` with the terminator or length header the owner's Framing
+        implies (ValueError when it can't be framed, e.g. the wrong size for fixed:)."""
+        framer = self.framer
+        return self.send_buf(framer.spec.encode(bytes(data)) if framer is not None else data)
+
+    def send_frame_text(self, text: str) -> int:
+        return self.send_frame(text.encode(self.owner.encoding, "surrogateescape"))
+
     # -- sending ------------------------------------------------------------
     def send_text(self, text: str) -> int:
         return self.send_buf(text.encode(self.owner.encoding, "surrogateescape"))
@@ -374,6 +439,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._until_empty = False  # write limits lowered so a refusal hears of the drain
         self._eof_waiting = False  # the peer closed while drained callbacks still waited
         self._drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self._idle: asyncio.TimerHandle | None = None  # Framing idle:<ms>: the pause timer
 
     # -- asyncio.Protocol -----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -388,6 +454,11 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         n = len(data)
+        if self.framer is not None:
+            self.bytes_in += n
+            if self.deliver_bytes(data) and self.framer.spec.idle_ms and self.framer.buffered:
+                self._arm_idle()
+            return
         with self._lock:
             self._rx.append(data)
             self._rx_len += n
@@ -397,6 +468,24 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self._read_paused = True
             self.transport.pause_reading()
         self.owner.connection_read(self, data)
+
+    def _arm_idle(self) -> None:
+        """Framing idle:<ms>: the frame ends when no byte came for that long."""
+        self._cancel_idle()
+        assert self.framer is not None
+        self._idle = self.loop.call_later(self.framer.spec.idle_ms / 1000, self._idle_passed)
+
+    def _cancel_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+
+    def _idle_passed(self) -> None:
+        self._idle = None
+        if self.framer is not None and not self._closing:
+            frame = self.framer.flush()
+            if frame:
+                self.deliver_frame(frame)
 
     def eof_received(self) -> bool:
         if self._drained:
@@ -418,8 +507,11 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._drop_stream()
         self._drained.clear()
         self._eof_waiting = False
+        self._cancel_idle()
         if self._closing:
             return  # we closed it; the disconnect event has fired already
+        if exc is None:
+            self.end_of_stream()
         self._closing = True
         self.connected = False
         self.owner.connection_lost(self, exc)
@@ -652,6 +744,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self._flush_pending()  # accepted from other threads: they go out before the close
         self._closing = True
         self._drained.clear()
+        self._cancel_idle()
         self.owner.connection_closing(self)
         self.connected = False
         self._drop_stream()
@@ -682,7 +775,7 @@ class BlockingWinSocket(CustomWinSocket):
     def receive_length(self) -> int:
         waiting = self._rx_len
         sock = self.sock
-        if sock is not None and not self._closing:
+        if sock is not None and not self._closing and self.framer is None:
             buf = array.array("i", [0])
             try:
                 fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf, True)
@@ -693,6 +786,8 @@ class BlockingWinSocket(CustomWinSocket):
 
     def receive_buf(self, count: int = -1) -> bytes:
         data = super().receive_buf(count)
+        if self.framer is not None:
+            return data  # the current frame, and nothing of the next
         if count < 0:
             # all that is buffered; only when nothing is, one bounded read of what the
             # kernel holds (an unbounded loop would swallow a fast sender whole)
@@ -726,8 +821,9 @@ class BlockingWinSocket(CustomWinSocket):
             self._drained.notify_all()
 
     def fill(self) -> bytes:
-        """Read what the socket has into the receive buffer (the socket must be readable).
-        Returns the bytes read; b"" means the peer closed. OSError propagates."""
+        """Read what the socket has into the receive buffer (the socket must be readable;
+        with a framer the bytes are for ``deliver_bytes`` instead). Returns the bytes read;
+        b"" means the peer closed. OSError propagates."""
         sock = self.sock
         if sock is None:
             return b""
@@ -735,9 +831,10 @@ class BlockingWinSocket(CustomWinSocket):
         if not data:
             self.peer_closed = True
             return b""
-        with self._lock:
-            self._rx.append(data)
-            self._rx_len += len(data)
+        if self.framer is None:
+            with self._lock:
+                self._rx.append(data)
+                self._rx_len += len(data)
         self.bytes_in += len(data)
         return data
 
@@ -748,11 +845,13 @@ class BlockingWinSocket(CustomWinSocket):
         sock = self.sock
         if sock is None or self._closing:
             return True  # a closed connection "reads" as end of stream at once
+        poller = select.poll()  # not select(): descriptors above 1023 are common on a busy server
         try:
-            readable, _, _ = select.select([sock], [], [], timeout)
+            poller.register(sock, select.POLLIN)
+            ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000)))
         except (OSError, ValueError):
             return True
-        return bool(readable)
+        return bool(ready)
 
     def wait_drained(self, should_stop: Any) -> None:
         """Block while the receive buffer is over the high-water mark (back-pressure)."""

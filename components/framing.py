@@ -78,14 +78,21 @@ class FramingError(ValueError):
 class FrameTooLong(Exception):  # noqa: N818 - reads as what happened
     """More than the frame limit arrived without completing a frame."""
 
-    def __init__(self, buffered: int, limit: int) -> None:
+    def __init__(self, buffered: int, limit: int, frames: list[bytes] | None = None) -> None:
         super().__init__(f"a frame grew to {buffered:,} bytes without ending; FrameLimit is {limit:,}")
         self.buffered = buffered
         self.limit = limit
+        #: the complete frames that came before the one that grew too long (deliver them first)
+        self.frames = frames or []
 
 
 class BadFrameLength(Exception):  # noqa: N818
     """A length field says a frame is shorter than its own header."""
+
+    def __init__(self, message: str, frames: list[bytes] | None = None) -> None:
+        super().__init__(message)
+        #: the complete frames that came before the bad one (deliver them first)
+        self.frames = frames or []
 
 
 @dataclass(frozen=True)
@@ -246,7 +253,7 @@ class Framer:
         else:  # idle (the timer flushes) and none (no framer is made for it)
             frames = []
         if len(self._buf) > self.limit:
-            raise FrameTooLong(len(self._buf), self.limit)
+            raise FrameTooLong(len(self._buf), self.limit, frames)
         return frames
 
     def flush(self) -> bytes:
@@ -265,7 +272,7 @@ class Framer:
         buf = self._buf
         width = len(terminator)
         start = 0
-        frames = []
+        frames: list[bytes] = []
         find = buf.find
         at = find(terminator, max(self._scanned - width + 1, 0))
         while at >= 0:
@@ -291,16 +298,16 @@ class Framer:
         spec, buf = self.spec, self._buf
         header = spec.offset + spec.size
         fmt = _FIELDS[spec.field]
-        frames = []
+        frames: list[bytes] = []
         start = 0
         while len(buf) - start >= header:
             (value,) = struct.unpack_from(fmt, buf, start + spec.offset)
             total = header + value + spec.adjust
             if total < header:
                 raise BadFrameLength(f"the {spec.field} length field says {value}, which with adjust "
-                                     f"{spec.adjust:+d} is shorter than the {header}-byte header")
+                                     f"{spec.adjust:+d} is shorter than the {header}-byte header", frames)
             if total > self.limit:
-                raise FrameTooLong(total, self.limit)
+                raise FrameTooLong(total, self.limit, frames)
             if len(buf) - start < total:
                 break
             strip = min(spec.strip, total)
@@ -314,7 +321,7 @@ class Framer:
         pattern = self.spec.pattern
         assert pattern is not None
         buf = self._buf
-        frames = []
+        frames: list[bytes] = []
         while True:
             n = len(buf)
             if pattern.search(buf, 0, n) is None:

@@ -145,6 +145,8 @@ class PropertySpec:
     runtime: bool = False  # runtime-only and read-only (LocalPort, ActiveConnections, ...)
     #: what an empty value means, shown greyed in its place ("all interfaces" for a server's Address)
     empty_hint: str = ""
+    #: values the inspector offers in a list beside free entry (Framing presets)
+    suggestions: tuple[str, ...] = ()
     role: Role = Role.ORDINARY
     #: how a .dfm stores it; NEVER leaves it out of a .dfm
     stored: Stored = Stored.NEVER
@@ -256,12 +258,14 @@ class Published(Generic[T]):
                  description: str = "", minimum: int | None = None, maximum: int | None = None,
                  locked_while_active: bool = False, validator: Callable[[Any], Any] | None = None,
                  getter: str | None = None, setter: str | None = None, empty_hint: str = "",
-                 role: Role = Role.ORDINARY, stored: Stored = Stored.NEVER, dfm_order: int = 0) -> None:
+                 role: Role = Role.ORDINARY, stored: Stored = Stored.NEVER, dfm_order: int = 0,
+                 suggestions: tuple[str, ...] = ()) -> None:
         self._args = dict(vcl_name=vcl_name, type=type_, default=default,
                           kind=kind or _default_kind(type_), description=description,
                           minimum=minimum, maximum=maximum,
                           locked_while_active=locked_while_active, validator=validator,
-                          empty_hint=empty_hint, role=role, stored=stored, dfm_order=dfm_order)
+                          empty_hint=empty_hint, role=role, stored=stored, dfm_order=dfm_order,
+                          suggestions=suggestions)
         self._getter = getter
         self._setter = setter
         self.spec: PropertySpec

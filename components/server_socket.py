@@ -358,10 +358,10 @@ class ServerSocket(SocketComponent):
         if conn.connected and not conn.closing:
             self.fire("OnClientWrite", self.on_client_write, conn, conn)
 
-    def connection_read(self, conn: CustomWinSocket, data: bytes) -> None:
-        # fire(), unrolled: this runs once per arrival
+    def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None:
+        # fire(), unrolled: this runs once per arrival (or per frame)
         if self.observer.active:
-            self.record("OnClientRead", conn, data)
+            self.record("OnClientRead", conn, data, detail=detail)
         handler = self.on_client_read
         if handler is not None:
             self.call_handler("OnClientRead", conn, handler, self, conn)

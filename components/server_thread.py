@@ -78,7 +78,7 @@ class ThreadHost(Protocol):
 
     def connection_writable(self, conn: CustomWinSocket) -> None: ...
 
-    def connection_read(self, conn: CustomWinSocket, data: bytes) -> None: ...
+    def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None: ...
 
     def error(self, conn: CustomWinSocket | None, event: ErrorEvent, problem: BaseException,
               *, raise_to_caller: bool = False) -> bool: ...
@@ -299,7 +299,12 @@ class ServerClientThread(threading.Thread):
         conn = self.client_socket
         assert conn is not None
         server.connection_writable(conn)
+        framer = conn.framer
+        pause = framer.spec.idle_ms / 1000 if framer is not None and framer.spec.idle_ms else None
         while not self._terminated and not conn.closing:
+            if pause is not None and framer is not None and framer.buffered and not conn.wait_readable(pause):
+                conn.deliver_frame(framer.flush())  # idle:<ms>: nothing came for that long
+                continue
             # a plain blocking read: terminate() and close() from other threads shut the
             # socket down, which ends the read with b"" at once
             try:
@@ -308,9 +313,14 @@ class ServerClientThread(threading.Thread):
                 server.error(conn, ErrorEvent.RECEIVE, exc)
                 break
             if not data:
-                break  # the peer closed
-            server.connection_read(conn, data)
-            conn.wait_drained(lambda: self._terminated)
+                if not self._terminated and not conn.closing:
+                    conn.end_of_stream()  # the peer closed: an unterminated tail is a last frame
+                break
+            if framer is None:
+                server.connection_read(conn, data)
+                conn.wait_drained(lambda: self._terminated)
+            elif not conn.deliver_bytes(data):
+                break
 
     def handle_exception(self, exc: BaseException) -> None:
         """Report an exception that escaped client_execute as an error of its connection."""

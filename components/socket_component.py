@@ -40,6 +40,8 @@ from components.errors import (
     report_error,
 )
 from components.event_order import StateTable
+from components.framing import DEFAULT_FRAME_LIMIT, Framer, FramingSpec, parse_framing, validate_framing
+from components.framing import PRESETS as FRAMING_PRESETS
 from components.metadata import (
     KIND_ENCODING,
     KIND_HOST,
@@ -66,6 +68,8 @@ class SocketComponent(Component):
     error_event_name: ClassVar[str] = "OnError"
     #: the legal changes of ``state`` (components.event_order.STATES)
     state_table: ClassVar[StateTable]
+    #: the parsed Framing (instances get their own when Framing is set)
+    _framing: FramingSpec = parse_framing("none")
 
     active = Published("Active", bool, False, getter="_get_active", setter="_set_active", role=Role.ACTIVE,
                        stored=Stored.ALWAYS, dfm_order=10,
@@ -81,6 +85,15 @@ class SocketComponent(Component):
                         description="Service name (http, echo, ...) that gives the port.")
     encoding = Published("Encoding", str, "utf-8", kind=KIND_ENCODING, validator=validate_encoding,
                          description="Text encoding for ReceiveText and SendText.")
+    framing = Published("Framing", str, "none", validator=validate_framing, locked_while_active=True,
+                        suggestions=FRAMING_PRESETS,
+                        description="How the byte stream is cut into messages: none, line, delimiter:<bytes>, "
+                                    "fixed:<n>, length:<field>[@offset][+-adjust][,strip=n], regex:<pattern> "
+                                    "or idle:<ms>. OnRead fires once per message.")
+    frame_limit = Published("FrameLimit", int, DEFAULT_FRAME_LIMIT, minimum=1, maximum=2**31 - 1,
+                            locked_while_active=True,
+                            description="The longest message Framing accepts, in bytes; a longer one is "
+                                        "OnError 10040 and the connection closes.")
 
     def __init__(self, **properties: Any) -> None:
         self._state = SocketState.INACTIVE
@@ -251,7 +264,7 @@ class SocketComponent(Component):
     def connection_made(self, conn: AsyncWinSocket) -> None:
         raise NotImplementedError
 
-    def connection_read(self, conn: AsyncWinSocket, data: bytes) -> None:
+    def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None:
         raise NotImplementedError
 
     def connection_writable(self, conn: AsyncWinSocket) -> None:
@@ -265,5 +278,12 @@ class SocketComponent(Component):
 
     def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
         """Forget the last error once the user changes the settings."""
+        if spec is SocketComponent.framing.spec:
+            self._framing = parse_framing(new)  # parsed once, not per connection
         if self._state is SocketState.ERROR:
             self._change_state(SocketState.INACTIVE)
+
+    def new_framer(self) -> Framer | None:
+        """A framer for a new connection, or None when Framing is 'none' (bytes as they come)."""
+        spec = self._framing
+        return None if spec.is_none else spec.framer(self.frame_limit)

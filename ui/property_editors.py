@@ -247,6 +247,8 @@ def create_property_editor(spec: PropertySpec, parent: QWidget) -> QWidget | Non
         return SuggestionEditor(spec, known_services(), parent)
     if spec.kind == KIND_ENCODING:
         return SuggestionEditor(spec, COMMON_ENCODINGS, parent)
+    if spec.suggestions:
+        return SuggestionEditor(spec, spec.suggestions, parent)
     if spec.kind in (KIND_TEXT, KIND_IDENTIFIER, KIND_HOST):
         return CheckedLineEditor(spec, parent)
     return None

@@ -31,12 +31,13 @@ def test_enums_display_their_vcl_names():
 def test_published_properties_in_vcl_and_python_names():
     client = {p.vcl_name: p.py_name for p in ClientSocket.published_properties()}
     assert client == {"Name": "name", "Tag": "tag", "Active": "active", "Address": "address",
-                      "Port": "port", "Service": "service", "Encoding": "encoding", "Host": "host",
-                      "ClientType": "client_type"}
+                      "Port": "port", "Service": "service", "Encoding": "encoding", "Framing": "framing",
+                      "FrameLimit": "frame_limit", "Host": "host", "ClientType": "client_type"}
     server = {p.vcl_name: p.py_name for p in ServerSocket.published_properties()}
     assert server == {"Name": "name", "Tag": "tag", "Active": "active", "Address": "address",
-                      "Port": "port", "Service": "service", "Encoding": "encoding",
-                      "ServerType": "server_type", "ThreadCacheSize": "thread_cache_size"}
+                      "Port": "port", "Service": "service", "Encoding": "encoding", "Framing": "framing",
+                      "FrameLimit": "frame_limit", "ServerType": "server_type",
+                      "ThreadCacheSize": "thread_cache_size"}
 
 
 def test_runtime_properties_are_read_only():
