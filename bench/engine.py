@@ -75,7 +75,7 @@ MANY_CONNECTIONS = 16
 OBSERVER_DRAIN_INTERVAL = 0.05
 
 ALL_LOOPS = ("asyncio", "uvloop", "qasync")
-ALL_GROUPS = ("bulk", "pingpong", "churn", "threads")
+ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "run")
 
 BULK = "bulk"
 PP1 = "ping-pong 1 conn"
@@ -1062,7 +1062,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--loops", type=lambda t: _parse_list(t, ALL_LOOPS, "loop"),
                         default=list(ALL_LOOPS), help="comma list of asyncio,uvloop,qasync")
     parser.add_argument("--only", type=lambda t: _parse_list(t, ALL_GROUPS, "row group"),
-                        default=list(ALL_GROUPS), help="comma list of bulk,pingpong,churn,threads")
+                        default=list(ALL_GROUPS), help="comma list of bulk,pingpong,churn,threads,run (run: `socket-workbench run` "
+                             "with its output on against a raw echo process)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-pin", action="store_true",
                         help="let the threads rows use every core (by default they share one: "
@@ -1083,7 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = QUICK if args.quick else FULL
     notes: list[str] = []
     groups: list[str] = args.only
-    async_groups = [g for g in groups if g != "threads"]
+    async_groups = [g for g in groups if g not in ("threads", "run")]
     loops = _available_loops(args.loops, notes) if async_groups else []
 
     context = _context()
@@ -1121,11 +1122,24 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         set_error_hook(previous_hook)
 
-    print()
-    for line in _table(results):
-        print(line)
-    print(f"\nratio = components / raw (medians); target 0.9 for bulk, 0.8 otherwise. "
-          f"Total {time.monotonic() - began:.0f} s.")
+    run_ok = True
+    if "run" in groups:
+        from bench import runner
+
+        t0 = time.monotonic()
+        run_lines, run_ok = runner.report(runner.QUICK if args.quick else runner.FULL, args.runs)
+        print(f"  run group: {time.monotonic() - t0:.1f} s", flush=True)
+
+    if results.cells:
+        print()
+        for line in _table(results):
+            print(line)
+        print(f"\nratio = components / raw (medians); target 0.9 for bulk, 0.8 otherwise. "
+              f"Total {time.monotonic() - began:.0f} s.")
+    if "run" in groups:
+        print()
+        for line in run_lines:
+            print(line)
     notes.extend(_observer_notes(results))
     for cell in results.cells.values():
         for failure in cell.failures:
@@ -1148,5 +1162,5 @@ def main(argv: list[str] | None = None) -> int:
         }
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=2, allow_nan=False)
-    failed = any(cell.status == "FAILED" for cell in results.cells.values())
+    failed = any(cell.status == "FAILED" for cell in results.cells.values()) or not run_ok
     return 1 if failed else 0

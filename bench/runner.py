@@ -1,0 +1,445 @@
+"""The ``run`` group of ``socket-workbench bench``: the headless runner with its output on,
+against a raw asyncio echo server, each a process of its own.
+
+Three servers, each started as a real process and driven by the same client:
+
+* raw: an asyncio Protocol that writes back what it reads, on the loop ``run`` uses
+  (uvloop when it is installed, as in ``run``), so the ratio is what the workbench
+  costs on the same loop;
+* run (text): ``socket-workbench run`` on the echo example form
+  (resources/examples/echo_server.sockform, its ClientSocket left inactive), printing
+  every event as a text line to a pipe;
+* run --json: the same with ``--json``.
+
+The pipes are drained by a thread of this process that counts the lines and any
+``Dropped`` record: a runner that keeps up by dropping output is reported, not
+praised. The client runs in this process (uvloop when installed): ping-pong with 1
+and 16 connections (1 KiB, wait for the whole echo, again) and bulk (one connection
+writes ``bulk_bytes`` in 256 KiB writes and counts the echo until all came back).
+
+Figures are medians over the runs; the order of the servers rotates every run. The
+client shares the machine with the server under test (2 cores here, and often other
+work), so the ratios mean more than the absolute rates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HOST = "127.0.0.1"
+MESSAGE = 1024
+CHUNK = 256 * 1024
+MANY = 16
+TARGET = 0.9
+#: How long a server process may take to listen, and to leave after SIGTERM.
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 5.0
+
+RAW, TEXT, JSON = "raw", "run", "run --json"
+SERVERS = (RAW, TEXT, JSON)
+PP1, PP16, BULK = "ping-pong 1 conn", f"ping-pong {MANY} conns", "bulk (echoed)"
+ROWS = (PP1, PP16, BULK)
+UNITS = {PP1: "msg/s", PP16: "msg/s", BULK: "MB/s"}
+
+ECHO_FORM = Path(__file__).resolve().parent.parent / "resources" / "examples" / "echo_server.sockform"
+_DROPPED = re.compile(rb"(\d+) records? dropped here")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    warmup: float
+    duration: float
+    bulk_bytes: int
+
+
+FULL = RunSettings(warmup=0.5, duration=3.0, bulk_bytes=256 * 1024 * 1024)
+QUICK = RunSettings(warmup=0.1, duration=0.3, bulk_bytes=16 * 1024 * 1024)
+
+
+# ---------------------------------------------------------------------------
+# the raw server (this module run as a program: python -m bench.runner raw-echo PORT)
+
+
+class _RawEcho(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(data)
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """The loop ``run`` uses: uvloop when it is installed, else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()  # type: ignore[no-any-return]
+
+
+def loop_name() -> str:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+def raw_echo_server(port: int) -> None:
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        server = await loop.create_server(_RawEcho, HOST, port, backlog=socket.SOMAXCONN)
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+
+    loop = _new_loop()
+    try:
+        loop.run_until_complete(serve())
+    finally:
+        loop.close()
+
+
+# ---------------------------------------------------------------------------
+# server processes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class _Drain(threading.Thread):
+    """Reads a pipe to its end: counts lines and the records a Dropped record says were lost."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(name="bench run drain", daemon=True)
+        self.fd = fd
+        self.lines = 0
+        self.dropped = 0
+        self._tail = b""
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.lines += chunk.count(b"\n")
+            if b"dropped here" in chunk or b"dropped here" in self._tail + chunk[:64]:
+                text = self._tail + chunk
+                self.dropped += sum(int(n) for n in _DROPPED.findall(text))
+                # a count cut at the end of this chunk is read again with the next one
+                cut = text.rfind(b"\n")
+                self._tail = text[cut + 1:] if cut >= 0 else text
+                self.dropped -= sum(int(n) for n in _DROPPED.findall(self._tail))
+            else:
+                self._tail = chunk[-64:]
+
+
+@dataclass
+class Server:
+    kind: str
+    port: int
+    process: subprocess.Popen[bytes]
+    drain: _Drain | None = None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.drain is not None:
+            self.drain.join(STOP_TIMEOUT)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def _command(kind: str, port: int) -> list[str]:
+    if kind == RAW:
+        return [sys.executable, "-m", "bench.runner", "raw-echo", str(port)]
+    command = [sys.executable, "-m", "socket_workbench.main", "run", str(ECHO_FORM),
+               "--set", f"ServerSocket1.Port={port}", "--set", "ClientSocket1.Active=False"]
+    return command + (["--json"] if kind == JSON else [])
+
+
+def _wait_listening(server: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            err = server.process.stderr.read().decode(errors="replace") if server.process.stderr else ""
+            raise RuntimeError(f"{server.kind} server ended at start ({server.process.returncode}): "
+                               f"{err.strip()[-300:]}")
+        try:
+            with socket.create_connection((HOST, server.port), timeout=1.0):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{server.kind} server did not listen within {START_TIMEOUT:g} s")
+
+
+@contextlib.contextmanager
+def start_server(kind: str) -> Iterator[Server]:
+    port = _free_port()
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    process = subprocess.Popen(_command(kind, port), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, env=env)
+    server = Server(kind, port, process)
+    try:
+        assert process.stdout is not None
+        server.drain = _Drain(process.stdout.fileno())
+        server.drain.start()
+        _wait_listening(server)
+        yield server
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------------------
+# the client
+
+
+class _Ping(asyncio.Protocol):
+    def __init__(self, counter: list[int], running: list[bool]) -> None:
+        self.counter = counter
+        self.running = running
+        self.pending = 0
+        self.payload = bytes(MESSAGE)
+        self.idle: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.transport.write(self.payload)
+
+    def data_received(self, data: bytes) -> None:
+        self.pending += len(data)
+        if self.pending >= MESSAGE:
+            self.pending -= MESSAGE
+            self.counter[0] += 1
+            if self.running[0]:
+                self.transport.write(self.payload)
+            elif not self.idle.done():
+                self.idle.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.idle.done():
+            self.idle.set_result(None)
+
+
+class _Bulk(asyncio.Protocol):
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.left = total
+        self.received = 0
+        self.paused = False
+        self.chunk = bytes(CHUNK)
+        self.started = time.perf_counter()
+        self.done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        self.started = time.perf_counter()
+        self._pump()
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._pump()
+
+    def _pump(self) -> None:
+        while not self.paused and self.left > 0:
+            n = min(CHUNK, self.left)
+            self.transport.write(self.chunk if n == CHUNK else self.chunk[:n])
+            self.left -= n
+
+    def data_received(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.received >= self.total and not self.done.done():
+            self.done.set_result(time.perf_counter() - self.started)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError("the server closed before echoing everything"))
+
+
+async def _pingpong(port: int, connections: int, settings: RunSettings) -> float:
+    loop = asyncio.get_running_loop()
+    counter, running = [0], [True]
+    clients: list[_Ping] = []
+    try:
+        for _ in range(connections):
+            _, client = await loop.create_connection(lambda: _Ping(counter, running), HOST, port)
+            clients.append(client)
+        await asyncio.sleep(settings.warmup)
+        c0, t0 = counter[0], time.perf_counter()
+        await asyncio.sleep(settings.duration)
+        c1, t1 = counter[0], time.perf_counter()
+        return (c1 - c0) / (t1 - t0)
+    finally:
+        running[0] = False
+        if clients:
+            await asyncio.wait([c.idle for c in clients], timeout=STOP_TIMEOUT)
+        for client in clients:
+            client.transport.close()
+
+
+async def _bulk(port: int, settings: RunSettings) -> float:
+    loop = asyncio.get_running_loop()
+    transport, client = await loop.create_connection(lambda: _Bulk(settings.bulk_bytes), HOST, port)
+    try:
+        seconds = await asyncio.wait_for(client.done, 120.0)
+        return settings.bulk_bytes / seconds / 1e6
+    finally:
+        transport.close()
+
+
+async def _measure(port: int, settings: RunSettings) -> dict[str, float]:
+    out = {PP1: await _pingpong(port, 1, settings),
+           PP16: await _pingpong(port, MANY, settings),
+           BULK: await _bulk(port, settings)}
+    await asyncio.sleep(0.02)  # the last closes reach the server
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the group
+
+
+@dataclass
+class RunResults:
+    samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    lines: dict[str, list[float]] = field(default_factory=dict)  # output lines per second of traffic
+    dropped: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def median(self, server: str, row: str) -> float | None:
+        values = self.samples.get((server, row))
+        return statistics.median(values) if values else None
+
+    def ratio(self, server: str, row: str) -> float | None:
+        value, raw = self.median(server, row), self.median(RAW, row)
+        return value / raw if value is not None and raw else None
+
+
+def _one(kind: str, settings: RunSettings, results: RunResults) -> None:
+    with start_server(kind) as server:
+        began = time.monotonic()
+        loop = _new_loop()
+        try:
+            figures = loop.run_until_complete(_measure(server.port, settings))
+        finally:
+            loop.close()
+        elapsed = time.monotonic() - began
+        server.stop()
+        for row, value in figures.items():
+            results.samples.setdefault((kind, row), []).append(value)
+        if kind != RAW and server.drain is not None:
+            results.lines.setdefault(kind, []).append(server.drain.lines / elapsed)
+            results.dropped[kind] = results.dropped.get(kind, 0) + server.drain.dropped
+            if server.drain.lines == 0:
+                results.failures.append(f"{kind}: printed nothing")
+
+
+def measure(settings: RunSettings, runs: int) -> RunResults:
+    results = RunResults()
+    for run_index in range(runs):
+        order = SERVERS[run_index % 3:] + SERVERS[:run_index % 3]
+        for kind in order:
+            try:
+                _one(kind, settings, results)
+            except Exception as exc:
+                results.failures.append(f"{kind}: {type(exc).__name__}: {exc}")
+    return results
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
+
+
+def table(results: RunResults) -> list[str]:
+    header = ("row", f"raw ({loop_name()})", TEXT, "ratio", JSON, "ratio", "target", "status")
+    rows = []
+    for row in ROWS:
+        unit = UNITS[row]
+        ratios = [results.ratio(TEXT, row), results.ratio(JSON, row)]
+        if any(r is None for r in ratios):
+            status = "FAILED"
+        else:
+            status = "OK" if min(r for r in ratios if r is not None) >= TARGET else "BELOW"
+        rows.append((row, _fmt(results.median(RAW, row), unit),
+                     _fmt(results.median(TEXT, row), unit), _ratio(ratios[0]),
+                     _fmt(results.median(JSON, row), unit), _ratio(ratios[1]), f"{TARGET:.1f}", status))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(values: Sequence[str]) -> str:
+        return " | ".join(v.ljust(w) if i == 0 else v.rjust(w)
+                          for i, (v, w) in enumerate(zip(values, widths, strict=True)))
+
+    return [line(header), "-+-".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def notes(results: RunResults) -> list[str]:
+    out = []
+    for kind in (TEXT, JSON):
+        lines = results.lines.get(kind)
+        if lines:
+            out.append(f"{kind}: {statistics.median(lines):,.0f} output lines/s over the measured rows, "
+                       f"{results.dropped.get(kind, 0):,} records dropped")
+    out.extend(f"run group failed: {f}" for f in results.failures)
+    return out
+
+
+def report(settings: RunSettings, runs: int) -> tuple[list[str], bool]:
+    """The group's table and notes, and whether every cell has a number."""
+    results = measure(settings, runs)
+    lines = [f"run: {ECHO_FORM.name} served by `socket-workbench run` (text, --json; stdout to a pipe "
+             f"this process drains) and by a raw {loop_name()} echo process; client in this process; "
+             f"{runs} run(s), medians", *table(results)]
+    ok = not results.failures and all(results.median(s, r) is not None for s in SERVERS for r in ROWS)
+    return lines + [f"note: {n}" for n in notes(results)], ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) == 2 and args[0] == "raw-echo":
+        raw_echo_server(int(args[1]))
+        return 0
+    print("usage: python -m bench.runner raw-echo PORT  (the raw server of the run group)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
