@@ -1,11 +1,13 @@
 """The ``run`` group of ``socket-workbench bench``: the headless runner with its output on,
 against a raw asyncio echo server, each a process of its own.
 
-Three servers, each started as a real process and driven by the same client:
+Four servers, each started as a real process and driven by the same client:
 
 * raw: an asyncio Protocol that writes back what it reads, on the loop ``run`` uses
   (uvloop when it is installed, as in ``run``), so the ratio is what the workbench
   costs on the same loop;
+* engine only (information): a ServerSocket that echoes, with nobody listening to
+  its events, on the same loop: what the engine costs before any output;
 * run (text): ``socket-workbench run`` on the echo example form
   (resources/examples/echo_server.sockform, its ClientSocket left inactive), printing
   every event as a text line to a pipe;
@@ -48,8 +50,8 @@ TARGET = 0.9
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
 
-RAW, TEXT, JSON = "raw", "run", "run --json"
-SERVERS = (RAW, TEXT, JSON)
+RAW, ENGINE, TEXT, JSON = "raw", "engine", "run", "run --json"
+SERVERS = (RAW, ENGINE, TEXT, JSON)
 PP1, PP16, BULK = "ping-pong 1 conn", f"ping-pong {MANY} conns", "bulk (echoed)"
 ROWS = (PP1, PP16, BULK)
 UNITS = {PP1: "msg/s", PP16: "msg/s", BULK: "MB/s"}
@@ -120,6 +122,52 @@ def raw_echo_server(port: int) -> None:
 # server processes
 
 
+def engine_echo_server(port: int) -> None:
+    """``run`` without its output: the echo form's ServerSocket, built and bound as ``run``
+    builds it, on the same loop, with nobody listening to its events. What ``run`` costs
+    beyond this is its output."""
+    from app.core.file_access import FileAccess
+    from app.core.form_document import FormDocument
+    from app.core.form_runtime import bind_all, create_component
+    from components import ObserverStream, ServerSocket
+
+    doc = FormDocument.load(ECHO_FORM)
+    entry = next(e for e in doc.components if e.cls is ServerSocket)
+    entry.properties[ServerSocket.port.spec.vcl_name] = port
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        server = create_component(entry, ObserverStream())
+        bind_all(server, entry, None, FileAccess.for_form(ECHO_FORM, False, ""))
+        server.open()
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+
+    loop = _new_loop()
+    try:
+        loop.run_until_complete(serve())
+    finally:
+        loop.close()
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` (all its threads) so far, or None where
+    /proc does not say (not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -181,6 +229,8 @@ class Server:
 def _command(kind: str, port: int) -> list[str]:
     if kind == RAW:
         return [sys.executable, "-m", "bench.runner", "raw-echo", str(port)]
+    if kind == ENGINE:
+        return [sys.executable, "-m", "bench.runner", "engine-echo", str(port)]
     command = [sys.executable, "-m", "socket_workbench.main", "run", str(ECHO_FORM),
                "--set", f"ServerSocket1.Port={port}", "--set", "ClientSocket1.Active=False"]
     return command + (["--json"] if kind == JSON else [])
@@ -289,7 +339,13 @@ class _Bulk(asyncio.Protocol):
             self.done.set_exception(ConnectionError("the server closed before echoing everything"))
 
 
-async def _pingpong(port: int, connections: int, settings: RunSettings) -> float:
+@dataclass
+class Figure:
+    rate: float
+    cpu_us: float | None  # the server's CPU time per message (or per MB), microseconds
+
+
+async def _pingpong(port: int, pid: int, connections: int, settings: RunSettings) -> Figure:
     loop = asyncio.get_running_loop()
     counter, running = [0], [True]
     clients: list[_Ping] = []
@@ -298,10 +354,10 @@ async def _pingpong(port: int, connections: int, settings: RunSettings) -> float
             _, client = await loop.create_connection(lambda: _Ping(counter, running), HOST, port)
             clients.append(client)
         await asyncio.sleep(settings.warmup)
-        c0, t0 = counter[0], time.perf_counter()
+        c0, t0, cpu0 = counter[0], time.perf_counter(), cpu_seconds(pid)
         await asyncio.sleep(settings.duration)
-        c1, t1 = counter[0], time.perf_counter()
-        return (c1 - c0) / (t1 - t0)
+        c1, t1, cpu1 = counter[0], time.perf_counter(), cpu_seconds(pid)
+        return Figure((c1 - c0) / (t1 - t0), _per(cpu0, cpu1, c1 - c0))
     finally:
         running[0] = False
         if clients:
@@ -310,20 +366,28 @@ async def _pingpong(port: int, connections: int, settings: RunSettings) -> float
             client.transport.close()
 
 
-async def _bulk(port: int, settings: RunSettings) -> float:
+def _per(cpu0: float | None, cpu1: float | None, count: float) -> float | None:
+    if cpu0 is None or cpu1 is None or count <= 0:
+        return None
+    return (cpu1 - cpu0) / count * 1e6
+
+
+async def _bulk(port: int, pid: int, settings: RunSettings) -> Figure:
     loop = asyncio.get_running_loop()
+    cpu0 = cpu_seconds(pid)
     transport, client = await loop.create_connection(lambda: _Bulk(settings.bulk_bytes), HOST, port)
     try:
         seconds = await asyncio.wait_for(client.done, 120.0)
-        return settings.bulk_bytes / seconds / 1e6
+        megabytes = settings.bulk_bytes / 1e6
+        return Figure(megabytes / seconds, _per(cpu0, cpu_seconds(pid), megabytes))
     finally:
         transport.close()
 
 
-async def _measure(port: int, settings: RunSettings) -> dict[str, float]:
-    out = {PP1: await _pingpong(port, 1, settings),
-           PP16: await _pingpong(port, MANY, settings),
-           BULK: await _bulk(port, settings)}
+async def _measure(port: int, pid: int, settings: RunSettings) -> dict[str, Figure]:
+    out = {PP1: await _pingpong(port, pid, 1, settings),
+           PP16: await _pingpong(port, pid, MANY, settings),
+           BULK: await _bulk(port, pid, settings)}
     await asyncio.sleep(0.02)  # the last closes reach the server
     return out
 
@@ -335,12 +399,17 @@ async def _measure(port: int, settings: RunSettings) -> dict[str, float]:
 @dataclass
 class RunResults:
     samples: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    cpu: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # server CPU us per unit
     lines: dict[str, list[float]] = field(default_factory=dict)  # output lines per second of traffic
     dropped: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     def median(self, server: str, row: str) -> float | None:
         values = self.samples.get((server, row))
+        return statistics.median(values) if values else None
+
+    def cpu_median(self, server: str, row: str) -> float | None:
+        values = self.cpu.get((server, row))
         return statistics.median(values) if values else None
 
     def ratio(self, server: str, row: str) -> float | None:
@@ -353,14 +422,16 @@ def _one(kind: str, settings: RunSettings, results: RunResults) -> None:
         began = time.monotonic()
         loop = _new_loop()
         try:
-            figures = loop.run_until_complete(_measure(server.port, settings))
+            figures = loop.run_until_complete(_measure(server.port, server.process.pid, settings))
         finally:
             loop.close()
         elapsed = time.monotonic() - began
         server.stop()
-        for row, value in figures.items():
-            results.samples.setdefault((kind, row), []).append(value)
-        if kind != RAW and server.drain is not None:
+        for row, figure in figures.items():
+            results.samples.setdefault((kind, row), []).append(figure.rate)
+            if figure.cpu_us is not None:
+                results.cpu.setdefault((kind, row), []).append(figure.cpu_us)
+        if kind in (TEXT, JSON) and server.drain is not None:
             results.lines.setdefault(kind, []).append(server.drain.lines / elapsed)
             results.dropped[kind] = results.dropped.get(kind, 0) + server.drain.dropped
             if server.drain.lines == 0:
@@ -370,7 +441,7 @@ def _one(kind: str, settings: RunSettings, results: RunResults) -> None:
 def measure(settings: RunSettings, runs: int) -> RunResults:
     results = RunResults()
     for run_index in range(runs):
-        order = SERVERS[run_index % 3:] + SERVERS[:run_index % 3]
+        order = SERVERS[run_index % len(SERVERS):] + SERVERS[:run_index % len(SERVERS)]
         for kind in order:
             try:
                 _one(kind, settings, results)
@@ -386,7 +457,8 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def table(results: RunResults) -> list[str]:
-    header = ("row", f"raw ({loop_name()})", TEXT, "ratio", JSON, "ratio", "target", "status")
+    header = ("row", f"raw ({loop_name()})", "engine only", "ratio", TEXT, "ratio", JSON, "ratio",
+              "target", "status")
     rows = []
     for row in ROWS:
         unit = UNITS[row]
@@ -396,8 +468,27 @@ def table(results: RunResults) -> list[str]:
         else:
             status = "OK" if min(r for r in ratios if r is not None) >= TARGET else "BELOW"
         rows.append((row, _fmt(results.median(RAW, row), unit),
+                     _fmt(results.median(ENGINE, row), unit), _ratio(results.ratio(ENGINE, row)),
                      _fmt(results.median(TEXT, row), unit), _ratio(ratios[0]),
                      _fmt(results.median(JSON, row), unit), _ratio(ratios[1]), f"{TARGET:.1f}", status))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(values: Sequence[str]) -> str:
+        return " | ".join(v.ljust(w) if i == 0 else v.rjust(w)
+                          for i, (v, w) in enumerate(zip(values, widths, strict=True)))
+
+    return [line(header), "-+-".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def cpu_table(results: RunResults) -> list[str]:
+    """The servers' CPU time per message (per MB for bulk): a shared machine slows every
+    server's rate, but each message still costs what it costs."""
+    header = ("server CPU per unit", "raw", "engine only", TEXT, JSON)
+    rows = []
+    for row in ROWS:
+        per = "us/msg" if UNITS[row] == "msg/s" else "us/MB"
+        cells = [results.cpu_median(kind, row) for kind in SERVERS]
+        rows.append((f"{row} ({per})", *("-" if c is None else f"{c:.1f}" for c in cells)))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
 
     def line(values: Sequence[str]) -> str:
@@ -427,7 +518,7 @@ def report(settings: RunSettings, runs: int) -> tuple[list[str], bool]:
     results = measure(settings, runs)
     lines = [f"run: {ECHO_FORM.name} served by `socket-workbench run` (text, --json; stdout to a pipe "
              f"this process drains) and by a raw {loop_name()} echo process; client in this process; "
-             f"{runs} run(s), medians", *table(results)]
+             f"{runs} run(s), medians", *table(results), "", *cpu_table(results)]
     ok = not results.failures and all(results.median(s, r) is not None for s in SERVERS for r in ROWS)
     return lines + [f"note: {n}" for n in notes(results)], ok
 
@@ -437,7 +528,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) == 2 and args[0] == "raw-echo":
         raw_echo_server(int(args[1]))
         return 0
-    print("usage: python -m bench.runner raw-echo PORT  (the raw server of the run group)", file=sys.stderr)
+    if len(args) == 2 and args[0] == "engine-echo":
+        engine_echo_server(int(args[1]))
+        return 0
+    print("usage: python -m bench.runner raw-echo|engine-echo PORT  (servers of the run group)",
+          file=sys.stderr)
     return 2
 
 

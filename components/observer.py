@@ -70,10 +70,11 @@ class EventRecord(NamedTuple):
     @property
     def wall_time(self) -> float:
         """The record's time as seconds since the epoch (for display and export)."""
-        return self.time + _MONO_TO_WALL
+        return self.time + MONO_TO_WALL
 
 
-_MONO_TO_WALL = time.time() - time.monotonic()
+#: What turns a record's time.monotonic() into seconds since the epoch.
+MONO_TO_WALL = time.time() - time.monotonic()
 
 Subscriber = Callable[[EventRecord], None]
 
