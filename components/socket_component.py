@@ -24,7 +24,6 @@ OnDisconnect/OnClientDisconnect still fire and Connections forgets it.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -54,11 +53,13 @@ from components.metadata import (
     validate_host,
     validate_service,
 )
-from components.observer import HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, EventRecord
+from components.observer import HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, EventRecord, thread_name
 
 #: A handler on an event loop's thread that runs longer than this is reported (SlowHandler).
 SLOW_HANDLER_SECONDS = 0.1
 _clock = time.perf_counter
+_monotonic = time.monotonic
+_new_record = tuple.__new__
 
 class SocketComponent(Component):
     """The base of ClientSocket and ServerSocket (TAbstractSocket + TCustomSocket)."""
@@ -152,13 +153,15 @@ class SocketComponent(Component):
     def record(self, event: str, conn: CustomWinSocket | None, data: bytes | bytearray | memoryview = b"",
                byte_count: int | None = None, error: ErrorInfo | None = None, detail: str = "") -> None:
         """Put one record on the observer stream (callers check ``observer.active`` first when hot)."""
+        # the hot path of every record: the tuple is made without NamedTuple's Python-level
+        # __new__, and the name and the thread's name are read without their descriptors
         if conn is not None:
             conn_id, peer = conn.id, conn.peer
         else:
             conn_id, peer = 0, ""
-        self.observer.emit(EventRecord(
-            time.monotonic(), self.name, event, conn_id, peer, threading.current_thread().name,
-            len(data) if byte_count is None else byte_count, bytes(data[:PREVIEW_BYTES]), error, detail))
+        self.observer.emit(_new_record(EventRecord, (
+            _monotonic(), self.__dict__.get("_p_name", ""), event, conn_id, peer, thread_name(),
+            len(data) if byte_count is None else byte_count, bytes(data[:PREVIEW_BYTES]), error, detail)))
 
     def fire(self, event: str, handler: Callable[..., Any] | None, conn: CustomWinSocket | None,
              *args: Any, data: bytes = b"", detail: str = "") -> Any:

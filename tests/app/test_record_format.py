@@ -143,6 +143,16 @@ def test_format_lines_one_line_per_record_in_both_forms():
     assert lines[2]["error"]["code"] == 10061
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(records, max_size=30), st.floats(0, 1e9, allow_nan=False))
+def test_a_batch_reads_as_its_records_one_by_one(batch, start):
+    # the runner's batch path (format_lines) takes shortcuts for the usual record; records
+    # close in time share a millisecond and a second, as in a flood
+    batch = [r._replace(time=start + i * 0.0004) if i % 2 else r for i, r in enumerate(batch)]
+    assert format_lines(batch) == "".join(human_line(r) + "\n" for r in batch)
+    assert format_lines(batch, as_json=True) == "".join(json_line(r) + "\n" for r in batch)
+
+
 def test_preview_memory_stays_bounded():
     t = time.monotonic()
     for i in range(3000):
