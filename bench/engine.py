@@ -1062,7 +1062,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--loops", type=lambda t: _parse_list(t, ALL_LOOPS, "loop"),
                         default=list(ALL_LOOPS), help="comma list of asyncio,uvloop,qasync")
     parser.add_argument("--only", type=lambda t: _parse_list(t, ALL_GROUPS, "row group"),
-                        default=list(ALL_GROUPS), help="comma list of bulk,pingpong,churn,threads,run (run: `socket-workbench run` "
+                        default=list(ALL_GROUPS),
+                        help="comma list of bulk,pingpong,churn,threads,run (run: `socket-workbench run` "
                              "with its output on against a raw echo process)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-pin", action="store_true",
