@@ -61,3 +61,13 @@ def test_quick_threads_only(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_arguments_are_refused() -> None:
     assert main(["--loops", "tokio"]) == 2
     assert main(["--runs", "0"]) == 2
+
+
+def test_quick_run_group_compares_run_with_a_raw_server(capsys: pytest.CaptureFixture[str]) -> None:
+    # socket-workbench run (text and --json) and the raw echo server, each a real process
+    assert main(["--quick", "--runs", "1", "--only", "run"]) == 0
+    out = capsys.readouterr().out
+    for row in ("ping-pong 1 conn", "ping-pong 16 conns", "bulk (echoed)"):
+        line = next(x for x in out.splitlines() if x.startswith(row + " "))
+        assert line.count("|") == 9 and "FAILED" not in line, line
+    assert "records dropped" in out
