@@ -84,7 +84,7 @@ def thread_name() -> str:
         return _thread_names.name  # type: ignore[no-any-return]
     except AttributeError:
         name = _thread_names.name = threading.current_thread().name
-        return name  # type: ignore[no-any-return]
+        return name
 
 
 #: What turns a record's time.monotonic() into seconds since the epoch.
