@@ -20,9 +20,11 @@ Rows:
   writes ``bulk`` bytes, the server echoes them, MB/s until all came back) and
   accept churn (8 connectors: connect, send a byte, wait for its echo, close;
   conn/s). Servers take turns in a rotating order; medians over ``--runs``.
-* the log under a flood (GUI only): 4 clients write 32-byte lines as fast as
-  flow control lets them to a ServerSocket with Framing = line that echoes
-  each frame, so every line is an OnClientRead and a Send record. Reported:
+* the log under a flood (GUI only): 4 clients write 64-byte lines as fast as
+  flow control lets them for ``flood`` seconds to a ServerSocket with
+  Framing = line and no handler, so every line is one OnClientRead record
+  (an echo would make it a send() per line: the syscall, not the log, would
+  be measured). Reported:
   records logged per second (from the first record until the log pane holds
   the last one), whether nothing was lost (rows logged + the Dropped records'
   counts = the records the engine emitted, counted by a subscriber of its
@@ -44,7 +46,6 @@ import gc
 import itertools
 import json
 import os
-import queue
 import statistics
 import subprocess
 import sys
@@ -73,7 +74,7 @@ FD_HEADROOM = 1000
 MESSAGE = 1024
 CHURN_CONNECTORS = 8
 FLOOD_CLIENTS = 4
-FLOOD_LINE = 32
+FLOOD_LINE = 64
 ECHO_NAME = "EchoServer"
 LINE_NAME = "LineServer"
 
@@ -111,7 +112,7 @@ class RateRow:
     failures: list[str] = field(default_factory=list)
 
     def median(self, server: str) -> float | None:
-        values = self.values[server]
+        values = self.values.get(server)
         return statistics.median(values) if values else None
 
     def ratio(self, baseline: str) -> float | None:
@@ -199,40 +200,42 @@ def _child_env() -> dict[str, str]:
 
 
 class Child:
-    """A peer process; its JSON lines arrive on the asyncio loop through a reader thread."""
+    """A peer process; its JSON lines arrive on the asyncio loop through a reader thread
+    (which wakes the loop only when a line came: nothing polls meanwhile)."""
 
     def __init__(self, *args: str) -> None:
+        self.loop = asyncio.get_running_loop()
         self.proc = subprocess.Popen([sys.executable, "-m", "bench.gui_peer", *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env())
-        self._lines: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._lines: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._reader = threading.Thread(target=self._read, name="bench peer reader", daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
+        put = self._lines.put_nowait
         for raw in self.proc.stdout:
             try:
-                self._lines.put(json.loads(raw))
+                item: dict[str, Any] | None = json.loads(raw)
             except ValueError:
-                self._lines.put({"error": f"unreadable line from the peer: {raw[:200]!r}"})
-        self._lines.put(None)
+                item = {"error": f"unreadable line from the peer: {raw[:200]!r}"}
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self.loop.call_soon_threadsafe(put, item)
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(put, None)
 
     async def line(self, timeout: float = 120.0) -> dict[str, Any]:
         """The next line; RuntimeError if the peer ended or reported an error."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                item = self._lines.get_nowait()
-            except queue.Empty:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the peer said nothing for {timeout:g} s") from None
-                await asyncio.sleep(0.001)
-                continue
-            if item is None:
-                raise RuntimeError(f"the peer ended (exit status {self.proc.wait()})")
-            if "error" in item:
-                raise RuntimeError(item["error"])
-            return item
+        try:
+            item = await asyncio.wait_for(self._lines.get(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"the peer said nothing for {timeout:g} s") from None
+        if item is None:
+            self._lines.put_nowait(None)  # and for whoever asks next
+            raise RuntimeError(f"the peer ended (exit status {self.proc.wait()})")
+        if "error" in item:
+            raise RuntimeError(item["error"])
+        return item
 
     def send(self, text: str) -> None:
         assert self.proc.stdin is not None
@@ -362,8 +365,8 @@ def write_form(path: Path) -> None:
     echo = HandlerBinding(action="echo")
     doc = FormDocument(name="BenchForm", caption="bench gui", components=[
         ComponentEntry(server, ECHO_NAME, 48, 48, {address: "127.0.0.1", port: 0}, {read: echo}),
-        ComponentEntry(server, LINE_NAME, 208, 48, {address: "127.0.0.1", port: 0, framing: "line"},
-                       {read: echo}),
+        # the log's flood: every line is one OnClientRead, recorded; nothing is sent back
+        ComponentEntry(server, LINE_NAME, 208, 48, {address: "127.0.0.1", port: 0, framing: "line"}),
     ])
     doc.save(path)
 
@@ -501,7 +504,7 @@ async def _log_flood(window: MainWindow, settings: GuiSettings) -> LogRun:
     counter = _Count()
     unsubscribe = window.stream.subscribe(counter)
     lateness = _Lateness()
-    first_seq = model.end_seq()
+    first_seq = model.end_seq
     try:
         lateness.start()
         await _load({"kind": "flood", "port": server.port, "clients": FLOOD_CLIENTS, "line": FLOOD_LINE,
@@ -510,7 +513,7 @@ async def _log_flood(window: MainWindow, settings: GuiSettings) -> LogRun:
         # wait until the log holds all the engine emitted (or stops taking any more)
         last, still = -1, 0
         while still < 50:
-            shown = model.end_seq() - first_seq
+            shown = model.end_seq - first_seq
             if len(window.log_feeder.buffer) == 0 and shown >= counter.n:
                 break
             still = still + 1 if shown == last else 0
@@ -523,7 +526,7 @@ async def _log_flood(window: MainWindow, settings: GuiSettings) -> LogRun:
     records = model.records()
     dropped = sum(r.byte_count for r in records if r.event == DROPPED)
     markers = sum(1 for r in records if r.event == DROPPED)
-    logged = model.end_seq() - first_seq - markers
+    logged = model.end_seq - first_seq - markers
     run = LogRun(counter.n, logged, dropped, ended - counter.first if counter.n else 0.0,
                  _percentile(late, 50), _percentile(late, 99), max(late, default=0.0))
     _clear_log(window)
