@@ -228,7 +228,7 @@ class Child:
         """The next line; RuntimeError if the peer ended or reported an error."""
         try:
             item = await asyncio.wait_for(self._lines.get(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TimeoutError(f"the peer said nothing for {timeout:g} s") from None
         if item is None:
             self._lines.put_nowait(None)  # and for whoever asks next

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import sys
 import time
@@ -337,7 +338,7 @@ async def _churn(job: dict[str, Any]) -> dict[str, Any]:
     async def connector() -> None:
         while running[0]:
             echoed, lost = loop.create_future(), loop.create_future()
-            transport, _ = await loop.create_connection(lambda: _Churn(echoed, lost), HOST, job["port"])
+            transport, _ = await loop.create_connection(functools.partial(_Churn, echoed, lost), HOST, job["port"])
             try:
                 await echoed
             finally:

@@ -61,3 +61,19 @@ def test_quick_threads_only(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_arguments_are_refused() -> None:
     assert main(["--loops", "tokio"]) == 2
     assert main(["--runs", "0"]) == 2
+
+
+@pytest.mark.timeout(180)
+def test_quick_gui_section_prints_its_tables(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The real window offscreen against the headless servers, every row once (bench/gui.py)."""
+    pytest.importorskip("PySide6")
+    report = tmp_path / "gui.json"
+    assert main(["--quick", "--only", "gui", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    for row in ("ping-pong 1 conn", "ping-pong 16 conns", "bulk (echoed)", "accept churn"):
+        assert re.search(rf"\| {re.escape(row)}.*\| +{NUMBER} msg/s|\| {re.escape(row)}.*(MB|conn)/s", out), row
+    assert "log flood" in out and "idle connections" in out
+    gui = json.loads(report.read_text())["gui"]
+    assert all(r["medians"]["GUI"] and r["medians"]["engine"] for r in gui["rates"])
+    assert gui["log"] and all(run["lost"] == 0 for run in gui["log"])
+    assert all(not p["failure"] for p in gui["scale"])
