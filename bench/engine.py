@@ -75,7 +75,7 @@ MANY_CONNECTIONS = 16
 OBSERVER_DRAIN_INTERVAL = 0.05
 
 ALL_LOOPS = ("asyncio", "uvloop", "qasync")
-ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "run")
+ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "run", "gui")
 
 BULK = "bulk"
 PP1 = "ping-pong 1 conn"
@@ -1063,8 +1063,9 @@ def _parser() -> argparse.ArgumentParser:
                         default=list(ALL_LOOPS), help="comma list of asyncio,uvloop,qasync")
     parser.add_argument("--only", type=lambda t: _parse_list(t, ALL_GROUPS, "row group"),
                         default=list(ALL_GROUPS),
-                        help="comma list of bulk,pingpong,churn,threads,run (run: `socket-workbench run` "
-                             "with its output on against a raw echo process)")
+                        help="comma list of bulk,pingpong,churn,threads,run,gui (run: `socket-workbench "
+                             "run` with its output on against a raw echo process; gui: the real workbench "
+                             "window serving, against headless servers; see bench/gui.py)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-pin", action="store_true",
                         help="let the threads rows use every core (by default they share one: "
@@ -1085,7 +1086,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = QUICK if args.quick else FULL
     notes: list[str] = []
     groups: list[str] = args.only
-    async_groups = [g for g in groups if g not in ("threads", "run")]
+    async_groups = [g for g in groups if g not in ("threads", "run", "gui")]
     loops = _available_loops(args.loops, notes) if async_groups else []
 
     context = _context()
@@ -1120,6 +1121,9 @@ def main(argv: list[str] | None = None) -> int:
                 with _one_core(not args.no_pin):
                     _thread_suite(settings, run_index, results)
                 print(f"  run {run_index + 1}/{args.runs} threads: {time.monotonic() - t0:.1f} s", flush=True)
+        gui = None
+        if "gui" in groups:
+            gui = _gui_section(args.quick, args.runs)
     finally:
         set_error_hook(previous_hook)
 
@@ -1135,12 +1139,18 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for line in _table(results):
             print(line)
-        print(f"\nratio = components / raw (medians); target 0.9 for bulk, 0.8 otherwise. "
-              f"Total {time.monotonic() - began:.0f} s.")
+        print("\nratio = components / raw (medians); target 0.9 for bulk, 0.8 otherwise.")
     if "run" in groups:
         print()
         for line in run_lines:
             print(line)
+    if gui is not None:
+        from bench.gui import report
+
+        print("\ngui: the workbench window (this process) against headless servers, one load process")
+        for line in report(gui):
+            print(line)
+    print(f"Total {time.monotonic() - began:.0f} s.")
     notes.extend(_observer_notes(results))
     for cell in results.cells.values():
         for failure in cell.failures:
@@ -1159,9 +1169,26 @@ def main(argv: list[str] | None = None) -> int:
                          "warmup_s": settings.warmup, "duration_s": settings.duration,
                          "chunk": CHUNK, "message": MESSAGE, "churn_connectors": CHURN_CONNECTORS},
             "rows": [cell.as_json() for cell in results.cells.values()],
+            "gui": gui.as_json() if gui is not None else None,
             "notes": notes,
         }
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=2, allow_nan=False)
     failed = any(cell.status == "FAILED" for cell in results.cells.values()) or not run_ok
-    return 1 if failed else 0
+    return 1 if failed or (gui is not None and gui.failed) else 0
+
+
+def _gui_section(quick: bool, runs: int) -> Any:
+    try:
+        import PySide6  # noqa: F401
+        import qasync  # noqa: F401
+    except ImportError:
+        print("  gui: PySide6 or qasync is not installed: the section is skipped", flush=True)
+        return None
+    from bench.gui import run_gui_bench
+
+    t0 = time.monotonic()
+    results = run_gui_bench(quick, runs, lambda text: print(f"  gui: {text} ({time.monotonic() - t0:.0f} s)",
+                                                               flush=True))
+    print(f"  gui: {time.monotonic() - t0:.1f} s", flush=True)
+    return results

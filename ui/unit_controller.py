@@ -208,9 +208,12 @@ class UnitController(QObject):
 
     # -- failures -------------------------------------------------------------------
     def _watch(self, record: EventRecord) -> None:
-        # any thread: only find the line here, the editor is touched on the GUI thread
+        # any thread, on every record: only find the line here, the editor is touched on the
+        # GUI thread; the cheap test first (the unit's path costs pathlib work per record)
+        if record.event != HANDLER_ERROR:
+            return
         path = self.running_path()
-        if record.event != HANDLER_ERROR or path is None or str(path) not in record.detail:
+        if path is None or str(path) not in record.detail:
             return
         lines = re.findall(rf'File "{re.escape(str(path))}", line (\d+)', record.detail)
         message = record.detail.strip().splitlines()[-1] if record.detail.strip() else ""

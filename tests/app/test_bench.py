@@ -36,13 +36,15 @@ def _check_row(out: str, loop: str, row: str, unit: str, status: tuple[str, ...]
 
 def test_quick_asyncio_run_prints_every_row(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     report = tmp_path / "bench.json"
-    assert main(["--quick", "--runs", "1", "--loops", "asyncio", "--json", str(report)]) == 0
+    # run and gui have their own tests below; every engine group here
+    assert main(["--quick", "--runs", "1", "--loops", "asyncio", "--only", "bulk,pingpong,churn,threads",
+                 "--json", str(report)]) == 0
     out = capsys.readouterr().out
     assert "Python 3." in out and "cores" in out  # the machine context line
     for row, unit in ((BULK, "MB/s"), (PP1, "msg/s"), (PP16, "msg/s"), (CHURN, "conn/s")):
         _check_row(out, "asyncio", row, unit)
     _check_row(out, "asyncio", PP1_OBSERVED, "msg/s", status=("info",))
-    _check_row(out, "threads", BULK, "MB/s")  # threads run unless --only leaves them out
+    _check_row(out, "threads", BULK, "MB/s")
 
     data = json.loads(report.read_text())
     rows = {(r["loop"], r["row"]): r for r in data["rows"]}
@@ -71,3 +73,19 @@ def test_quick_run_group_compares_run_with_a_raw_server(capsys: pytest.CaptureFi
         line = next(x for x in out.splitlines() if x.startswith(row + " "))
         assert line.count("|") == 9 and "FAILED" not in line, line
     assert "records dropped" in out
+
+
+@pytest.mark.timeout(180)
+def test_quick_gui_section_prints_its_tables(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The real window offscreen against the headless servers, every row once (bench/gui.py)."""
+    pytest.importorskip("PySide6")
+    report = tmp_path / "gui.json"
+    assert main(["--quick", "--only", "gui", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    for row in ("ping-pong 1 conn", "ping-pong 16 conns", "bulk (echoed)", "accept churn"):
+        assert re.search(rf"\| {re.escape(row)}.*\| +{NUMBER} msg/s|\| {re.escape(row)}.*(MB|conn)/s", out), row
+    assert "log flood" in out and "idle connections" in out
+    gui = json.loads(report.read_text())["gui"]
+    assert all(r["medians"]["GUI"] and r["medians"]["engine"] for r in gui["rates"])
+    assert gui["log"] and all(run["lost"] == 0 for run in gui["log"])
+    assert all(not p["failure"] for p in gui["scale"])

@@ -245,3 +245,36 @@ def test_an_example_copy_runs_its_handlers_before_and_after_its_first_save(windo
     assert b"arrived" in talk(qtbot, port, b"", expect=30)  # the running server took the saved copy
     assert w.asked == [str(shipped)]  # what the user saved needs no question
     assert "joined" in shipped.read_text(encoding="utf-8")
+
+
+def test_a_handler_that_blocks_the_gui_loop_for_a_second_is_reported_and_the_window_recovers(
+        window, qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    w = window
+    uid = saved_form(w, tmp_path)
+    w.units.edit_handler(uid, "OnClientRead")
+    write_unit(w, """
+        import time
+
+        def ServerSocket1ClientRead(sender, socket):
+            data = socket.receive_buf(-1)
+            if data == b"slow":
+                time.sleep(1.2)  # holds the GUI thread: no event, paint or timer meanwhile
+            else:
+                socket.send_buf(data)
+    """)
+    port = activate(qtbot, w, uid)
+    talk(qtbot, port, b"slow", 0)
+    qtbot.waitUntil(lambda: any(r.event == "SlowHandler" for r in w.log_pane.shown_records()), timeout=5000)
+    [slow] = [r for r in w.log_pane.shown_records() if r.event == "SlowHandler"]
+    seconds = float(re.fullmatch(r"ServerSocket1ClientRead \(OnClientRead\) ran (\d+\.\d\d) s on the event "
+                                 r"loop; everything else waited", slow.detail)[1])
+    assert seconds > 1.0
+    # afterwards the window runs as before: its timers fire, and a new client gets its echo
+    timer = QTimer()
+    timer.setSingleShot(True)
+    with qtbot.waitSignal(timer.timeout, timeout=2000):
+        timer.start(10)
+    assert talk(qtbot, port, b"ping", 4) == b"ping"
+    assert w.engine.component(uid).socket.listening
