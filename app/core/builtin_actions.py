@@ -79,6 +79,10 @@ def unescape_text(text: str) -> str:
     return _ESCAPE.sub(expand, text)
 
 
+#: the id of Reply rules, the action whose binding carries a list of rules
+RULES = "rules"
+
+
 def any_event(event: EventSpec) -> bool:
     return True
 
@@ -121,7 +125,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("reply_text", "Reply with text", "Text", fits=connection_event),
     Action("reply_hex", "Reply with hex", "Hex bytes", fits=connection_event),
     Action("send_file", "Send file", "File", fits=connection_event),
-    Action("rules", "Reply rules", fits=data_event),
+    Action(RULES, "Reply rules", fits=data_event),
     Action("close", "Close connection", fits=connection_event),
     Action("suppress", "Suppress error (ErrorCode := 0)", fits=error_event),
 ]}
@@ -144,7 +148,7 @@ def check_action(action_id: str, argument: str, event: EventSpec, rules: Sequenc
     if not action.applies_to(event):
         raise ValueError(f"{action_id!r} is not an action for {event.vcl_name}")
     action.check_argument(argument)
-    if rules and action_id != "rules":
+    if rules and action_id != RULES:
         raise ValueError(f"{action.title} takes no rules")
     check_rules(rules, tolerated)
     return action
@@ -238,7 +242,7 @@ def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAcc
             send_stream_or_report(conn, stream, action.title)
 
         return send_file
-    if action_id == "rules":
+    if action_id == RULES:
         return reply_rules(rules)
     if action_id == "close":
         def close(sender: Any, conn: Any) -> None:

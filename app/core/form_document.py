@@ -53,7 +53,7 @@ from typing import Any
 
 from app.core.atomic_file import write_atomically
 from app.core.bounded_read import FileRefused, read_form_file
-from app.core.builtin_actions import ACTIONS, check_action
+from app.core.builtin_actions import ACTIONS, RULES, check_action
 from app.core.rules import Rule, RuleError
 from app.core.short_repr import short_repr
 from app.core.trust import content_hash
@@ -118,7 +118,7 @@ class HandlerBinding:
         out: dict[str, Any] = {"action": self.action}
         if self.argument:
             out["argument"] = self.argument
-        if self.action == "rules":
+        if self.action == RULES:
             out["rules"] = [rule.to_json() for rule in self.rules]
         return out
 
@@ -443,8 +443,8 @@ def _binding_from_json(data: Any, event: EventSpec, source: str, where: str) -> 
              f"{short_repr(action)} is not a built-in action ({', '.join(ACTIONS)})")
     _require(isinstance(argument, str), source, where, "argument must be text")
     rules: tuple[Rule, ...] = ()
-    if "rules" in data or action == "rules":
-        _require(action == "rules", source, where, f"{short_repr(action)} takes no rules")
+    if "rules" in data or action == RULES:
+        _require(action == RULES, source, where, f"{short_repr(action)} takes no rules")
         items = data.get("rules", [])
         _require(isinstance(items, list), source, f"{where}.rules", "must be a list of rules")
         try:
