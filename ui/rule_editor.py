@@ -138,7 +138,7 @@ class RuleTableModel(QAbstractTableModel):
             return None
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
-        titles = (self.tr("Name"), self.tr("Match"), self.tr("Pattern"), self.tr("Reply"),
+        titles = (self.tr("Rule name"), self.tr("Match"), self.tr("Pattern"), self.tr("Reply"),
                   self.tr("Delay (ms)"), self.tr("Close"))
         return titles[section] if 0 <= section < len(titles) else None
 
@@ -556,8 +556,8 @@ class RuleEditor(QDialog):
         if answer.rule.delay_ms:
             details.append(arg(self.tr("after %1 ms"), answer.rule.delay_ms))
         if extra:
-            details.append(self.tr("%n byte added by Framing", None, extra) if extra == 1
-                           else self.tr("%n bytes added by Framing", None, extra))
+            details.append(self.tr("%n byte added by the framing", None, extra) if extra == 1
+                           else self.tr("%n bytes added by the framing", None, extra))
         if answer.rule.close:
             details.append(self.tr("then closes the connection"))
         n = len(trial.wire)

@@ -4,18 +4,20 @@ real editors, a ServerSocket activated, a real client socket answered."""
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QSpinBox
 
 from app.core.form_document import HandlerBinding
 from app.core.rules import Rule
 from ui.object_inspector import ObjectInspector
 from ui.rule_editor import CLOSE, DELAY, MATCH, NAME, PATTERN, REPLY, RuleEditor, RuleTableModel
 
+from . import test_workbench
 from .test_object_inspector import (  # noqa: F401 - inspector_of is a fixture
     commit_with_enter,
     inspector_of,
@@ -155,13 +157,13 @@ def test_each_edit_is_one_undo_step_and_bad_patterns_are_refused_with_the_positi
 def test_the_test_box_shows_the_answer_and_the_exact_bytes_live(qtbot, inspector_form, rule_editor):
     editor = rule_editor(PING, MODBUS, Rule("exact", r"BYE\r", "ciao {hexframe}", delay_ms=20, close=True))
     qtbot.keyClicks(editor.sample, "PING 7")
-    assert editor.verdict.text() == "Rule 1 (ping) answers; 1 byte added by Framing; 7 bytes"
+    assert editor.verdict.text() == "Rule 1 (ping) answers; 1 byte added by the framing; 7 bytes"
     assert editor.reply_hex.text() == "50 4F 4E 47 20 37 0A"  # PONG 7 and the line framing's LF
     qtbot.keyClick(editor.sample, Qt.Key.Key_Backspace)
     assert editor.verdict.text() == "Unmatched: no rule matches these 5 bytes; nothing is sent"
     assert editor.reply_hex.text() == ""
     editor.sample.setText(r"BYE\r")  # escapes as in Reply with text
-    assert editor.verdict.text().startswith("Rule 3 answers; after 20 ms; 1 byte added by Framing; "
+    assert editor.verdict.text().startswith("Rule 3 answers; after 20 ms; 1 byte added by the framing; "
                                             "then closes the connection")
     assert editor.reply_hex.text() == "63 69 61 6F 20 34 32 20 35 39 20 34 35 20 30 44 0A"
 
@@ -174,7 +176,7 @@ def test_the_test_box_shows_the_answer_and_the_exact_bytes_live(qtbot, inspector
     framing = inspector_form.entry(editor.uid).cls.framing.spec
     inspector_form.set_property(editor.uid, framing.vcl_name, "length:u16be@4")  # the answer follows
     assert editor.reply_hex.text() == "12 34 00 00 00 05 11 03 02 00 2A"
-    assert editor.verdict.text() == "Rule 2 answers; 2 bytes added by Framing; 11 bytes"
+    assert editor.verdict.text() == "Rule 2 answers; 2 bytes added by the framing; 11 bytes"
 
 
 def test_a_broken_rule_from_a_file_is_shown_and_the_others_stay_editable(qtbot, inspector_form, qtmodeltester):
@@ -289,3 +291,25 @@ def test_screenshots(qtbot, inspector_form, rule_editor, size):
         title = editor.model.headerData(column, Qt.Orientation.Horizontal)
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title), title
     assert editor.reply_hex.width() >= editor.reply_hex.fontMetrics().horizontalAdvance(editor.reply_hex.text())
+
+
+window = test_workbench.window  # the main window, shown, with its settings in tmp_path
+
+
+def test_a_form_with_a_broken_rule_opens_says_where_and_saves_it_back(window, qtbot, tmp_path, monkeypatch):
+    data = {"format": "socket-workbench-form", "version": 1, "form": {"name": "Broken"},
+            "components": [{"type": "ServerSocket", "name": "Responder",
+                            "events": {"OnClientRead": {"action": "rules", "rules": [
+                                {"name": "ping", "match": "regex", "pattern": "^PING (\\d+)$", "reply": "PONG {1}"},
+                                {"match": "exact", "pattern": "X", "reply": "oops {2}"}]}}}]}
+    path = tmp_path / "broken.sockform"
+    path.write_text(json.dumps(data))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
+    assert window.open_form(path, ask=False)
+    assert len(shown) == 1
+    assert "Responder.OnClientRead: rule 2, reply: {2} names a regex group, but this rule has no regex " \
+           "(at character 6)" in shown[0]
+    out = tmp_path / "again.sockform"
+    window.model.document.save(out)
+    assert json.loads(out.read_text())["components"][0]["events"] == data["components"][0]["events"]
