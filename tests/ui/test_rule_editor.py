@@ -17,10 +17,9 @@ from app.core.rules import Rule
 from ui.object_inspector import ObjectInspector
 from ui.rule_editor import CLOSE, DELAY, MATCH, NAME, PATTERN, REPLY, RuleEditor, RuleTableModel
 
-from . import test_workbench
-from .test_object_inspector import (  # noqa: F401 - inspector_of is a fixture
+from . import test_object_inspector, test_workbench
+from .test_object_inspector import (
     commit_with_enter,
-    inspector_of,
     open_binding_editor,
     open_editor,
     pick,
@@ -32,6 +31,7 @@ pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard|activateWindow\(\))")
 
 SHOTS = Path("/work/notes/shots/rules")
+inspector_of = test_object_inspector.inspector_of  # a fixture: a shown ObjectInspector
 PING = Rule("regex", r"^PING (\d+)$", "PONG {1}", name="ping")
 MODBUS = Rule("hex", "?? ?? 00 00 00 06 ?? 03 *", r"{0[0:4]}{0[6:7]}\x03\x02\x00\x2A")
 
@@ -120,7 +120,7 @@ def test_each_edit_is_one_undo_step_and_bad_patterns_are_refused_with_the_positi
     assert line is not None
     edit_cell(qtbot, editor, 1, PATTERN, "^TIME$")
     edit_cell(qtbot, editor, 1, REPLY, "{time:%H}{counter")
-    assert "rule 2, reply: '{' is not closed (at character 10)" == editor.message_text()
+    assert editor.message_text() == "rule 2, reply: '{' is not closed (at character 10)"
     edit_cell(qtbot, editor, 1, REPLY, "T {counter}")
     edit_cell(qtbot, editor, 1, NAME, "time")
     assert editor.message_text() == ""
