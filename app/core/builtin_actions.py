@@ -40,7 +40,6 @@ import errno
 import os
 import re
 import threading
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -292,24 +291,13 @@ def reply_rules(rules: Sequence[Rule]) -> Callable[[Any, Any], None]:
         elif hasattr(conn, "loop"):  # non-blocking: a timer on the connection's loop
             conn.loop.call_later(delay / 1000, _send_answer, sender, conn, found)
         else:  # blocking: this is the connection's own thread
-            _wait_open(conn, delay / 1000)
-            _send_answer(sender, conn, found)
+            _send_answer(sender, conn, found, closed=conn.wait_closed(delay / 1000))
 
     return answer
 
 
-def _wait_open(conn: Any, seconds: float) -> None:
-    """Wait ``seconds`` in a blocking connection's thread, or less once it closes."""
-    end = time.monotonic() + seconds
-    while conn.connected and not conn.closing:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        time.sleep(min(left, 0.02))
-
-
-def _send_answer(sender: Any, conn: Any, found: Answer) -> None:
-    if not conn.connected or conn.closing:
+def _send_answer(sender: Any, conn: Any, found: Answer, closed: bool = False) -> None:
+    if closed or not conn.connected or conn.closing:
         sender.record(RULE, conn, detail=f"{found.label}: not sent, the connection closed before the delay ended")
         return
     framer = conn.framer

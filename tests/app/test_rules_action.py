@@ -104,9 +104,10 @@ def test_rules_answer_a_real_client_through_run(tmp_path, server_type):
     assert b"PONG 7 #1\n" in sends and b"BYE\n" in sends
 
 
-def test_a_connection_closed_during_the_delay_gets_nothing_and_no_error(tmp_path):
+@pytest.mark.parametrize("server_type", ["stNonBlocking", "stThreadBlocking"])
+def test_a_connection_closed_during_the_delay_gets_nothing_and_no_error(tmp_path, server_type):
     port = free_port()
-    run = Run(rules_form(tmp_path, port, [{"match": "any", "reply": "late", "delay_ms": 400}]))
+    run = Run(rules_form(tmp_path, port, [{"match": "any", "reply": "late", "delay_ms": 400}], server_type))
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             s.sendall(b"x\n")
@@ -201,3 +202,16 @@ def test_run_exits_cleanly_with_an_empty_rule_list(tmp_path):
     done = subprocess.run([*CLI, "run", str(form), "--duration", "0.3"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("server_type", ["stNonBlocking", "stThreadBlocking"])
+def test_a_long_delay_does_not_hold_up_the_stop(tmp_path, server_type):
+    port = free_port()
+    run = Run(rules_form(tmp_path, port, [{"match": "any", "reply": "late", "delay_ms": 60_000}], server_type))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"x\n")
+        run.reader.wait_for(lambda line: "answers in 60000 ms" in line)
+        events, stderr = run.stop()  # SIGINT; Run.stop waits at most 15 s for status 0
+        assert s.recv(10) == b""  # closed, and nothing was sent
+    assert stderr == ""
+    assert not [e for e in events if e["event"] in ("Send", "Error", "HandlerError")]
