@@ -24,8 +24,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeySequence
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -253,6 +262,7 @@ class RuleDelegate(QStyledItemDelegate):
         line = QLineEdit(parent)
         if column in (PATTERN, REPLY):
             where = QPersistentModelIndex(index)
+            line.setProperty("ruleIndex", where)
             line.textEdited.connect(lambda text, e=line, i=where: self._check(e, i, text))
         return line
 
@@ -260,19 +270,34 @@ class RuleDelegate(QStyledItemDelegate):
         self.commitData.emit(editor)
         self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
 
-    def _check(self, editor: QLineEdit, index: QPersistentModelIndex, text: str) -> None:
+    def _check(self, editor: QLineEdit, index: QPersistentModelIndex, text: str) -> RuleError | None:
         model = index.model()
         if not isinstance(model, RuleTableModel) or not index.isValid():
-            return
+            return None
         change: dict[str, Any] = {FIELDS[index.column()]: text}
         rule = dataclasses.replace(model.rules()[index.row()], **change)
         try:
             check_rule(rule, index.row())
-            problem = ""
+            problem = None
         except RuleError as exc:
-            problem = str(exc)
+            problem = exc
         editor.setStyleSheet(_INVALID_STYLE if problem else "")
-        self.inputProblem.emit(problem)
+        self.inputProblem.emit(str(problem) if problem else "")
+        return problem
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        """Enter on a pattern or reply that does not compile keeps the editor open, with the
+        cursor where the mistake is (leaving the cell still tries it, and is refused)."""
+        if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            where = editor.property("ruleIndex")
+            if isinstance(where, QPersistentModelIndex):
+                problem = self._check(editor, where, editor.text())
+                if problem is not None:
+                    if problem.field in ("pattern", "reply") and problem.position is not None:
+                        editor.setCursorPosition(problem.position)
+                    return True
+        return super().eventFilter(editor, event)
 
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
         value = index.data(_EDIT)

@@ -65,7 +65,7 @@ def rule_editor(qtbot, inspector_form):
     return make
 
 
-def edit_cell(qtbot, editor: RuleEditor, row: int, column: int, text: str) -> QLineEdit:
+def edit_cell(qtbot, editor: RuleEditor, row: int, column: int, text: str, commit: bool = True) -> QLineEdit:
     index = editor.model.index(row, column)
     editor.table.setFocus()
     editor.table.setCurrentIndex(index)
@@ -74,7 +74,8 @@ def edit_cell(qtbot, editor: RuleEditor, row: int, column: int, text: str) -> QL
     assert isinstance(line, QLineEdit)
     type_into(qtbot, line, text)
     qtbot.keyClick(line, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: editor.table.indexWidget(index) is None, timeout=2000)
+    if commit:
+        qtbot.waitUntil(lambda: editor.table.indexWidget(index) is None, timeout=2000)
     return line
 
 
@@ -114,14 +115,23 @@ def test_each_edit_is_one_undo_step_and_bad_patterns_are_refused_with_the_positi
     pick_match(qtbot, editor, 1, "regex")
     assert rules()[1].match == "regex" and stack.count() == steps + 2
 
-    line = edit_cell(qtbot, editor, 1, PATTERN, "^TIME (")  # refused: the rule stays as it was
+    line = edit_cell(qtbot, editor, 1, PATTERN, "^TIME (x", commit=False)  # Enter keeps it open
+    assert editor.message_text() == "rule 2, pattern: missing ), unterminated subpattern (at character 7)"
+    assert line.cursorPosition() == 6 and editor.table.indexWidget(editor.model.index(1, PATTERN)) is line
+    assert rules()[1].pattern == "" and stack.count() == steps + 2
+    editor.table.setFocus()  # leaving the cell tries the text: refused, the rule stays as it was
+    editor.table.setCurrentIndex(editor.model.index(0, NAME))
+    qtbot.waitUntil(lambda: editor.table.indexWidget(editor.model.index(1, PATTERN)) is None, timeout=2000)
     assert rules()[1].pattern == "" and stack.count() == steps + 2
     assert editor.message_text() == "rule 2, pattern: missing ), unterminated subpattern (at character 7)"
-    assert line is not None
     edit_cell(qtbot, editor, 1, PATTERN, "^TIME$")
-    edit_cell(qtbot, editor, 1, REPLY, "{time:%H}{counter")
+    line = edit_cell(qtbot, editor, 1, REPLY, "{time:%H}{counter", commit=False)
     assert editor.message_text() == "rule 2, reply: '{' is not closed (at character 10)"
-    edit_cell(qtbot, editor, 1, REPLY, "T {counter}")
+    assert line.cursorPosition() == 9
+    type_into(qtbot, line, "T {counter}")
+    assert editor.message_text() == ""
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editor.table.indexWidget(editor.model.index(1, REPLY)) is None, timeout=2000)
     edit_cell(qtbot, editor, 1, NAME, "time")
     assert editor.message_text() == ""
     assert rules()[1] == Rule("regex", "^TIME$", "T {counter}", name="time")
