@@ -277,7 +277,15 @@ def test_end_to_end_framing_and_a_rule_through_the_real_editors_answer_a_real_cl
             return got.count(b"\n") >= 2
 
         qtbot.waitUntil(answered, timeout=5000)
-    assert bytes(got) == b"PONG 5 #1\nPONG 6 #2\n"
+        assert bytes(got) == b"PONG 5 #1\nPONG 6 #2\n"
+
+        editor = inspector.edit_rules(uid, event)  # an edit while it runs answers the next frame
+        edit_cell(qtbot, editor, 0, REPLY, "PONG {1}!")
+        editor.close()
+        got.clear()
+        client.sendall(b"PING 7\n")
+        qtbot.waitUntil(lambda: answered() or got.endswith(b"\n"), timeout=5000)
+    assert bytes(got) == b"PONG 7!\n"
     inspector_engine.set_active(uid, False)
     qtbot.waitUntil(lambda: not server.active, timeout=3000)
 
