@@ -853,6 +853,34 @@ class BlockingWinSocket(CustomWinSocket):
             return True
         return bool(ready)
 
+    def wait_closed(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds (in this connection's own thread); True as soon as
+        it is closed, by this side or by the peer (its end of stream, seen without taking a
+        byte). Bytes that arrive meanwhile stay for the next read."""
+        deadline = time.monotonic() + timeout
+        poller = select.poll()
+        sock = self.sock
+        try:
+            if sock is not None:
+                poller.register(sock, select.POLLIN | select.POLLRDHUP)
+        except (OSError, ValueError):
+            return True
+        while True:
+            if self._closing or not self.connected or self.sock is None or self.peer_closed:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                events = poller.poll(max(1, int(min(left, 0.05) * 1000)))
+            except (OSError, ValueError):
+                return True
+            if any(mask & (select.POLLRDHUP | select.POLLHUP | select.POLLERR) for _fd, mask in events):
+                self.peer_closed = True
+                return True
+            if events:  # bytes for the next frame: they wait; poll again in a while
+                time.sleep(min(max(deadline - time.monotonic(), 0), 0.01))
+
     def wait_drained(self, should_stop: Any) -> None:
         """Block while the receive buffer is over the high-water mark (back-pressure)."""
         if self._rx_len < RECEIVE_HIGH_WATER:

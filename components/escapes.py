@@ -23,15 +23,16 @@ def unescape_text(text: str) -> str:
     return _ESCAPE.sub(expand, text)
 
 
-def unescape_bytes(text: str) -> bytes:
+def unescape_bytes(text: str, encoding: str = "utf-8") -> bytes:
     """The escapes expanded to bytes: ``\\xNN`` is the byte NN, other characters are
-    their UTF-8 bytes (``delimiter:\\x03`` is the single byte 03, ``é`` two bytes)."""
+    their bytes in ``encoding`` (``delimiter:\\x03`` is the single byte 03, ``é`` two bytes
+    in UTF-8)."""
     out = bytearray()
     pos = 0
     for m in _ESCAPE.finditer(text):
-        out += text[pos:m.start()].encode("utf-8")
+        out += text[pos:m.start()].encode(encoding, "surrogateescape")
         code = m.group(1)
         out += bytes([int(code[1:], 16)]) if code.startswith("x") else _SIMPLE[code].encode("ascii")
         pos = m.end()
-    out += text[pos:].encode("utf-8")
+    out += text[pos:].encode(encoding, "surrogateescape")
     return bytes(out)

@@ -33,7 +33,7 @@ Rules of the event tables:
   after its event (components.socket_component). Suppressed, the connection stays where
   it was, so every row where a handler has run lists ``OnError(eeGeneral)`` as staying;
   not suppressed, the connection closes, which the row's disconnect event covers.
-* Records that are not events (IGNORED: Send, Receive, HandlerError, Error, SlowHandler,
+* Records that are not events (IGNORED: Send, Receive, HandlerError, Error, SlowHandler, Rule,
   Dropped, Log) are left out before checking.
 * ``usual`` names the states of the common path, for the rendered text, which shows the
   events that lead there; ``open*`` also shows the (non-error) events that repeat there.
@@ -63,6 +63,7 @@ from components.observer import (
     LISTENER_CLOSED,
     LOG,
     RECEIVE,
+    RULE,
     SEND,
     SLOW_HANDLER,
     THREAD_CACHED,
@@ -73,7 +74,7 @@ from components.observer import (
 START = "start"
 ANY_ERROR = "ee*"
 #: records that are not events of any order
-IGNORED = frozenset({SEND, RECEIVE, HANDLER_ERROR, CALLER_ERROR, SLOW_HANDLER, DROPPED, LOG})
+IGNORED = frozenset({SEND, RECEIVE, HANDLER_ERROR, CALLER_ERROR, SLOW_HANDLER, DROPPED, LOG, RULE})
 #: events of the orders that are not VCL events (see components.observer)
 RECORD_EVENTS = frozenset({THREAD_REUSED, THREAD_CACHED, LISTENER_CLOSED})
 

@@ -50,6 +50,7 @@ CALLER_ERROR = "Error"
 SLOW_HANDLER = "SlowHandler"  # a handler held an event loop's thread too long; detail says which
 DROPPED = "Dropped"  # records a bounded buffer had to discard here; byte_count is how many
 LOG = "Log"  # a line a form's unit wrote with log(...) (app.core.unit)
+RULE = "Rule"  # what reply rules did with a frame: which rule answered, or unmatched (app.core.rules)
 
 
 class EventRecord(NamedTuple):

@@ -353,7 +353,17 @@ class MainWindow(QMainWindow):
             return False
         self._remember(Path(path))
         self.show_message(arg(self.tr("Opened %1"), str(path)))
+        self._report_binding_problems(Path(path).name)
         return True
+
+    def _report_binding_problems(self, name: str) -> None:
+        """Reply rules a form file holds that do not compile: the form is open with them as
+        written; say which, and where."""
+        problems = self.model.document.binding_problems()
+        if problems:
+            QMessageBox.warning(self, self.tr("Rules that can't be used"), arg(self.tr(
+                "%1 is open, but these rules answer nothing until they are fixed (double-click the "
+                "event in the Events tab to edit them):\n\n%2"), name, "\n".join(problems)))
 
     def open_example(self, path: Path) -> bool:
         """Open an example as an untitled copy, with its unit: Save asks where to put both,
@@ -369,6 +379,7 @@ class MainWindow(QMainWindow):
         self._copied_from = example_title(path)
         self._update_title()
         self.show_message(arg(self.tr("Opened a copy of %1; Save asks where to keep it"), path.name))
+        self._report_binding_problems(path.name)
         return True
 
     def save_form(self) -> bool:

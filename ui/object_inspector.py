@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.builtin_actions import RULES
 from app.core.form_document import ComponentEntry, HandlerBinding
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import ChangeKind, ComponentChange, EditRefused, FormModel
@@ -65,6 +66,7 @@ from ui.property_editors import (
     binding_text,
     empty_hint,
 )
+from ui.rule_editor import RuleEditor
 from ui.tab_style import show_whole_tab_text
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -274,6 +276,8 @@ class EventTableModel(_ComponentTableModel):
     """Event / Handler rows of the shown component."""
 
     specs: list[EventSpec]
+    #: an event was bound to Reply rules (uid, event): time to edit them
+    rulesChosen = Signal(int, str)
 
     def _load(self) -> None:
         entry = self.entry()
@@ -318,6 +322,9 @@ class EventTableModel(_ComponentTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and binding is not None:
             if binding.is_unit:
                 return self.tr("A function of the form's unit; double-click the event to open it")
+            if binding.action == RULES:
+                problem = binding.problem(spec)
+                return problem or self.tr("Double-click the event to edit the rules")
             return binding_text(binding) if binding.argument else None  # in full, even when elided
         return None
 
@@ -332,6 +339,8 @@ class EventTableModel(_ComponentTableModel):
             self.form.set_binding(self.uid, spec.vcl_name, value)
         except (EditRefused, KeyError) as exc:  # the message says which event it was about
             return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, str(exc)))
+        if value is not None and value.action == RULES:
+            self.rulesChosen.emit(self.uid, spec.vcl_name)
         return True
 
 
@@ -408,6 +417,8 @@ class ObjectInspector(QWidget):
         self.property_view.selectionModel().currentChanged.connect(self._update_help)
         self.event_view.selectionModel().currentChanged.connect(self._update_help)
         self.event_view.doubleClicked.connect(self._event_double_clicked)
+        self._rule_editors: dict[tuple[int, str], RuleEditor] = {}
+        self.event_model.rulesChosen.connect(self.edit_rules, Qt.ConnectionType.QueuedConnection)
         self.event_view.clicked.connect(self._event_clicked)
         for source in (self.property_model, self.event_model):
             source.editRefused.connect(self.show_message)
@@ -607,4 +618,29 @@ class ObjectInspector(QWidget):
     @Slot(QModelIndex)
     def _event_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid() and self.current_uid():
-            self.eventActivated.emit(self.current_uid(), self.event_model.spec(index.row()).vcl_name)
+            binding = self.event_model.binding(index.row())
+            event = self.event_model.spec(index.row()).vcl_name
+            if binding is not None and binding.action == RULES:
+                self.edit_rules(self.current_uid(), event)
+            else:
+                self.eventActivated.emit(self.current_uid(), event)
+
+    @Slot()
+    def _rule_editor_closed(self) -> None:
+        for key, editor in list(self._rule_editors.items()):
+            if editor is self.sender():
+                del self._rule_editors[key]
+                editor.deleteLater()
+
+    @Slot(int, str)
+    def edit_rules(self, uid: int, event: str) -> RuleEditor:
+        """Show the rule editor of ``event`` (one dialog per event, brought forward if open)."""
+        editor = self._rule_editors.get((uid, event))
+        if editor is None:
+            editor = RuleEditor(self.model, uid, event, self.window())
+            editor.finished.connect(self._rule_editor_closed)
+            self._rule_editors[(uid, event)] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor

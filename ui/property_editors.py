@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.builtin_actions import ACTIONS, Action, actions_for
+from app.core.builtin_actions import ACTIONS, RULES, Action, actions_for
 from app.core.form_document import HandlerBinding
 from app.qt.i18n import arg
 from components.addressing import known_services
@@ -93,6 +93,8 @@ def binding_text(binding: HandlerBinding | None) -> str:
     if action is None:
         return binding.action
     title = action_title(action)
+    if binding.action == RULES:  # how many rules
+        return arg(QCoreApplication.translate("BuiltinActions", "%1 (%2)"), title, len(binding.rules))
     return f"{title}: {binding.argument}" if action.argument_title and binding.argument else title
 
 
@@ -359,6 +361,7 @@ class BindingEditor(QFrame):
         self.combo.activated.connect(self._chosen)
         self.argument.textEdited.connect(self._check)
         self.browse.clicked.connect(self._browse)
+        self._shown: HandlerBinding | None = None
         self._show_argument(None)
 
     # -- value -----------------------------------------------------------------
@@ -372,9 +375,12 @@ class BindingEditor(QFrame):
         if data == _NONE:
             return None
         action = ACTIONS[data]
-        return HandlerBinding(action=data, argument=self.argument.text() if action.argument_title else "")
+        kept = self._shown.rules if self._shown is not None and self._shown.action == data else ()
+        return HandlerBinding(action=data, argument=self.argument.text() if action.argument_title else "",
+                              rules=kept)
 
     def set_binding(self, binding: HandlerBinding | None) -> None:
+        self._shown = binding  # Reply rules picked again keep their rules
         self.combo.blockSignals(True)
         for i in range(self.combo.count() - 1, 0, -1):  # a previous unit item, if any
             if str(self.combo.itemData(i)).startswith(_UNIT_PREFIX):

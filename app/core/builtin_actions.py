@@ -19,6 +19,14 @@ Reply text understands the escapes users type in terminal tools: ``\\r``, ``\\n`
 ``\\t``, ``\\0``, ``\\\\`` and ``\\xNN``. Reply hex takes pairs of hex digits,
 spaces and colons allowed (``48 65 6C 6C 6F`` or ``48:65:6c``).
 
+Rules answer each frame by the first reply rule that matches it (app.core.rules):
+the log gets a Rule record naming the rule (or saying the frame is unmatched, and
+then nothing is sent), the reply goes out through the connection's framing
+(``send_frame``: a ``line`` server's replies get their LF, a ``length:`` server's
+their length field), after ``delay_ms`` if the rule says so (on the connection's
+loop, or in its thread in blocking modes; a connection that closes meanwhile gets
+nothing), and ``close`` closes the connection after the reply.
+
 Send file's path follows the form's file rules (app.core.file_access: relative to the
 form's folder; outside it only for a trusted form). A path it may not or cannot
 open is reported as the connection's error (OnClientError / OnError with the
@@ -31,14 +39,18 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Callable
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from app.core.file_access import FileAccess, PathRefused
+from app.core.rules import Answer, Rule, RuleError, RuleSet, check_rules
 from components import ErrorEvent
 from components.errors import ErrorInfo, errno_name, winsock_code
 from components.metadata import NOTIFY, EventSpec
+from components.observer import CALLER_ERROR, RULE
 
 
 def parse_hex(text: str) -> bytes:
@@ -64,6 +76,10 @@ def unescape_text(text: str) -> str:
         return chr(int(code[1:], 16)) if code.startswith("x") else _SIMPLE[code]
 
     return _ESCAPE.sub(expand, text)
+
+
+#: the id of Reply rules, the action whose binding carries a list of rules
+RULES = "rules"
 
 
 def any_event(event: EventSpec) -> bool:
@@ -108,6 +124,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("reply_text", "Reply with text", "Text", fits=connection_event),
     Action("reply_hex", "Reply with hex", "Hex bytes", fits=connection_event),
     Action("send_file", "Send file", "File", fits=connection_event),
+    Action(RULES, "Reply rules", fits=data_event),
     Action("close", "Close connection", fits=connection_event),
     Action("suppress", "Suppress error (ErrorCode := 0)", fits=error_event),
 ]}
@@ -117,15 +134,22 @@ def actions_for(event: EventSpec) -> list[Action]:
     return [a for a in ACTIONS.values() if a.applies_to(event)]
 
 
-def check_action(action_id: str, argument: str, event: EventSpec) -> Action:
-    """The action ``action_id`` if it may be bound to ``event`` with ``argument``; ValueError
-    saying why not (no such action, not one for this event, an argument it can't take)."""
+def check_action(action_id: str, argument: str, event: EventSpec, rules: Sequence[Rule] = (),
+                 tolerated: Sequence[Rule] = ()) -> Action:
+    """The action ``action_id`` if it may be bound to ``event`` with ``argument`` (and, for
+    Reply rules, ``rules``); ValueError saying why not (no such action, not one for this
+    event, an argument it can't take, a rule that does not compile: a RuleError with the
+    rule's number and the position). Rules in ``tolerated`` are not checked again: an edit is
+    refused for what it changes, not for a broken rule a form file brought."""
     action = ACTIONS.get(action_id)
     if action is None:
         raise ValueError(f"{action_id!r} is not a built-in action ({', '.join(ACTIONS)})")
     if not action.applies_to(event):
         raise ValueError(f"{action_id!r} is not an action for {event.vcl_name}")
     action.check_argument(argument)
+    if rules and action_id != RULES:
+        raise ValueError(f"{action.title} takes no rules")
+    check_rules(rules, tolerated)
     return action
 
 
@@ -170,10 +194,12 @@ def send_stream_or_report(conn: Any, stream: BinaryIO, source: str) -> str:
     return str(conn.why_not_sent(reason))
 
 
-def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess) -> Callable[..., Any]:
+def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess,
+                 rules: Sequence[Rule] = ()) -> Callable[..., Any]:
     """The engine handler for a built-in action bound to ``event``: a binding that came in
     through check_action (a form file, an edit); ``files`` says which files the form's actions
-    may open (Send file)."""
+    may open (Send file). Rules a form file brought that do not compile answer nothing: each
+    frame gets a Rule record saying why."""
     action = ACTIONS[action_id]
     reads = event.carries_data
 
@@ -215,6 +241,8 @@ def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAcc
             send_stream_or_report(conn, stream, action.title)
 
         return send_file
+    if action_id == RULES:
+        return reply_rules(rules)
     if action_id == "close":
         def close(sender: Any, conn: Any) -> None:
             drain(conn)
@@ -229,4 +257,56 @@ def _file_error(sender: Any, conn: Any, code: int, message: str) -> None:
     the OnError handler, and unless it suppresses it, the connection closes."""
     info = ErrorInfo(ErrorEvent.GENERAL, code, errno_name(code), winsock_code(code), message)
     if not sender.error(conn, ErrorEvent.GENERAL, info) and conn is not None:
+        conn.close()
+
+
+def reply_rules(rules: Sequence[Rule]) -> Callable[[Any, Any], None]:
+    """The handler of Reply rules: the first rule that matches the frame answers it."""
+    try:
+        rule_set: RuleSet | None = RuleSet(rules)
+        problem = ""
+    except RuleError as exc:
+        rule_set, problem = None, f"not answered: the rules can't be used ({exc})"
+    counters: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+    lock = threading.Lock()
+
+    def answer(sender: Any, conn: Any) -> None:
+        frame = conn.receive_buf(-1)
+        if rule_set is None:
+            sender.record(RULE, conn, detail=problem)
+            return
+        with lock:
+            counter = counters.get(conn, 0) + 1
+        found = rule_set.answer(frame, sender.encoding, counter)
+        if found is None:
+            sender.record(RULE, conn, detail="unmatched: no rule matches; not answered")
+            return
+        with lock:
+            counters[conn] = counter
+        delay = found.rule.delay_ms
+        sender.record(RULE, conn, detail=f"{found.label} answers"
+                      + (f" in {delay} ms" if delay else ""))
+        if not delay:
+            _send_answer(sender, conn, found)
+        elif hasattr(conn, "loop"):  # non-blocking: a timer on the connection's loop
+            conn.loop.call_later(delay / 1000, _send_answer, sender, conn, found)
+        else:  # blocking: this is the connection's own thread
+            _send_answer(sender, conn, found, closed=conn.wait_closed(delay / 1000))
+
+    return answer
+
+
+def _send_answer(sender: Any, conn: Any, found: Answer, closed: bool = False) -> None:
+    if closed or not conn.connected or conn.closing:
+        sender.record(RULE, conn, detail=f"{found.label}: not sent, the connection closed before the delay ended")
+        return
+    framer = conn.framer
+    try:
+        wire = framer.spec.encode(found.reply) if framer is not None else found.reply
+    except ValueError as exc:  # fixed: of another size, length: shorter than its offset
+        info = ErrorInfo(ErrorEvent.SEND, 0, "", 0, f"Reply rules: {found.label}: {exc}")
+        sender.record(CALLER_ERROR, conn, error=info)
+    else:
+        send_or_report(conn, wire, f"Reply rules ({found.label})")
+    if found.rule.close:
         conn.close()

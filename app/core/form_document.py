@@ -22,12 +22,16 @@ newline, so that loading and saving a file gives the same bytes)::
 ``properties`` holds only the published properties that differ from their
 defaults, by VCL name (enums by their VCL names). ``events`` maps a VCL event name
 to a binding: a built-in action (``{"action": "reply_text", "argument": "hi"}``)
-or a function of the form's Python unit (``{"handler": "ServerSocket1ClientRead"}``).
+or a function of the form's Python unit (``{"handler": "ServerSocket1ClientRead"}``);
+Reply rules keep their list (``{"action": "rules", "rules": [...]}``, app.core.rules).
 Everything is validated against the component metadata when a file loads; a
 damaged file raises FormFileError naming what is wrong and where (a line and
 column for text that is not JSON, nested too deeply or holding a number too long
-to read; the key path for a wrong value), and nothing is changed. Only regular
-files up to 64 MiB are read (app.core.bounded_read). Saving writes a temporary file
+to read; the key path for a wrong value), and nothing is changed. Reply rules whose
+pattern or template does not compile are the exception: the form opens with them as
+written (saving keeps them), they answer nothing, and ``binding_problems()`` lists them
+with the rule's number and the position (the workbench shows the list on opening,
+``run`` prints it). Only regular files up to 64 MiB are read (app.core.bounded_read). Saving writes a temporary file
 beside the target and renames it over.
 
 This module knows nothing of Qt; app.qt.form_model wraps it for the GUI.
@@ -49,7 +53,8 @@ from typing import Any
 
 from app.core.atomic_file import write_atomically
 from app.core.bounded_read import FileRefused, read_form_file
-from app.core.builtin_actions import ACTIONS, check_action
+from app.core.builtin_actions import ACTIONS, RULES, check_action
+from app.core.rules import Rule, RuleError
 from app.core.short_repr import short_repr
 from app.core.trust import content_hash
 from components import component_class, component_classes
@@ -97,6 +102,7 @@ class HandlerBinding:
     action: str = ""  # a built-in action id (see app.core.builtin_actions), or ""
     argument: str = ""  # the action's text, hex or file path
     handler: str = ""  # the name of a function in the form's unit, or ""
+    rules: tuple[Rule, ...] = ()  # Reply rules, in order
 
     def __post_init__(self) -> None:
         if bool(self.action) == bool(self.handler):
@@ -106,13 +112,26 @@ class HandlerBinding:
     def is_unit(self) -> bool:
         return bool(self.handler)
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         if self.handler:
             return {"handler": self.handler}
-        out = {"action": self.action}
+        out: dict[str, Any] = {"action": self.action}
         if self.argument:
             out["argument"] = self.argument
+        if self.action == RULES:
+            out["rules"] = [rule.to_json() for rule in self.rules]
         return out
+
+    def problem(self, event: EventSpec) -> str:
+        """Why this binding can't run as it is ("" when it can): rules a form file brought
+        that do not compile."""
+        if not self.rules:
+            return ""
+        try:
+            check_action(self.action, self.argument, event, self.rules)
+        except ValueError as exc:
+            return str(exc)
+        return ""
 
 
 @dataclass
@@ -192,6 +211,18 @@ class FormDocument:
 
     def names(self) -> set[str]:
         return {e.name.lower() for e in self.components}
+
+    def binding_problems(self) -> list[str]:
+        """Bindings kept as the file had them that can't run (rules that do not compile):
+        one line each, naming the component, the event, the rule and the position."""
+        out = []
+        for entry in self.components:
+            for event in entry.cls.events():
+                binding = entry.events.get(event.vcl_name)
+                problem = binding.problem(event) if binding is not None else ""
+                if problem:
+                    out.append(f"{entry.name}.{event.vcl_name}: {problem}")
+        return out
 
     def next_free_name(self, type_name: str, taken: Iterable[str] = ()) -> str:
         """ServerSocket1, ServerSocket2, ...: the first that no component uses."""
@@ -411,8 +442,19 @@ def _binding_from_json(data: Any, event: EventSpec, source: str, where: str) -> 
     _require(action in ACTIONS, source, where,
              f"{short_repr(action)} is not a built-in action ({', '.join(ACTIONS)})")
     _require(isinstance(argument, str), source, where, "argument must be text")
+    rules: tuple[Rule, ...] = ()
+    if "rules" in data or action == RULES:
+        _require(action == RULES, source, where, f"{short_repr(action)} takes no rules")
+        items = data.get("rules", [])
+        _require(isinstance(items, list), source, f"{where}.rules", "must be a list of rules")
+        try:
+            rules = tuple(Rule.from_json(item, i) for i, item in enumerate(items))
+        except RuleError as exc:  # not rules at all (a wrong type, an unknown field)
+            raise FormFileError(f"{source}: {where}: {exc}") from None
     try:
-        check_action(action, argument, event)
+        check_action(action, argument, event, rules)
+    except RuleError:
+        pass  # kept as written, answers nothing: binding_problems() says why
     except ValueError as exc:
         raise FormFileError(f"{source}: {where}: {exc}") from None
-    return HandlerBinding(action=action, argument=argument)
+    return HandlerBinding(action=action, argument=argument, rules=rules)

@@ -3,20 +3,26 @@
 ``create_component`` makes the real ClientSocket or ServerSocket for a form
 entry (every stored property but Active, which the caller applies last, as the
 VCL's Loaded did); ``handler_for`` turns an event binding into the callable the
-engine calls: a built-in action, or a function of the form's Python unit. Both
+engine calls: a built-in action, or a function of the form's Python unit.
+``try_rules`` answers a sample frame as a live component would (the rule editor's test
+box): its Encoding, its Framing's additions, counter 1, the time now. Both
 callers say, as a FileAccess, which files the form's actions may open: its
 folder, and whether the user trusts it (app.core.file_access).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.core.builtin_actions import make_handler
+from app.core.builtin_actions import make_handler, parse_hex
 from app.core.file_access import FileAccess
 from app.core.form_document import ComponentEntry
+from app.core.rules import Answer, Rule, RuleError, RuleSet
 from components import ObserverStream, component_class
+from components.escapes import unescape_bytes
 from components.metadata import EventSpec, Role
 from components.socket_component import SocketComponent
 
@@ -42,7 +48,7 @@ def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
         return None
     if binding.is_unit:
         return unit.handler(binding.handler, spec) if unit is not None else None
-    return make_handler(binding.action, binding.argument, spec, files)
+    return make_handler(binding.action, binding.argument, spec, files, binding.rules)
 
 
 def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess) -> None:
@@ -55,3 +61,37 @@ def paths_needing_trust(entries: list[ComponentEntry], files: FileAccess) -> lis
     return list(dict.fromkeys(
         binding.argument for entry in entries for binding in entry.events.values()
         if binding.action == "send_file" and files.needs_trust(binding.argument)))
+
+
+@dataclass(frozen=True)
+class RuleTrial:
+    """What Reply rules would do with one sample frame."""
+
+    frame: bytes = b""  # the sample as bytes
+    answer: Answer | None = None  # None: unmatched (or a problem)
+    wire: bytes = b""  # the reply as it goes out: with what the component's Framing adds
+    problem: str = ""  # a sample that is not hex, rules that don't compile, a reply Framing can't send
+
+
+def try_rules(entry: ComponentEntry, rules: Sequence[Rule], sample: str, as_hex: bool,
+              now: float | None = None) -> RuleTrial:
+    """Answer ``sample`` (hex pairs, or text with the escapes of Reply with text) by ``rules``
+    as ``entry``'s component would, with counter 1."""
+    comp = create_component(entry, ObserverStream())
+    try:
+        frame = parse_hex(sample) if as_hex else unescape_bytes(sample, comp.encoding)
+    except ValueError as exc:
+        return RuleTrial(problem=f"the sample: {exc}")
+    try:
+        rule_set = RuleSet(rules)
+    except RuleError as exc:
+        return RuleTrial(frame, problem=str(exc))
+    found = rule_set.answer(frame, comp.encoding, 1, time.time() if now is None else now)
+    if found is None:
+        return RuleTrial(frame)
+    framer = comp.new_framer()
+    try:
+        wire = framer.spec.encode(found.reply) if framer is not None else found.reply
+    except ValueError as exc:
+        return RuleTrial(frame, found, problem=str(exc))
+    return RuleTrial(frame, found, wire)

@@ -104,6 +104,28 @@ class Answer:
     index: int
     reply: bytes
 
+    @property
+    def label(self) -> str:
+        """How the log names the rule: its name, else its number."""
+        return rule_label(self.rule, self.index)
+
+
+def rule_label(rule: Rule, index: int) -> str:
+    return f"rule {index + 1} {rule.name!r}" if rule.name else f"rule {index + 1}"
+
+
+def check_rule(rule: Rule, index: int) -> None:
+    """RuleError (naming the rule, the field and the position) if ``rule`` can't be used."""
+    _Compiled(rule, index)
+
+
+def check_rules(rules: Sequence[Rule], tolerated: Sequence[Rule] = ()) -> None:
+    """RuleError for the first rule that can't be used, skipping those in ``tolerated``
+    (rules kept as a form file had them: an edit is refused only for what it changes)."""
+    for index, rule in enumerate(rules):
+        if rule not in tolerated:
+            check_rule(rule, index)
+
 
 class _Compiled:
     __slots__ = ("hex_any_tail", "hex_bytes", "index", "regex", "reply", "rule", "text")

@@ -244,6 +244,7 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
 
     unit_path = choose_unit(doc, form_path, args, notes)
     unit = load_unit(unit_path, doc, args, stream, notes) if unit_path is not None else None
+    notes += [f"{problem}; its frames are not answered" for problem in doc.binding_problems()]
     for note in notes:
         output.error(f"{PROG}: note: {note}")
     files = FileAccess.for_form(form_path, args.trust or TrustStore().is_trusted_digest(doc.source_sha256),

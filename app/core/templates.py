@@ -6,6 +6,7 @@ and rendered per message::
 
     PONG {1}\\r\\n                     the first regex group of the matched frame
     {0}                                the whole frame
+    {0[0:2]}                           bytes 0 and 1 of the frame (a Python slice: {0[4:]}, {0[-2:]})
     {counter}                          1, 2, 3 ... per connection
     {time:%H:%M:%S}                    the local time, strftime style
     {hexframe}                         the frame as hex (01 03 00 0A)
@@ -147,6 +148,16 @@ def _group(key: int | str) -> _Part:
     return part
 
 
+def _slice(start: int | None, stop: int | None) -> _Part:
+    def part(_out: bytearray, ctx: Context) -> bytes:
+        return ctx.frame[start:stop]
+
+    return part
+
+
+_SLICE = re.compile(r"0\[(-?\d*):(-?\d*)\]")
+
+
 def _counter(_out: bytearray, ctx: Context) -> bytes:
     return str(ctx.counter).encode("ascii")
 
@@ -231,6 +242,10 @@ def compile_template(source: str) -> Template:
 
 
 def _placeholder(body: str, position: int, groups: list[tuple[int | str, int]]) -> _Part:
+    frame_slice = _SLICE.fullmatch(body)
+    if frame_slice:
+        start, stop = (int(v) if v else None for v in frame_slice.groups())
+        return _slice(start, stop)
     name, _, arg = body.partition(":")
     if body.isdigit():
         key = int(body)
@@ -256,5 +271,5 @@ def _placeholder(body: str, position: int, groups: list[tuple[int | str, int]]) 
     if _NAME.fullmatch(name):
         groups.append((name, position))
         return _group(name)
-    known = ", ".join(["0", "1", "name", "counter", "time:FORMAT", "hexframe", *CHECKSUMS])
+    known = ", ".join(["0", "0[start:stop]", "1", "name", "counter", "time:FORMAT", "hexframe", *CHECKSUMS])
     raise TemplateError(f"{{{body}}} is not a placeholder (known: {known})", position)

@@ -272,12 +272,13 @@ class FormModel(QObject):
         for this event, an argument it can't take)."""
         entry = self.entry(uid)
         spec = entry.cls.event_spec(event)
+        old = entry.events.get(spec.vcl_name)
         if binding is not None and not binding.is_unit:
-            try:
-                check_action(binding.action, binding.argument, spec)
+            try:  # rules a form file brought broken may stay; the edit is checked for what it changes
+                check_action(binding.action, binding.argument, spec, binding.rules,
+                             tolerated=old.rules if old is not None else ())
             except ValueError as exc:
                 raise EditRefused(str(exc)) from None
-        old = entry.events.get(spec.vcl_name)
         if old != binding:
             self.undo_stack.push(SetBinding(self, uid, spec.vcl_name, old, binding))
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
+import struct
 import subprocess
 
 import pytest
@@ -22,7 +24,7 @@ ALL = sorted(p.stem for p in EXAMPLES.glob("*.sockform"))
 
 def test_there_is_an_example_for_every_concept():
     assert set(ALL) >= {"client_connection", "echo_server", "chat_server", "blocking_client", "thread_server",
-                        "error_suppression", "send_stream", "http_client"}
+                        "error_suppression", "send_stream", "http_client", "line_commands", "modbus_tcp"}
 
 
 @pytest.mark.parametrize("stem", ALL)
@@ -162,3 +164,61 @@ def test_thread_server_reuses_cached_threads():
     assert names.count("OnGetThread") == 1
     assert "new thread ThreadServer client 1" in logs(events)
     assert names.count("OnThreadEnd") == 1  # the cached thread ends when the server closes
+
+
+def test_line_command_server_answers_by_rules():
+    port = free_port()
+    proc, reader = serve("line_commands", f"--set=CommandServer.Port={port}")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            assert read_line(s).startswith(b"READY")
+            s.sendall(b"PING 42\r\n")
+            assert read_line(s) == b"PONG 42\n"
+            s.sendall(b"ECHO hello there\nTIME\nFOO\nHELP\n")
+            assert read_line(s) == b"hello there\n"
+            assert re.fullmatch(rb"TIME \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d #3\n", read_line(s))
+            assert read_line(s) == b"ERR unknown command: FOO\n"
+            assert read_line(s).startswith(b"PING n")
+            s.sendall(b"QUIT\n")
+            assert read_line(s) == b"BYE\n"
+            assert s.recv(1) == b""
+        reader.wait_for(lambda line: '"OnClientDisconnect"' in line)
+        events = stop(proc, reader)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [e["detail"] for e in events if e["event"] == "Rule"] == [
+        "rule 1 'ping' answers", "rule 3 'echo' answers", "rule 2 'time' answers", "rule 6 'unknown' answers",
+        "rule 4 'help' answers", "rule 5 'quit' answers"]
+
+
+def modbus_request(tid: int, unit: int, pdu: bytes) -> bytes:
+    return struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
+
+
+def read_mbap(sock: socket.socket) -> bytes:
+    data = b""
+    while len(data) < 6 or len(data) < 6 + struct.unpack(">H", data[4:6])[0]:
+        chunk = sock.recv(256)
+        assert chunk, f"closed after {data!r}"
+        data += chunk
+    return data
+
+
+def test_modbus_tcp_responder_echoes_the_transaction_id():
+    port = free_port()
+    proc, reader = serve("modbus_tcp", f"--set=ModbusServer.Port={port}")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            request = modbus_request(0x1234, 0x11, bytes.fromhex("03 0000 0002"))
+            s.sendall(request[:5])  # framing: a request split across segments is one frame
+            s.sendall(request[5:] + modbus_request(0x1235, 0x11, bytes.fromhex("06 0001 00FF")))
+            assert read_mbap(s) == bytes.fromhex("1234 0000 0007 11 03 04 002A 0100")
+            assert read_mbap(s) == bytes.fromhex("1235 0000 0006 11 06 0001 00FF")
+            s.sendall(modbus_request(0x0001, 0x05, bytes.fromhex("03 0100 0001")))
+            assert read_mbap(s) == bytes.fromhex("0001 0000 0003 05 83 02")
+        events = stop(proc, reader)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len([e for e in events if e["event"] == "OnClientRead"]) == 3

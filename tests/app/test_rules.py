@@ -97,3 +97,12 @@ def test_rules_round_trip_through_json():
     data = [{"name": "p", "match": "regex", "pattern": "^P(\\d)$", "reply": "Q{1}", "delay_ms": 5, "close": True},
             {"match": "any", "reply": "x"}]
     assert RuleSet.from_json(data).to_json() == data
+
+
+def test_frame_slices_echo_parts_of_the_frame():
+    frame = bytes.fromhex("12 34 00 00 00 06 11 03 00 00 00 02")
+    render = compile_template(r"{0[0:4]}{0[6:7]}\x03{0[-2:]}{0[:1]}").render
+    assert render(Context(frame)) == bytes.fromhex("12 34 00 00 11 03 00 02 12")
+    assert compile_template("{0[20:]}").render(Context(frame)) == b""  # past the end: nothing
+    with pytest.raises(TemplateError, match="is not a placeholder"):
+        compile_template("{0[1]}")
