@@ -166,10 +166,11 @@ def echo(sender: Any, conn: Any) -> None:
     conn.when_drained(echo, sender, conn)
 
 
-def send_or_report(conn: Any, data: bytes, source: str) -> str:
+def send_or_report(conn: Any, data: bytes, source: str, label: str = "") -> str:
     """send_buf, and an Error record when not every byte was queued. Returns "" when all
-    were, else why not (the words of the record)."""
-    result = conn.send_buf(data)
+    were, else why not (the words of the record). ``label`` (a saved message's name) goes
+    in the detail of the Send record."""
+    result = conn.send_labelled(data, label) if label else conn.send_buf(data)
     if result == len(data):
         return ""
     reason = conn.refusal(result)
