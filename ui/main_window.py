@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.inspector_dock, self.connections_dock],
                          [_within(width * 0.2, 250, 340), _within(width * 0.26, 320, 500)],
                          Qt.Orientation.Horizontal)
+        right = self.connections_dock.height() + self.messages_dock.height()
+        self.resizeDocks([self.connections_dock, self.messages_dock], [int(right * 0.42), int(right * 0.58)],
+                         Qt.Orientation.Vertical)
         # the form shown whole if the log keeps LOG_SHARE[0]; the log gets the rest, up to LOG_SHARE[1]
         shared = self.tabs.height() + self.log_dock.height()
         around_form = self.tabs.height() - self.designer.viewport().height()

@@ -132,6 +132,8 @@ class MessagesModel(QAbstractTableModel):
                 return message.data
             if column == self.KEY:
                 return f"Ctrl+{index.row() + 1}" if index.row() < SHORTCUTS else ""
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.NAME:
+            return message.name
         if role == Qt.ItemDataRole.ToolTipRole and column == self.DATA:
             try:
                 preview = message.compile().render(Context()).hex(" ").upper()
@@ -203,15 +205,18 @@ class RepeatsModel(QAbstractListModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         repeat = self.repeat(index.row()) if index.isValid() else None
-        if repeat is None or role != Qt.ItemDataRole.DisplayRole:
+        if repeat is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         peer = repeat.conn.peer or f"#{repeat.conn.id}"
         every = f"{repeat.interval * 1000:g}"
-        if repeat.count:
-            return arg(self.tr("%1 → %2 every %3 ms: %4 of %5 sent"), repeat.name, peer, every,
-                       str(repeat.sent), str(repeat.count))
-        return arg(self.tr("%1 → %2 every %3 ms: %4 sent, until stopped"), repeat.name, peer, every,
-                   str(repeat.sent))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if repeat.count:
+                return arg(self.tr("%1 to %2 every %3 ms: %4 of %5 sent"), repeat.name, peer, every,
+                           str(repeat.sent), str(repeat.count))
+            return arg(self.tr("%1 to %2 every %3 ms: %4 sent, until stopped"), repeat.name, peer, every,
+                       str(repeat.sent))
+        sent = f"{repeat.sent}/{repeat.count}" if repeat.count else str(repeat.sent)
+        return arg(self.tr("%1 → %2 · %3 ms · %4 sent"), repeat.name, peer, every, sent)
 
 
 class MessagesPanel(QWidget):
@@ -247,7 +252,7 @@ class MessagesPanel(QWidget):
         header.setSectionResizeMode(MessagesModel.DATA, QHeaderView.ResizeMode.Stretch)
         metrics = self.view.fontMetrics()
         pad = metrics.horizontalAdvance("M") * 2
-        for column, sample in ((MessagesModel.NAME, "status poll"), (MessagesModel.KIND, "text ▾"),
+        for column, sample in ((MessagesModel.NAME, "read holding"), (MessagesModel.KIND, "text"),
                                (MessagesModel.KEY, "Ctrl+9")):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
 
@@ -278,7 +283,11 @@ class MessagesPanel(QWidget):
         self.repeat_view = QListView()
         self.repeat_view.setModel(self.repeats)
         self.repeat_view.setUniformItemSizes(True)
-        self.repeat_view.setMaximumHeight(self.repeat_view.fontMetrics().height() * 4 + 10)
+        self.repeat_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.repeat_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # as many rows as repeats, up to two, then it scrolls; hidden while nothing repeats, so
+        # the messages get the room
+        self._repeat_row_height = self.repeat_view.fontMetrics().height() + 4
         self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setToolTip(self.tr("Stop the selected repeat (all of them when none is selected)"))
         self.feedback = QLabel()
@@ -296,15 +305,13 @@ class MessagesPanel(QWidget):
         repeat_row.addWidget(self.interval, 1)
         repeat_row.addWidget(self.count, 1)
         repeat_row.addWidget(self.repeat_button)
-        running_row = QHBoxLayout()
-        running_row.addWidget(self.repeat_view, 1)
-        running_row.addWidget(self.stop_button, 0, Qt.AlignmentFlag.AlignTop)
+        repeat_row.addWidget(self.stop_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(edit_row)
         layout.addWidget(self.view, 1)
         layout.addLayout(repeat_row)
-        layout.addLayout(running_row)
+        layout.addWidget(self.repeat_view)
         layout.addWidget(self.feedback)
 
         self.send_button.clicked.connect(lambda: self.send_selected())
@@ -353,7 +360,12 @@ class MessagesPanel(QWidget):
         self.send_button.setEnabled(has)
         self.repeat_button.setEnabled(has)
         self.send_all_button.setEnabled(has and isinstance(self.connections.component(), ServerSocket))
-        self.stop_button.setEnabled(self.repeats.rowCount() > 0)
+        repeating = self.repeats.rowCount() > 0
+        self.stop_button.setEnabled(repeating)
+        self.repeat_view.setVisible(repeating)
+        self.stop_button.setVisible(repeating)
+        rows = min(self.repeats.rowCount(), 2) or 1
+        self.repeat_view.setFixedHeight(rows * self._repeat_row_height + 2 * self.repeat_view.frameWidth() + 2)
 
     def selected_rows(self) -> list[int]:
         return sorted(index.row() for index in self.view.selectionModel().selectedRows())
