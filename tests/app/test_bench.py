@@ -61,3 +61,16 @@ def test_quick_threads_only(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_arguments_are_refused() -> None:
     assert main(["--loops", "tokio"]) == 2
     assert main(["--runs", "0"]) == 2
+
+
+def test_quick_protocols_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.protocols import FRAMED_VS_RAW, FRAMED_VS_UNFRAMED, QUANTILES, REPEAT_INTERVALS_MS, repeat_row
+
+    assert main(["--quick", "--runs", "1", "--loops", "asyncio", "--only", "protocols"]) == 0
+    out = capsys.readouterr().out
+    _check_row(out, "asyncio", FRAMED_VS_UNFRAMED, "msg/s")
+    _check_row(out, "asyncio", FRAMED_VS_RAW, "msg/s", status=("info",))
+    for interval in REPEAT_INTERVALS_MS:
+        for quantile in QUANTILES:
+            _check_row(out, "asyncio", repeat_row(interval, quantile), "ms", status=("info",))
+    assert "threads |" not in out
