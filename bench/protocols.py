@@ -51,6 +51,7 @@ from bench.engine import (
     _settle,
 )
 from components import ObserverStream, ServerSocket, ServerType
+from components.connection import CustomWinSocket
 
 FRAMED_VS_UNFRAMED = "ping-pong 1 KiB: line framing / unframed"
 FRAMED_VS_RAW = "ping-pong 1 KiB: line framing / raw asyncio lines (info)"
@@ -187,7 +188,7 @@ async def repeat_ticks(impl: str, interval_ms: int, ticks: int) -> tuple[float, 
     done: asyncio.Future[None] = loop.create_future()
     if impl == "components":
         server = ServerSocket(name="Bench", address=HOST, port=0, observer=ObserverStream())
-        conns: list = []
+        conns: list[CustomWinSocket] = []
         server.on_client_connect = lambda s, c: conns.append(c)
         server.open()
         transport = None
@@ -221,7 +222,7 @@ async def repeat_ticks(impl: str, interval_ms: int, ticks: int) -> tuple[float, 
 
             def tick(k: int) -> None:
                 stamps.append(time.perf_counter())
-                transport.write(REPEAT_PAYLOAD)  # type: ignore[union-attr]
+                transport.write(REPEAT_PAYLOAD)
                 if k + 1 >= ticks:
                     done.set_result(None)
                 else:

@@ -256,12 +256,12 @@ class MessagesPanel(QWidget):
                                (MessagesModel.KEY, "Ctrl+9")):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
 
-        self.add_button = self._tool("list-add", self.tr("Add"), self.tr("Add a message"), self.add_message)
-        self.remove_button = self._tool("list-remove", self.tr("Remove"), self.tr("Remove the selected messages"),
+        self.add_button = self._tool(self.tr("Add"), self.tr("Add a message"), self.add_message)
+        self.remove_button = self._tool(self.tr("Remove"), self.tr("Remove the selected messages"),
                                         self.remove_selected)
-        self.up_button = self._tool("go-up", self.tr("Up"), self.tr("Move the message up"), lambda: self.move(-1))
-        self.down_button = self._tool("go-down", self.tr("Down"), self.tr("Move the message down"),
-                                      lambda: self.move(1))
+        self.up_button = self._tool(self.tr("Up"), self.tr("Move the message up"), lambda: self.move_selected(-1))
+        self.down_button = self._tool(self.tr("Down"), self.tr("Move the message down"),
+                                      lambda: self.move_selected(1))
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setToolTip(self.tr("Send the message to the connection selected in the Connections "
                                             "panel (or the ClientSocket's own)"))
@@ -338,7 +338,7 @@ class MessagesPanel(QWidget):
         self._timer.start()
         self.refresh()
 
-    def _tool(self, icon: str, text: str, tip: str, slot: Any) -> QToolButton:
+    def _tool(self, text: str, tip: str, slot: Any) -> QToolButton:
         button = QToolButton()
         button.setText(text)
         button.setToolTip(tip)
@@ -364,8 +364,8 @@ class MessagesPanel(QWidget):
         self.stop_button.setEnabled(repeating)
         self.repeat_view.setVisible(repeating)
         self.stop_button.setVisible(repeating)
-        rows = min(self.repeats.rowCount(), 2) or 1
-        self.repeat_view.setFixedHeight(rows * self._repeat_row_height + 2 * self.repeat_view.frameWidth() + 2)
+        shown = min(self.repeats.rowCount(), 2) or 1
+        self.repeat_view.setFixedHeight(shown * self._repeat_row_height + 2 * self.repeat_view.frameWidth() + 2)
 
     def selected_rows(self) -> list[int]:
         return sorted(index.row() for index in self.view.selectionModel().selectedRows())
@@ -396,7 +396,7 @@ class MessagesPanel(QWidget):
         if rows:
             self.form_model.remove_messages(rows)
 
-    def move(self, delta: int) -> None:
+    def move_selected(self, delta: int) -> None:
         rows = self.selected_rows()
         if len(rows) != 1:
             return
