@@ -6,9 +6,11 @@ Where it runs: on the engine, never on a GUI timer.
 * A non-blocking connection (an asyncio Protocol) repeats on its own loop with
   ``loop.call_at``. Send k (0, 1, 2 ...) is due at ``start + k * interval``:
   each deadline comes from the start time, so the small lateness of every
-  wake-up does not add up (no chain of ``call_later``). When the loop has
-  fallen more than one interval behind (a long handler, a busy machine), the
-  missed sends are not made up in a burst: the schedule starts again from now.
+  wake-up does not add up (no chain of ``call_later``). Sends that came late by
+  up to CATCH_UP_SECONDS (or one interval, if longer) are made at once, so a
+  loop's hiccup of a few ms costs no sends and the rate stays exact; when it
+  has fallen further behind (a long handler, a stalled machine), the missed
+  sends are not made up in a burst: the schedule starts again from now.
 * A blocking connection (ctBlocking, stThreadBlocking) has its thread busy
   reading (client_execute), so a repeat runs on a thread of its own, named
   ``repeat <message>``, waiting on an Event with the same deadlines.
@@ -48,6 +50,8 @@ from components.observer import CALLER_ERROR
 MIN_INTERVAL_MS = 1
 MAX_INTERVAL_MS = 24 * 3600 * 1000
 MAX_COUNT = 1_000_000_000
+#: how late a send may be and still be made (then the next ones follow at once, to catch up)
+CATCH_UP_SECONDS = 0.02
 KEYS = ("message", "interval_ms", "count")
 
 
@@ -217,10 +221,11 @@ class Repeat:
         self._handle = loop.call_at(due, self._tick_on_loop)
 
     def _next_due(self, now: float) -> float:
-        """When send ``self.sent`` is due, from the start; if that is more than one interval
-        ago, the schedule restarts from now (no burst of missed sends)."""
+        """When send ``self.sent`` is due, from the start; if that is more than
+        CATCH_UP_SECONDS (or one interval) ago, the schedule restarts from now (no long
+        burst of missed sends)."""
         due = self._start + self.sent * self.interval
-        if due < now - self.interval:
+        if due < now - max(self.interval, CATCH_UP_SECONDS):
             self._start = now - self.sent * self.interval
             due = now
         return due
