@@ -44,7 +44,7 @@ from typing import Any
 
 from components.connection import AsyncWinSocket, CustomWinSocket
 from components.enums import ErrorEvent
-from components.errors import ErrorInfo
+from components.errors import ErrorInfo, SocketError
 from components.observer import CALLER_ERROR
 
 MIN_INTERVAL_MS = 1
@@ -252,7 +252,11 @@ class Repeat:
             self._fail(f"can't render: {exc}")
             return False
         of = f" ({k + 1} of {self.count})" if self.count else f" ({k + 1})"
-        result = conn.send_labelled(data, f"message {self.name!r}{of}")
+        try:
+            result = conn.send_labelled(data, f"message {self.name!r}{of}")
+        except SocketError:  # a blocking send failed: OnError has had it, the connection is closed
+            self._end()
+            return False
         if result != len(data):
             if conn.connected and not conn.closing:
                 reason = conn.refusal(result)
