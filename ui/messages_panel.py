@@ -79,7 +79,7 @@ def kind_title(kind: str) -> str:
 class MessagesModel(QAbstractTableModel):
     """The form's saved messages; edits go to the FormModel (and its undo stack)."""
 
-    COLUMNS = ("Name", "Kind", "Data", "Key")
+    COLUMNS = ("Message", "Kind", "Data", "Key")
     NAME, KIND, DATA, KEY = range(4)
     refused = Signal(str)  # an edit the form model refused, and why
 
@@ -264,10 +264,10 @@ class MessagesPanel(QWidget):
                                       lambda: self.move_selected(1))
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setToolTip(self.tr("Send the message to the connection selected in the Connections "
-                                            "panel (or the ClientSocket's own)"))
+                                            "panel (or a client's own connection)"))
         self.send_all_button = QPushButton(self.tr("Send to all"))
         self.send_all_button.setToolTip(self.tr("Send the message to every connection of the selected "
-                                                "ServerSocket"))
+                                                "server"))
         self.interval = QSpinBox()
         self.interval.setRange(MIN_INTERVAL_MS, MAX_INTERVAL_MS)
         self.interval.setValue(1000)
@@ -422,7 +422,7 @@ class MessagesPanel(QWidget):
     def _no_target(self, to_all: bool) -> str:
         comp = self.connections.component()
         if comp is None:
-            return self.tr("Nothing to send to: select a ClientSocket or ServerSocket on the form")
+            return self.tr("Nothing to send to: select a client or a server on the form")
         if isinstance(comp, ClientSocket):
             return arg(self.tr("Nothing to send to: %1 is not connected"), comp.name)
         if to_all:

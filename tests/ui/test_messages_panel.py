@@ -100,7 +100,7 @@ def test_sending_with_nothing_connected_says_so(panel, qtbot):
     said = []
     widget.message.connect(said.append)
     qtbot.mouseClick(widget.send_button, Qt.MouseButton.LeftButton)
-    assert said[-1] == "Nothing to send to: select a ClientSocket or ServerSocket on the form"
+    assert said[-1] == "Nothing to send to: select a client or a server on the form"
     uid = model.add_component("ClientSocket", 10, 10)
     model.set_selection([uid])
     widget.send_row(0)
