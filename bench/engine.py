@@ -75,7 +75,7 @@ MANY_CONNECTIONS = 16
 OBSERVER_DRAIN_INTERVAL = 0.05
 
 ALL_LOOPS = ("asyncio", "uvloop", "qasync")
-ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "run", "gui")
+ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "protocols", "run", "gui")  # protocols: bench/protocols.py
 
 BULK = "bulk"
 PP1 = "ping-pong 1 conn"
@@ -858,6 +858,10 @@ async def _async_suite(loop_name: str, groups: Sequence[str], settings: Settings
         # again would add a window per loop and run for nothing
         plain_raw = results.cell(loop_name, PP1).raw
         results.add(loop_name, PP1_OBSERVED, "raw", plain_raw[-1] if plain_raw else None)
+    if "protocols" in groups:
+        from bench.protocols import protocols_suite  # it builds on this module's helpers
+
+        await protocols_suite(loop_name, settings, run_index, results, quick=settings is QUICK)
 
 
 def _thread_suite(settings: Settings, run_index: int, results: Results) -> None:
@@ -998,6 +1002,8 @@ def _fmt(value: float | None) -> str:
         return "-"
     if value >= 100:
         return f"{value:,.0f}"
+    if value < 10:  # a timer's interval in ms: 1.02 says more than 1.0
+        return f"{value:.2f}"
     return f"{value:.1f}"
 
 
@@ -1063,7 +1069,8 @@ def _parser() -> argparse.ArgumentParser:
                         default=list(ALL_LOOPS), help="comma list of asyncio,uvloop,qasync")
     parser.add_argument("--only", type=lambda t: _parse_list(t, ALL_GROUPS, "row group"),
                         default=list(ALL_GROUPS),
-                        help="comma list of bulk,pingpong,churn,threads,run,gui (run: `socket-workbench "
+                        help="comma list of bulk,pingpong,churn,threads,protocols,run,gui (protocols: "
+                             "framing's cost and the repeat timer, bench/protocols.py; run: `socket-workbench "
                              "run` with its output on against a raw echo process; gui: the real workbench "
                              "window serving, against headless servers; see bench/gui.py)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")

@@ -57,6 +57,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import socket
+import time
 from typing import Any
 
 from components.addressing import Target, choose_target, family_of, format_peer
@@ -313,6 +314,11 @@ class ClientSocket(SocketComponent):
     def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None:
         # fire(), unrolled: this runs once per arrival (or per frame)
         if self.observer.active:
+            sent_at = conn.sent_at
+            if sent_at is not None:  # the time from the last send to this reply
+                conn.sent_at = None
+                took = f"+{(time.monotonic() - sent_at) * 1000:.1f} ms"
+                detail = f"{took}; {detail}" if detail else took
             self.record("OnRead", conn, data, detail=detail)
         handler = self.on_read
         if handler is not None:

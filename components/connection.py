@@ -143,6 +143,11 @@ class CustomWinSocket:
         self._disconnected = False  # the disconnect event has fired (begin_disconnect)
         #: cuts the byte stream into frames when the owner's Framing is not 'none'
         self.framer: Framer | None = owner.new_framer()
+        self._close_callbacks: list[Callable[[], None]] = []  # add_close_callback
+        self._send_label: tuple[int, str] | None = None  # (thread, label) of a send_labelled
+        #: time.monotonic() of the last send while someone listened, for the reply time a
+        #: ClientSocket's read record shows ("+3.2 ms"); None once a read has taken it
+        self.sent_at: float | None = None
 
     def _learn_addresses(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -210,7 +215,31 @@ class CustomWinSocket:
                 return False
             self._disconnected = True
             self._closing = True
-            return True
+            callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a broken callback must not keep the connection open
+                pass
+        return True
+
+    def add_close_callback(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` once when the connection finishes (from the thread that
+        finishes it, before the disconnect event); at once if it has finished already.
+        Returns a function that forgets the callback (for a repeat stopped earlier)."""
+        with self._lock:
+            finished = self._disconnected
+            if not finished:
+                self._close_callbacks.append(callback)
+        if finished:
+            callback()
+
+        def forget() -> None:
+            with self._lock:
+                if callback in self._close_callbacks:
+                    self._close_callbacks.remove(callback)
+
+        return forget
 
     def lock(self) -> threading.RLock:
         """The connection's lock, for ``with conn.lock(): ...`` around several calls."""
@@ -330,6 +359,14 @@ class CustomWinSocket:
         queued) when the queue would go over ``send_buffer_cap``."""
         return 0
 
+    def send_labelled(self, data: bytes | bytearray | memoryview, label: str) -> int:
+        """send_buf, with ``label`` (a saved message's name) as the detail of its Send record."""
+        self._send_label = (threading.get_ident(), label)
+        try:
+            return self.send_buf(data)
+        finally:
+            self._send_label = None
+
     @property
     def send_buffer_cap(self) -> int:
         """How many bytes may wait in the send queue before send_buf refuses with -1."""
@@ -411,7 +448,10 @@ class CustomWinSocket:
         """Put a Send record for ``data`` on the observer stream, when anyone listens."""
         owner = self.owner
         if owner.observer.active:
-            owner.record(SEND, self, data)
+            label = self._send_label
+            detail = label[1] if label is not None and label[0] == threading.get_ident() else ""
+            owner.record(SEND, self, data, detail=detail)
+            self.sent_at = time.monotonic()
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "closed"
@@ -640,6 +680,17 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self.bytes_out += n
         self.record_send(data)
         return n
+
+    def send_labelled(self, data: bytes | bytearray | memoryview, label: str) -> int:
+        if not self.on_loop_thread() and self.connected and not self._closing:
+            # the Send record is made where the bytes are written: on the loop
+            payload = bytes(data)
+            try:
+                self.loop.call_soon_threadsafe(super().send_labelled, payload, label)
+            except RuntimeError:  # the loop has closed: the connection is gone with it
+                return 0
+            return len(payload)
+        return super().send_labelled(data, label)
 
     def _send_from_thread(self, transport: asyncio.Transport, data: bytes | bytearray | memoryview) -> int:
         """send_buf off the loop thread: the same cap, counted with what is pending."""

@@ -45,6 +45,7 @@ from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
+from ui.messages_panel import MessagesPanel
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
 from ui.saved_active_banner import SavedActiveBanner
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.log_feeder = EventLogFeeder(self.stream, self)
         self.log_pane = EventLogPane(self.log_feeder)
         self.connections = ConnectionsPanel(self.model, self.engine)
+        self.messages = MessagesPanel(self.model, self.connections)
         self._component_panes: dict[str, QDockWidget] = {}
 
         self.unit_editor = UnitEditor()
@@ -125,6 +127,9 @@ class MainWindow(QMainWindow):
                                    Qt.DockWidgetArea.BottomDockWidgetArea)
         self.connections_dock = self._dock(self.tr("Connections"), "ConnectionsDock", self.connections,
                                            Qt.DockWidgetArea.RightDockWidgetArea)
+        self.messages_dock = self._dock(self.tr("Messages"), "MessagesDock", self.messages,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.connections_dock, self.messages_dock, Qt.Orientation.Vertical)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
 
@@ -147,6 +152,7 @@ class MainWindow(QMainWindow):
         self.unit_editor.modifiedChanged.connect(self._update_title)
         self.model.pathChanged.connect(self._update_title)
         self.connections.message.connect(self.show_message)
+        self.messages.message.connect(self.show_message)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_MS)
         self._status_timer.timeout.connect(self._tick)
@@ -180,6 +186,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.inspector_dock, self.connections_dock],
                          [_within(width * 0.2, 250, 340), _within(width * 0.26, 320, 500)],
                          Qt.Orientation.Horizontal)
+        right = self.connections_dock.height() + self.messages_dock.height()
+        self.resizeDocks([self.connections_dock, self.messages_dock], [int(right * 0.42), int(right * 0.58)],
+                         Qt.Orientation.Vertical)
         # the form shown whole if the log keeps LOG_SHARE[0]; the log gets the rest, up to LOG_SHARE[1]
         shared = self.tabs.height() + self.log_dock.height()
         around_form = self.tabs.height() - self.designer.viewport().height()
@@ -272,7 +281,7 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addActions([self.select_all_action, self.rename_action])
         view = bar.addMenu(self.tr("&View"))
-        for dock in (self.inspector_dock, self.log_dock, self.connections_dock):
+        for dock in (self.inspector_dock, self.log_dock, self.connections_dock, self.messages_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.component_log_action)
         view.addSeparator()
@@ -558,6 +567,7 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         self.statusBar().clearMessage()  # stops the message's own timer
         self.connections.shutdown()
+        self.messages.shutdown()
         self.units.shutdown()
         self.unit_editor.shutdown()
         self.engine.shutdown()

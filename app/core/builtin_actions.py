@@ -26,6 +26,10 @@ then nothing is sent), the reply goes out through the connection's framing
 their length field), after ``delay_ms`` if the rule says so (on the connection's
 loop, or in its thread in blocking modes; a connection that closes meanwhile gets
 nothing), and ``close`` closes the connection after the reply.
+Repeat sends one of the form's saved messages (app.core.messages) every N ms on the
+connection the event is about, until it has sent its count (0: until stopped) or the
+connection closes (app.core.repeat). Its argument is ``message, interval_ms, count``;
+in a form file the three are keys of the binding.
 
 Send file's path follows the form's file rules (app.core.file_access: relative to the
 form's folder; outside it only for a trusted form). A path it may not or cannot
@@ -46,7 +50,10 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from app.core.file_access import FileAccess, PathRefused
+from app.core.messages import Message
+from app.core.repeat import REPEATS, Repeat, RepeatSpec
 from app.core.rules import Answer, Rule, RuleError, RuleSet, check_rules
+from app.core.templates import Context
 from components import ErrorEvent
 from components.errors import ErrorInfo, errno_name, winsock_code
 from components.metadata import NOTIFY, EventSpec
@@ -100,6 +107,16 @@ def error_event(event: EventSpec) -> bool:
     return event.is_error
 
 
+def start_event(event: EventSpec) -> bool:
+    """The socket is an open connection and no bytes came with the event (OnConnect,
+    OnClientConnect ...): somewhere to start something that runs on that connection."""
+    return connection_event(event) and not event.carries_data
+
+
+#: how the handler of an action finds a saved message of the form by name (None: no such one)
+MessageLookup = Callable[[str], "Message | None"]
+
+
 @dataclass(frozen=True)
 class Action:
     id: str
@@ -116,6 +133,8 @@ class Action:
             parse_hex(argument)
         elif self.id == "send_file" and not argument.strip():
             raise ValueError("Send file needs the path of a file")
+        elif self.id == "repeat":
+            RepeatSpec.from_argument(argument)
 
 
 ACTIONS: dict[str, Action] = {a.id: a for a in [
@@ -126,6 +145,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("send_file", "Send file", "File", fits=connection_event),
     Action(RULES, "Reply rules", fits=data_event),
     Action("close", "Close connection", fits=connection_event),
+    Action("repeat", "Repeat a message", "Message, interval ms, count (0 = until stopped)", fits=start_event),
     Action("suppress", "Suppress error (ErrorCode := 0)", fits=error_event),
 ]}
 
@@ -168,10 +188,11 @@ def echo(sender: Any, conn: Any) -> None:
     conn.when_drained(echo, sender, conn)
 
 
-def send_or_report(conn: Any, data: bytes, source: str) -> str:
+def send_or_report(conn: Any, data: bytes, source: str, label: str = "") -> str:
     """send_buf, and an Error record when not every byte was queued. Returns "" when all
-    were, else why not (the words of the record)."""
-    result = conn.send_buf(data)
+    were, else why not (the words of the record). ``label`` (a saved message's name) goes
+    in the detail of the Send record."""
+    result = conn.send_labelled(data, label) if label else conn.send_buf(data)
     if result == len(data):
         return ""
     reason = conn.refusal(result)
@@ -194,12 +215,26 @@ def send_stream_or_report(conn: Any, stream: BinaryIO, source: str) -> str:
     return str(conn.why_not_sent(reason))
 
 
+def start_repeat(conn: Any, message: Message, interval_ms: int, count: int = 0,
+                 encoding: Callable[[], str] | None = None,
+                 on_end: Callable[[Repeat], None] | None = None) -> Repeat:
+    """Start repeating ``message`` on ``conn`` (see app.core.repeat); text in ``encoding()``
+    (the component's Encoding, read at each send), utf-8 when None."""
+    template = message.compile()
+
+    def render(k: int) -> bytes:
+        return template.render(Context(counter=k + 1, encoding=encoding() if encoding else "utf-8"))
+
+    return Repeat(conn, message.name, render, interval_ms, count, on_end).start()
+
+
 def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess,
-                 rules: Sequence[Rule] = ()) -> Callable[..., Any]:
+                 rules: Sequence[Rule] = (), messages: MessageLookup | None = None) -> Callable[..., Any]:
     """The engine handler for a built-in action bound to ``event``: a binding that came in
     through check_action (a form file, an edit); ``files`` says which files the form's actions
-    may open (Send file). Rules a form file brought that do not compile answer nothing: each
-    frame gets a Rule record saying why."""
+    may open (Send file); ``messages`` finds the form's saved messages (Repeat), looked up
+    when the event fires, so an edited message is what goes out. Rules a form file brought
+    that do not compile answer nothing: each frame gets a Rule record saying why."""
     action = ACTIONS[action_id]
     reads = event.carries_data
 
@@ -243,6 +278,21 @@ def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAcc
         return send_file
     if action_id == RULES:
         return reply_rules(rules)
+    if action_id == "repeat":
+        spec = RepeatSpec.from_argument(argument)
+
+        def repeat(sender: Any, conn: Any) -> None:
+            message = messages(spec.message) if messages is not None else None
+            if message is None:
+                info = ErrorInfo(ErrorEvent.GENERAL, 0, "", 0,
+                                 f"Repeat: the form has no saved message named {spec.message!r}")
+                sender.record(CALLER_ERROR, conn, error=info)
+                return
+            if any(r.name == message.name for r in REPEATS.on(conn)):
+                return  # already repeating it here (OnWrite fires again after each drain)
+            start_repeat(conn, message, spec.interval_ms, spec.count, lambda: sender.encoding)
+
+        return repeat
     if action_id == "close":
         def close(sender: Any, conn: Any) -> None:
             drain(conn)

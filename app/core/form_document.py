@@ -16,10 +16,13 @@ newline, so that loading and saving a file gives the same bytes)::
           "properties": {"Port": 8080},
           "events": {"OnClientRead": {"action": "echo"}}
         }
-      ]
+      ],
+      "messages": [{"name": "poll", "kind": "text", "data": "STATUS?\\r\\n"}]
     }
 
-``properties`` holds only the published properties that differ from their
+``messages`` (version 2; only written when the form has any, so a form without
+saved messages is still a version 1 file) is the form's saved messages
+(app.core.messages). ``properties`` holds only the published properties that differ from their
 defaults, by VCL name (enums by their VCL names). ``events`` maps a VCL event name
 to a binding: a built-in action (``{"action": "reply_text", "argument": "hi"}``)
 or a function of the form's Python unit (``{"handler": "ServerSocket1ClientRead"}``);
@@ -54,6 +57,8 @@ from typing import Any
 from app.core.atomic_file import write_atomically
 from app.core.bounded_read import FileRefused, read_form_file
 from app.core.builtin_actions import ACTIONS, RULES, check_action
+from app.core.messages import MessageError, MessageList
+from app.core.repeat import RepeatSpec
 from app.core.rules import Rule, RuleError
 from app.core.short_repr import short_repr
 from app.core.trust import content_hash
@@ -62,7 +67,7 @@ from components.component import Component
 from components.metadata import EventSpec, PropertySpec, Role, validate_identifier
 
 FORMAT = "socket-workbench-form"
-VERSION = 1
+VERSION = 2  # 2: the top-level "messages" list
 SUFFIX = ".sockform"
 
 _uids = itertools.count(1)
@@ -116,7 +121,9 @@ class HandlerBinding:
         if self.handler:
             return {"handler": self.handler}
         out: dict[str, Any] = {"action": self.action}
-        if self.argument:
+        if self.action == "repeat":  # its three values as keys of their own
+            out.update(RepeatSpec.from_argument(self.argument).to_json())
+        elif self.argument:
             out["argument"] = self.argument
         if self.action == RULES:
             out["rules"] = [rule.to_json() for rule in self.rules]
@@ -191,6 +198,8 @@ class FormDocument:
     components: list[ComponentEntry] = field(default_factory=list)
     #: what DFM import kept of components that are not ours, to write back on export
     foreign: list[Any] = field(default_factory=list)
+    #: the saved messages (app.core.messages), sent from the Messages panel or by Repeat
+    messages: MessageList = field(default_factory=MessageList)
     #: SHA-256 of the file this document was last loaded from or saved to ("" for a new form):
     #: trusting a form (app.core.trust) means trusting exactly this content
     source_sha256: str = field(default="", compare=False, repr=False)
@@ -254,6 +263,10 @@ class FormDocument:
         }
         if self.foreign:
             data["foreign"] = self.foreign
+        if len(self.messages):
+            data["messages"] = self.messages.to_json()
+        else:
+            data["version"] = 1  # nothing of version 2 in it: older Socket Workbenches read it
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if _LONE_SURROGATE.search(text):  # only inside strings, where \udXXX is its JSON escape
             text = text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -429,6 +442,17 @@ def _document_from_json(data: dict[str, Any], source: str) -> FormDocument:
     foreign = data.get("foreign", [])
     _require(isinstance(foreign, list), source, "foreign", "must be a list")
     doc.foreign = foreign
+    try:
+        doc.messages = MessageList.from_json(data.get("messages", []))
+    except MessageError as exc:
+        raise FormFileError(f"{source}: {exc}") from None
+    for entry in doc.components:
+        for event_name, binding in entry.events.items():
+            if binding.action == "repeat":
+                wanted = RepeatSpec.from_argument(binding.argument).message
+                _require(doc.messages.find(wanted) is not None, source,
+                         f"component {short_repr(entry.name)}.{event_name}",
+                         f"Repeat names the message {wanted!r}, which the form's \"messages\" do not hold")
     return doc
 
 
@@ -441,6 +465,11 @@ def _binding_from_json(data: Any, event: EventSpec, source: str, where: str) -> 
     action, argument = data.get("action"), data.get("argument", "")
     _require(action in ACTIONS, source, where,
              f"{short_repr(action)} is not a built-in action ({', '.join(ACTIONS)})")
+    if action == "repeat":
+        try:
+            argument = RepeatSpec.from_json(data).argument
+        except ValueError as exc:
+            raise FormFileError(f"{source}: {where}: {exc}") from None
     _require(isinstance(argument, str), source, where, "argument must be text")
     rules: tuple[Rule, ...] = ()
     if "rules" in data or action == RULES:

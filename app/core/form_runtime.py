@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.core.builtin_actions import make_handler, parse_hex
+from app.core.builtin_actions import MessageLookup, make_handler, parse_hex
 from app.core.file_access import FileAccess
 from app.core.form_document import ComponentEntry
 from app.core.rules import Answer, Rule, RuleError, RuleSet
@@ -40,7 +40,7 @@ def create_component(entry: ComponentEntry, stream: ObserverStream) -> SocketCom
 
 
 def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
-                files: FileAccess) -> Callable[..., Any] | None:
+                files: FileAccess, messages: MessageLookup | None = None) -> Callable[..., Any] | None:
     """The engine handler for ``entry``'s binding of ``spec``, or None (unbound, or a unit
     function while the unit may not run)."""
     binding = entry.events.get(spec.vcl_name)
@@ -48,12 +48,14 @@ def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
         return None
     if binding.is_unit:
         return unit.handler(binding.handler, spec) if unit is not None else None
-    return make_handler(binding.action, binding.argument, spec, files, binding.rules)
+    return make_handler(binding.action, binding.argument, spec, files, binding.rules, messages)
 
 
-def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess) -> None:
+def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess,
+             messages: MessageLookup | None = None) -> None:
+    """Bind every event; ``messages`` finds the form's saved messages (the Repeat action)."""
     for spec in comp.events():
-        comp.set_handler(spec.vcl_name, handler_for(entry, spec, unit, files))
+        comp.set_handler(spec.vcl_name, handler_for(entry, spec, unit, files, messages))
 
 
 def paths_needing_trust(entries: list[ComponentEntry], files: FileAccess) -> list[str]:

@@ -303,7 +303,10 @@ def detail_text(event: str, byte_count: int, error: ErrorInfo | None, detail: st
     if event == DROPPED:  # byte_count counts records here, not bytes
         return words.dropped(byte_count, detail)
     if byte_count or event in _DATA_RECORDS:
-        return words.byte_count(byte_count)
+        # what the engine says of the bytes too: a saved message's name, a reply time, an
+        # incomplete last frame ("11 bytes · message 'poll'", "5 bytes · +3.2 ms")
+        counted = words.byte_count(byte_count)
+        return f"{counted} · {summary_line(detail)}" if detail else counted
     return summary_line(detail, last=event == HANDLER_ERROR)
 
 
@@ -315,7 +318,7 @@ def summary(record: EventRecord) -> str:
 def _quick_summary(record: EventRecord) -> str:
     """summary(), without its tests for the usual data record."""
     count = record.byte_count
-    if count > 1 and record.error is None and record.event != DROPPED:
+    if count > 1 and record.error is None and not record.detail and record.event != DROPPED:
         return f"{count} bytes"
     return summary(record)
 

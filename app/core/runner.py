@@ -252,7 +252,7 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
     components: dict[str, SocketComponent] = {}
     for entry in doc.components:
         comp = create_component(entry, stream)
-        bind_all(comp, entry, unit, files)
+        bind_all(comp, entry, unit, files, doc.messages.find)
         components[entry.name] = comp
     if unit is not None:
         unit.form._set(components)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from app.core.form_document import ComponentEntry, HandlerBinding
+from app.core.messages import Message
 from app.qt.i18n import arg
 from components.metadata import PropertySpec
 
@@ -41,6 +42,8 @@ class Primitives(Protocol):
     def apply_rename(self, uid: int, name: str) -> None: ...
 
     def apply_binding(self, uid: int, event: str, binding: HandlerBinding | None) -> None: ...
+
+    def apply_messages(self, messages: list[Message]) -> None: ...
 
 
 class AddComponents(QUndoCommand):
@@ -141,3 +144,18 @@ class SetBinding(QUndoCommand):
 
     def undo(self) -> None:
         self.model.apply_binding(self.uid, self.event, self.old)
+
+
+class SetMessages(QUndoCommand):
+    """Any edit of the form's saved messages (add, edit, remove, reorder): the list before
+    and after, so undo and redo are one assignment each."""
+
+    def __init__(self, model: Primitives, old: list[Message], new: list[Message], text: str) -> None:
+        super().__init__(text)
+        self.model, self.old, self.new = model, list(old), list(new)
+
+    def redo(self) -> None:
+        self.model.apply_messages(self.new)
+
+    def undo(self) -> None:
+        self.model.apply_messages(self.old)

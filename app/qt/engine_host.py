@@ -45,6 +45,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from app.core.file_access import FileAccess
 from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
+from app.core.messages import Message
 from app.core.trust import TrustStore
 from app.qt.form_model import ChangeKind, ComponentChange, FormModel
 from components import (
@@ -169,6 +170,10 @@ class EngineHost(QObject):
             if uid in self.live and not self.live[uid].active:
                 self.set_active(uid, True)
 
+    def find_message(self, name: str) -> Message | None:
+        """The form's saved message of that name (for Repeat, from the engine's thread)."""
+        return self.model.document.messages.find(name)
+
     # -- files the form's actions may open ----------------------------------------
     def file_access(self) -> FileAccess:
         return FileAccess.for_form(self.model.path or self.model.copied_from, self.form_trusted,
@@ -187,7 +192,7 @@ class EngineHost(QObject):
 
     def _rebind_all(self) -> None:
         for uid, comp in self.live.items():
-            bind_all(comp, self.model.entry(uid), self.unit, self.file_access())
+            bind_all(comp, self.model.entry(uid), self.unit, self.file_access(), self.find_message)
 
     def _form_saved(self) -> None:
         if self.form_trusted and self.model.path is not None:
@@ -274,7 +279,7 @@ class EngineHost(QObject):
     def _added(self, uid: int, opening: bool = True) -> None:
         entry = self.model.entry(uid)
         comp = create_component(entry, self.stream)
-        bind_all(comp, entry, self.unit, self.file_access())
+        bind_all(comp, entry, self.unit, self.file_access(), self.find_message)
         comp.state_listeners.append(self._state_listener(uid))
         self.live[uid] = comp
         if opening and entry.active:
@@ -303,7 +308,8 @@ class EngineHost(QObject):
         if change.kind is ChangeKind.NAME:
             comp.name = entry.name
         elif change.kind is ChangeKind.BINDING and isinstance(change.spec, EventSpec):
-            comp.set_handler(change.spec.vcl_name, handler_for(entry, change.spec, self.unit, self.file_access()))
+            comp.set_handler(change.spec.vcl_name, handler_for(entry, change.spec, self.unit, self.file_access(),
+                                                                 self.find_message))
         elif change.is_active_switch:
             if entry.active and not comp.active:
                 self._open(uid)

@@ -44,12 +44,14 @@ from PySide6.QtGui import QUndoStack
 
 from app.core.builtin_actions import check_action
 from app.core.form_document import ComponentEntry, FormDocument, HandlerBinding
+from app.core.messages import Message, MessageError
 from app.qt.commands import (
     AddComponents,
     MoveComponents,
     RemoveComponents,
     RenameComponent,
     SetBinding,
+    SetMessages,
     SetProperty,
 )
 from app.qt.i18n import arg
@@ -98,6 +100,7 @@ class FormModel(QObject):
     selectionChanged = Signal()
     pathChanged = Signal()
     savedActiveChanged = Signal()  # the components saved with Active = True, not activated yet
+    messagesChanged = Signal()  # the saved messages (document.messages) changed
     saved = Signal()  # the document was written to self.path (its source_sha256 is the new content's)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -282,7 +285,60 @@ class FormModel(QObject):
         if old != binding:
             self.undo_stack.push(SetBinding(self, uid, spec.vcl_name, old, binding))
 
+    # -- saved messages (app.core.messages) ------------------------------------------
+    def messages(self) -> list[Message]:
+        return list(self.document.messages.items)
+
+    def add_message(self, message: Message, index: int | None = None) -> int:
+        """Add a message (at the end unless ``index``); its row. EditRefused says why not."""
+        items = self.messages()
+        row = len(items) if index is None else max(0, min(index, len(items)))
+        self._check_message(message, None)
+        items.insert(row, message)
+        self.undo_stack.push(SetMessages(self, self.messages(), items,
+                                         arg(self.tr("Add message %1"), message.name)))
+        return row
+
+    def edit_message(self, row: int, message: Message) -> None:
+        items = self.messages()
+        if items[row] == message:
+            return
+        self._check_message(message, row)
+        old = items[row]
+        items[row] = message
+        self.undo_stack.push(SetMessages(self, self.messages(), items,
+                                         arg(self.tr("Edit message %1"), old.name)))
+
+    def remove_messages(self, rows: Iterable[int]) -> None:
+        doomed = sorted(set(rows))
+        items = self.messages()
+        if not doomed:
+            return
+        names = ", ".join(items[r].name for r in doomed)
+        kept = [m for i, m in enumerate(items) if i not in doomed]
+        self.undo_stack.push(SetMessages(self, items, kept, arg(self.tr("Delete message %1"), names)))
+
+    def move_message(self, row: int, to: int) -> None:
+        items = self.messages()
+        to = max(0, min(to, len(items) - 1))
+        if to == row or not 0 <= row < len(items):
+            return
+        moved = list(items)
+        message = moved.pop(row)
+        moved.insert(to, message)
+        self.undo_stack.push(SetMessages(self, items, moved, arg(self.tr("Move message %1"), message.name)))
+
+    def _check_message(self, message: Message, row: int | None) -> None:
+        try:
+            self.document.messages.check(message, -1, row)
+        except MessageError as exc:
+            raise EditRefused(str(exc).removeprefix("messages: ")) from None
+
     # -- primitives (called by the undo commands and the engine host) ------------
+    def apply_messages(self, messages: list[Message]) -> None:
+        self.document.messages.items = list(messages)  # a new list: the engine's lookups see one or the other
+        self.messagesChanged.emit()
+
     def apply_insert(self, entry: ComponentEntry, index: int | None = None) -> None:
         comps = self.document.components
         comps.insert(len(comps) if index is None else index, entry)
@@ -358,6 +414,7 @@ class FormModel(QObject):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.documentReset.emit()
+        self.messagesChanged.emit()
         self.selectionChanged.emit()
         self.savedActiveChanged.emit()
         self.pathChanged.emit()

@@ -89,3 +89,14 @@ def test_quick_gui_section_prints_its_tables(capsys: pytest.CaptureFixture[str],
     assert all(r["medians"]["GUI"] and r["medians"]["engine"] for r in gui["rates"])
     assert gui["log"] and all(run["lost"] == 0 for run in gui["log"])
     assert all(not p["failure"] for p in gui["scale"])
+def test_quick_protocols_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.protocols import FRAMED_VS_RAW, FRAMED_VS_UNFRAMED, QUANTILES, REPEAT_INTERVALS_MS, repeat_row
+
+    assert main(["--quick", "--runs", "1", "--loops", "asyncio", "--only", "protocols"]) == 0
+    out = capsys.readouterr().out
+    _check_row(out, "asyncio", FRAMED_VS_UNFRAMED, "msg/s")
+    _check_row(out, "asyncio", FRAMED_VS_RAW, "msg/s", status=("info",))
+    for interval in REPEAT_INTERVALS_MS:
+        for quantile in QUANTILES:
+            _check_row(out, "asyncio", repeat_row(interval, quantile), "ms", status=("info",))
+    assert "threads |" not in out

@@ -222,3 +222,48 @@ def test_modbus_tcp_responder_echoes_the_transaction_id():
         if proc.poll() is None:
             proc.kill()
     assert len([e for e in events if e["event"] == "OnClientRead"]) == 3
+
+
+def read_stx_frame(sock: socket.socket) -> bytes:
+    """STX ... ETX and the check byte after it."""
+    data = b""
+    while not (len(data) >= 2 and data[-2:-1] == b"\x03"):
+        chunk = sock.recv(1)
+        assert chunk, f"closed after {data!r}"
+        data += chunk
+    return data
+
+
+def xor8(data: bytes) -> int:
+    out = 0
+    for byte in data:
+        out ^= byte
+    return out
+
+
+def test_serial_device_frames_checks_and_repeats_its_status():
+    port = free_port()
+    proc, reader = serve("serial_device", f"--set=Device.Port={port}")
+    try:
+        tester = socket.create_connection(("127.0.0.1", port), timeout=5)
+        statuses = [read_stx_frame(tester) for _ in range(2)]  # the repeat sends one at once, then every 500 ms
+        for n, status in enumerate(statuses, 1):
+            assert status[:-1] == f"\x02STATUS {n} OK\x03".encode()
+            assert status[-1] == xor8(status[:-1])
+        # a command split across writes, with a good check byte, then one with a bad one
+        command = b"\x02PING\x03"
+        tester.sendall(command[:3])
+        tester.sendall(command[3:] + bytes([xor8(command)]) + b"\x02PING\x03\x00")
+        replies = []
+        while len(replies) < 2:
+            got = read_stx_frame(tester)
+            assert got[-1] == xor8(got[:-1])  # every frame the device sends carries its xor8
+            if not got.startswith(b"\x02STATUS"):
+                replies.append(got[1:-2])
+        assert replies == [b"ACK PING", b"NAK"]
+        tester.close()
+    finally:
+        events = stop(proc, reader)
+    sends = [e for e in events if e["event"] == "Send" and e["detail"].startswith("message 'status'")]
+    assert sends and sends[0]["detail"] == "message 'status' (1)"
+    assert "bad frame from" in " ".join(logs(events))
