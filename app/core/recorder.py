@@ -27,6 +27,7 @@ before the limit, nothing is written after it.
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
 from collections import deque
@@ -301,3 +302,33 @@ class SessionRecorder:
         self._flush_held()
         if self._file is not None:
             self._file.flush()
+
+
+# -- the command line (``socket-workbench run FORM --record session.pcapng``) ----------------
+def add_record_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--record", metavar="FILE.pcapng",
+                        help="record every connection, every byte, into a pcapng capture "
+                             "(Wireshark and tshark open it; replay and mock play it back)")
+    parser.add_argument("--record-limit", type=float, default=DEFAULT_LIMIT / 2**20, metavar="MB",
+                        help=f"stop recording when the capture reaches MB megabytes "
+                             f"(default {DEFAULT_LIMIT // 2**20:,})")
+
+
+def check_record_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.record is not None and args.record_limit <= 0:
+        parser.error("--record-limit must be more than 0 MB")
+
+
+def recorder_from_args(args: argparse.Namespace, stream: ObserverStream,
+                       say: Callable[[str], None]) -> SessionRecorder | None:
+    """The started recorder ``--record`` asks for, or None; OSError when the file can't be made.
+    ``say`` hears the message when the size limit stops it (on an I/O thread)."""
+    if args.record is None:
+        return None
+    recorder = SessionRecorder(stream, args.record, int(args.record_limit * 2**20), on_limit=say)
+    try:
+        recorder.start()
+    except OSError:
+        recorder.stop()
+        raise
+    return recorder
