@@ -33,6 +33,10 @@ DEBIAN_PACKAGES = [
     "libxcb-image0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libxcb-randr0",
     "libxcb-xkb1", "libxcb-xfixes0", "libx11-xcb1",
 ]
+# What the test command needs besides: tshark reads the pcapng captures the tests record.
+TEST_DEBIAN_PACKAGES = ["tshark"]
+# debconf answers given before installing, so apt never asks (tshark's setuid question)
+DEBCONF_PRESEED = "wireshark-common wireshark-common/install-setuid boolean false\n"
 
 
 def say(message: str) -> None:
@@ -62,11 +66,11 @@ def pip_install(python: str | Path, *arguments: str | Path) -> None:
             print(line, file=sys.stderr, flush=True)
 
 
-def missing_debian_packages() -> list[str]:
+def missing_debian_packages(packages: list[str] | None = None) -> list[str]:
     if not shutil.which("dpkg-query"):
         return []
     missing = []
-    for package in DEBIAN_PACKAGES:
+    for package in DEBIAN_PACKAGES if packages is None else packages:
         done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
                               capture_output=True, text=True)
         if "install ok installed" not in done.stdout:
@@ -74,17 +78,19 @@ def missing_debian_packages() -> list[str]:
     return missing
 
 
-def ensure_system_packages() -> None:
-    missing = missing_debian_packages()
+def ensure_system_packages(packages: list[str] | None = None, purpose: str = "Qt") -> None:
+    missing = missing_debian_packages(packages)
     if not missing:
         return
     can_install = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
     if not can_install:
-        say("Qt needs these system packages, which are missing: " + " ".join(missing))
+        say(f"{purpose} needs these system packages, which are missing: " + " ".join(missing))
         say("install them with: sudo apt-get install -y " + " ".join(missing))
         return
-    say("installing system packages for Qt: " + " ".join(missing))
+    say(f"installing system packages for {purpose}: " + " ".join(missing))
     quiet = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if shutil.which("debconf-set-selections"):
+        subprocess.run(["debconf-set-selections"], input=DEBCONF_PRESEED, text=True, capture_output=True)
     run("apt-get", "update", "-qq", check=False, env=quiet)
     # packages a given release does not have are skipped rather than failing the set
     available = [p for p in missing
@@ -141,6 +147,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     ensure_system_packages()
+    if command == "test":
+        ensure_system_packages(TEST_DEBIAN_PACKAGES, "the capture tests")
     ensure_venv("test,fast" if command == "test" else "fast")
     if command == "test":
         return checks()

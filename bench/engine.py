@@ -18,6 +18,10 @@ Rows (per loop: asyncio, uvloop, qasync; plus "threads" for stThreadBlocking):
 * ping-pong 1 conn + observer (informational): the components server with a
   RecordBuffer subscribed to its event stream and drained at 20 Hz, as the GUI
   does; its raw column repeats the raw ping-pong 1 conn of the same run.
+* ping-pong 1 conn + recording (informational): the components server with a
+  SessionRecorder (app.core.recorder) writing every byte to a pcapng file in a
+  temporary folder; against the plain row it is what recording costs (off, the
+  plain row is the cost: the tap is one attribute read per read and send).
 
 The threads rows run pinned to one CPU (``--no-pin`` lifts that): left to spread,
 the kernel's placement of the client and server threads decides the result (raw
@@ -58,12 +62,15 @@ import platform
 import socket
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from app.core.recorder import SessionRecorder
 from components import ObserverStream, RecordBuffer, ServerSocket, ServerType, set_error_hook
 
 HOST = "127.0.0.1"
@@ -82,9 +89,11 @@ PP1 = "ping-pong 1 conn"
 PP16 = f"ping-pong {MANY_CONNECTIONS} conns"
 CHURN = f"accept churn ({CHURN_CONNECTORS} connectors)"
 PP1_OBSERVED = "ping-pong 1 conn + observer (info)"
+PP1_RECORDED = "ping-pong 1 conn + recording (info)"
 
 TARGETS = {BULK: 0.9, PP1: 0.8, PP16: 0.8, CHURN: 0.8}
-UNITS = {BULK: "MB/s", PP1: "msg/s", PP16: "msg/s", CHURN: "conn/s", PP1_OBSERVED: "msg/s"}
+UNITS = {BULK: "MB/s", PP1: "msg/s", PP16: "msg/s", CHURN: "conn/s", PP1_OBSERVED: "msg/s",
+         PP1_RECORDED: "msg/s"}
 
 
 @dataclass(frozen=True)
@@ -439,10 +448,20 @@ async def _async_bulk(impl: str, settings: Settings) -> float:
 
 
 async def _async_pingpong(impl: str, settings: Settings, connections: int,
-                          observed: bool = False) -> float:
-    loop = asyncio.get_running_loop()
+                          observed: bool = False, recorded: bool = False) -> float:
+    if recorded:
+        with tempfile.TemporaryDirectory(prefix="bench-record-") as folder:
+            tapped = ObserverStream()
+            with SessionRecorder(tapped, Path(folder) / "bench.pcapng"):
+                return await _async_pingpong_on(impl, settings, connections, tapped, None)
     stream = ObserverStream() if observed else None
-    buffer = RecordBuffer(stream) if stream is not None else None
+    return await _async_pingpong_on(impl, settings, connections, stream,
+                                    RecordBuffer(stream) if stream is not None else None)
+
+
+async def _async_pingpong_on(impl: str, settings: Settings, connections: int, stream: ObserverStream | None,
+                             buffer: RecordBuffer | None) -> float:
+    loop = asyncio.get_running_loop()
     drainer: asyncio.Task[None] | None = None
     server = await _open_server(impl, "echo", observer=stream)
     counter = _Counter()
@@ -847,17 +866,18 @@ async def _async_suite(loop_name: str, groups: Sequence[str], settings: Settings
                     samples.failed(impl, exc)
         samples.store(results, loop_name, row)
     if "pingpong" in groups:
-        gc.collect()
-        try:
-            value = await _async_pingpong("components", settings, 1, observed=True)
-        except Exception as exc:
-            results.add(loop_name, PP1_OBSERVED, "components", None, f"{type(exc).__name__}: {exc}")
-        else:
-            results.add(loop_name, PP1_OBSERVED, "components", value)
-        # the raw side of this row is the plain raw ping-pong of the same run: measuring it
-        # again would add a window per loop and run for nothing
-        plain_raw = results.cell(loop_name, PP1).raw
-        results.add(loop_name, PP1_OBSERVED, "raw", plain_raw[-1] if plain_raw else None)
+        for row, option in ((PP1_OBSERVED, "observed"), (PP1_RECORDED, "recorded")):
+            gc.collect()
+            try:
+                value = await _async_pingpong("components", settings, 1, **{option: True})
+            except Exception as exc:
+                results.add(loop_name, row, "components", None, f"{type(exc).__name__}: {exc}")
+            else:
+                results.add(loop_name, row, "components", value)
+            # the raw side of this row is the plain raw ping-pong of the same run: measuring it
+            # again would add a window per loop and run for nothing
+            plain_raw = results.cell(loop_name, PP1).raw
+            results.add(loop_name, row, "raw", plain_raw[-1] if plain_raw else None)
     if "protocols" in groups:
         from bench.protocols import protocols_suite  # it builds on this module's helpers
 
@@ -1034,14 +1054,15 @@ def _table(results: Results) -> list[str]:
 
 def _observer_notes(results: Results) -> list[str]:
     notes = []
+    what = {PP1_OBSERVED: "subscribing an observer", PP1_RECORDED: "recording every byte to pcapng"}
     for (loop, row), cell in results.cells.items():
-        if row != PP1_OBSERVED:
+        if row not in what:
             continue
         plain = results.cells.get((loop, PP1))
         observed = cell.median("components")
         unobserved = plain.median("components") if plain is not None else None
         if observed and unobserved:
-            notes.append(f"{loop}: subscribing an observer takes ping-pong 1 conn from "
+            notes.append(f"{loop}: {what[row]} takes ping-pong 1 conn from "
                          f"{unobserved:,.0f} to {observed:,.0f} msg/s ({observed / unobserved - 1:+.0%})")
     return notes
 

@@ -234,8 +234,7 @@ class ClientSocket(SocketComponent):
             if self._closed_meanwhile(placeholder, SocketState.CONNECTING):
                 sock.close()
                 return
-            conn = BlockingWinSocket(self, sock)
-            conn.id = placeholder.id  # one open, one connection in the event stream
+            conn = BlockingWinSocket(self, sock, placeholder.id)  # one open, one connection in the events
             self._socket = conn
             self._change_state(SocketState.CONNECTED)
             self.fire("OnConnect", self.on_connect, conn, conn)

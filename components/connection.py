@@ -63,7 +63,15 @@ from components.addressing import format_peer, unmapped
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo, SocketError, errno_name, winsock_code
 from components.framing import BadFrameLength, Framer, FrameTooLong
-from components.observer import CALLER_ERROR, SEND, ObserverStream
+from components.observer import (
+    CALLER_ERROR,
+    CLOSED_ABORT,
+    CLOSED_LOCAL,
+    CLOSED_REMOTE,
+    CLOSED_RESET,
+    SEND,
+    ObserverStream,
+)
 
 #: the detail of the read record of a last frame the stream ended inside
 INCOMPLETE_FRAME = "incomplete frame: the stream ended before its terminator"
@@ -94,6 +102,9 @@ class ConnectionOwner(Protocol):
     """What a connection needs from the component that owns it (SocketComponent is one)."""
 
     observer: ObserverStream
+    #: True for a listener's connections (the peer connected), False for a client's
+    @property
+    def accepts_connections(self) -> bool: ...
 
     @property
     def encoding(self) -> str: ...
@@ -123,8 +134,8 @@ class ConnectionOwner(Protocol):
 class CustomWinSocket:
     """One TCP connection: addresses, receive buffer, send helpers, ``data``, ``lock()``."""
 
-    def __init__(self, owner: ConnectionOwner) -> None:
-        self.id = next(_ids)
+    def __init__(self, owner: ConnectionOwner, conn_id: int | None = None) -> None:
+        self.id = next(_ids) if conn_id is None else conn_id
         self.owner = owner
         self.data: Any = None
         self.connected = False
@@ -162,6 +173,20 @@ class CustomWinSocket:
     def _mark_connected(self) -> None:
         self.connected = True
         self.connected_since = time.time()
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.opened(self, self.owner.accepts_connections)
+
+    def tap_received(self, data: bytes) -> None:
+        """Hand bytes just read to the payload tap, when a recorder listens."""
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.payload(self, False, data)
+
+    def tap_closed(self, how: str) -> None:
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.closed(self, how)
 
     # -- addresses ----------------------------------------------------------
     @property
@@ -447,7 +472,10 @@ class CustomWinSocket:
     def record_send(self, data: bytes | bytearray | memoryview) -> None:
         """Put a Send record for ``data`` on the observer stream, when anyone listens."""
         owner = self.owner
-        if owner.observer.active:
+        observer = owner.observer
+        if observer.tap is not None:
+            observer.tap.payload(self, True, data)
+        if observer.active:
             label = self._send_label
             detail = label[1] if label is not None and label[0] == threading.get_ident() else ""
             owner.record(SEND, self, data, detail=detail)
@@ -480,6 +508,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._eof_waiting = False  # the peer closed while drained callbacks still waited
         self._drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         self._idle: asyncio.TimerHandle | None = None  # Framing idle:<ms>: the pause timer
+        self._aborted = False  # discard() aborted the transport (for the payload tap)
 
     # -- asyncio.Protocol -----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -494,6 +523,8 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         n = len(data)
+        if self.owner.observer.tap is not None:
+            self.tap_received(data)
         if self.framer is not None:
             self.bytes_in += n
             if self.deliver_bytes(data) and self.framer.spec.idle_ms and self.framer.buffered:
@@ -540,6 +571,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         """Drop a connection its owner no longer wants (it came up after Active went
         False): no events, the transport aborts."""
         self._closing = True
+        self._aborted = True
         if self.transport is not None:
             self.transport.abort()
 
@@ -548,6 +580,16 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._drained.clear()
         self._eof_waiting = False
         self._cancel_idle()
+        if self.owner.observer.tap is not None and self.connected_since is not None:
+            if self._aborted:
+                how = CLOSED_ABORT
+            elif self._closing:
+                how = CLOSED_LOCAL
+            elif exc is None:
+                how = CLOSED_REMOTE
+            else:
+                how = CLOSED_RESET if isinstance(exc, ConnectionResetError | BrokenPipeError) else CLOSED_ABORT
+            self.tap_closed(how)
         if self._closing:
             return  # we closed it; the disconnect event has fired already
         if exc is None:
@@ -812,8 +854,8 @@ class BlockingWinSocket(CustomWinSocket):
     taken every byte (that is the mode's nature); call it from a worker thread.
     """
 
-    def __init__(self, owner: ConnectionOwner, sock: socket.socket) -> None:
-        super().__init__(owner)
+    def __init__(self, owner: ConnectionOwner, sock: socket.socket, conn_id: int | None = None) -> None:
+        super().__init__(owner, conn_id)
         sock.setblocking(True)
         self.sock: socket.socket | None = sock
         self._send_lock = threading.Lock()
@@ -864,6 +906,8 @@ class BlockingWinSocket(CustomWinSocket):
             return b""
         if not chunk:
             self.peer_closed = True
+        elif self.owner.observer.tap is not None:
+            self.tap_received(chunk)
         self.bytes_in += len(chunk)
         return chunk
 
@@ -882,6 +926,8 @@ class BlockingWinSocket(CustomWinSocket):
         if not data:
             self.peer_closed = True
             return b""
+        if self.owner.observer.tap is not None:
+            self.tap_received(data)
         if self.framer is None:
             with self._lock:
                 self._rx.append(data)
@@ -1021,6 +1067,8 @@ class BlockingWinSocket(CustomWinSocket):
         """Close the file descriptor (after the disconnect event)."""
         self.connected = False
         sock, self.sock = self.sock, None
+        if sock is not None and self.owner.observer.tap is not None:
+            self.tap_closed(CLOSED_REMOTE if self.peer_closed else CLOSED_LOCAL)
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)

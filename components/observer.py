@@ -19,6 +19,12 @@ Theory of operation:
   starts with one ``Dropped`` record saying how many records fell out there,
   which is exactly the point of the gap (between what the consumer had already
   taken and what is still queued).
+* The payload tap. Records keep a preview of at most PREVIEW_BYTES; a recorder
+  (a pcapng capture) needs every byte. ``ObserverStream.tap`` is None unless a
+  recorder is installed (``set_tap``); connections then hand it every byte they
+  read and send, raw (before Framing cuts it), and when they open and close.
+  Off, it costs one attribute read per read or send. The tap runs on the I/O
+  thread, like a subscriber: it must be quick and never block.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from components.errors import ErrorInfo
 
@@ -94,6 +100,41 @@ MONO_TO_WALL = time.time() - time.monotonic()
 Subscriber = Callable[[EventRecord], None]
 
 
+# How a connection ended, for the payload tap (PayloadTap.closed).
+CLOSED_LOCAL = "local"  # this side closed gracefully (its FIN first)
+CLOSED_REMOTE = "remote"  # the peer closed gracefully (its FIN first)
+CLOSED_RESET = "reset"  # the peer reset the connection (10054)
+CLOSED_ABORT = "abort"  # this side aborted it (an RST from here)
+
+
+class TapConnection(Protocol):
+    """What the payload tap is told of a connection (components.connection.CustomWinSocket)."""
+
+    id: int
+
+    @property
+    def local_address(self) -> str: ...
+    @property
+    def local_port(self) -> int: ...
+    @property
+    def remote_address(self) -> str: ...
+    @property
+    def remote_port(self) -> int: ...
+
+
+class PayloadTap(Protocol):
+    """Every byte of every connection, for a recorder; called on the I/O thread."""
+
+    def opened(self, conn: TapConnection, accepted: bool) -> None:
+        """``conn`` is connected; ``accepted`` when a listener accepted it (the peer connected)."""
+
+    def payload(self, conn: TapConnection, outgoing: bool, data: bytes | bytearray | memoryview) -> None:
+        """``data`` was read (``outgoing`` False) or queued to be sent (True)."""
+
+    def closed(self, conn: TapConnection, how: str) -> None:
+        """``conn`` ended; ``how`` is one of the CLOSED_* names."""
+
+
 class ObserverStream:
     """A thread-safe fan-out of records to subscribers."""
 
@@ -104,6 +145,14 @@ class ObserverStream:
         #: ``emit(record)`` gives the record to every subscriber. With one subscriber that
         #: never raises (a RecordBuffer, the usual case), it *is* that subscriber: one call.
         self.emit: Subscriber = self._emit_all
+        #: the full-payload tap, None when nothing records (read unlocked on the hot path)
+        self.tap: PayloadTap | None = None
+
+    def set_tap(self, tap: PayloadTap | None) -> None:
+        """Install (or, with None, remove) the payload tap; one at a time."""
+        if tap is not None and self.tap is not None and self.tap is not tap:
+            raise RuntimeError("another recorder is already tapping this stream")
+        self.tap = tap
 
     def subscribe(self, subscriber: Subscriber, *, never_raises: bool = False) -> Callable[[], None]:
         """Call ``subscriber(record)`` for every record; returns a function that unsubscribes.

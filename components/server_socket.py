@@ -114,6 +114,7 @@ class ServerSocket(SocketComponent):
     vcl_class = "TServerSocket"
     description = "TCP server (listening socket and its connections)"
     error_event_name = "OnClientError"
+    accepts_connections = True
     state_table = SERVER_STATES
 
     # A server binds Address (it has no Host), and empty has a meaning worth showing.

@@ -67,6 +67,8 @@ class SocketComponent(Component):
     palette_tab: ClassVar[str] = "Internet"
     #: the VCL name of this component's error event (OnError / OnClientError)
     error_event_name: ClassVar[str] = "OnError"
+    #: True when this component's connections were accepted (the peer connected)
+    accepts_connections: ClassVar[bool] = False
     #: the legal changes of ``state`` (components.event_order.STATES)
     state_table: ClassVar[StateTable]
     #: the parsed Framing (instances get their own when Framing is set)

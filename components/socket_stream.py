@@ -66,6 +66,8 @@ class SocketStream:
             conn.peer_closed = True
             return b""
         conn.bytes_in += len(data)
+        if conn.owner.observer.tap is not None:
+            conn.tap_received(data)
         if conn.owner.observer.active:
             conn.owner.record(RECEIVE, conn, data)
         return data

@@ -41,6 +41,7 @@ from app.core.file_limit import raise_file_limit
 from app.core.form_document import FormDocument, FormFileError
 from app.core.form_runtime import bind_all, create_component
 from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
+from app.core.recorder import add_record_options, check_record_options, recorder_from_args
 from app.core.trust import TrustStore
 from app.core.unit import Unit, UnitError, bound_functions, decode_unit_source, read_unit_source, unit_path_for
 from components import (
@@ -102,7 +103,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="records that may wait for a slow stdout before the oldest are dropped "
                              f"(default {DEFAULT_BUFFER:,})")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_record_options(parser)
     args = parser.parse_args(argv)
+    check_record_options(parser, args)
     if args.duration is not None and args.duration <= 0:
         parser.error("--duration must be more than 0 seconds")
     if args.buffer < 1:
@@ -337,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     output = Output(buffer, args.json, STDOUT, STDERR)
     output.start()
     status, failure, stopped_at = 0, None, None
+    recorder = None
     try:
+        recorder = recorder_from_args(args, stream, lambda message: output.error(f"{PROG}: {message}"))
         factory = _loop_factory()
         with asyncio.Runner(loop_factory=factory) as runner:  # type: ignore[arg-type]
             status, stopped_at = runner.run(run_form(doc, path, args, inactive, stream, output))
@@ -345,8 +350,12 @@ def main(argv: list[str] | None = None) -> int:
         failure = exc
     except KeyboardInterrupt:  # Ctrl+C before the run's own handlers were in place
         pass
+    except OSError as exc:  # --record FILE can't be written
+        failure = RunError(f"can't record to {args.record}: {exc.strerror or exc}", EXIT_USAGE)
     finally:
         buffer.close()
+        if recorder is not None:
+            recorder.stop()
     written = output.close((time.monotonic() if stopped_at is None else stopped_at) + STOP_SECONDS)
     if not written:
         # a writer is blocked on a reader that does not read, and would block the

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.engine import BULK, CHURN, PP1, PP1_OBSERVED, PP16, main
+from bench.engine import BULK, CHURN, PP1, PP1_OBSERVED, PP1_RECORDED, PP16, main
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,7 +44,8 @@ def test_quick_asyncio_run_prints_every_row(capsys: pytest.CaptureFixture[str], 
     for row, unit in ((BULK, "MB/s"), (PP1, "msg/s"), (PP16, "msg/s"), (CHURN, "conn/s")):
         _check_row(out, "asyncio", row, unit)
     _check_row(out, "asyncio", PP1_OBSERVED, "msg/s", status=("info",))
-    _check_row(out, "threads", BULK, "MB/s")
+    _check_row(out, "asyncio", PP1_RECORDED, "msg/s", status=("info",))
+    _check_row(out, "threads", BULK, "MB/s")  # threads run unless --only leaves them out
 
     data = json.loads(report.read_text())
     rows = {(r["loop"], r["row"]): r for r in data["rows"]}
