@@ -353,7 +353,7 @@ _UDP = Order(
         "open": {"OnRead": "open", "OnWrite": "open", "OnError(ee*)": "open", "Close": "closed"},
         "closed": {},
     },
-    done=frozenset({"closed"}), usual=("open*", "closed"))
+    done=frozenset({START, "closed"}), usual=("open*", "closed"))
 
 #: every order, by the name tests and check() use
 ORDERS: dict[str, Order] = {o.key: o for o in (_CLIENT, _BLOCKING_CLIENT, _LISTENER, _THREAD_LISTENER,

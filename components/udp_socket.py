@@ -5,7 +5,7 @@ they record against it, and keep this text equal)::
 
     UdpSocket: one bound socket per open(), every datagram on it
       usually: OnListen → OnWrite → (OnRead | OnWrite)* → Close
-      complete when it stops in: closed
+      complete when it stops in: start, closed
       start   OnListen → bound
       bound   OnWrite → open
               OnError(ee*) → itself
@@ -88,6 +88,8 @@ from components.metadata import (
 from components.observer import CALLER_ERROR, LISTENER_CLOSED, SEND
 from components.socket_component import SocketComponent
 
+_RawSocket = socket.socket
+
 #: The largest UDP payload per family (65,535 less the IP and UDP headers; IPv6 without jumbograms).
 MAX_DATAGRAM = {socket.AF_INET: 65_507, socket.AF_INET6: 65_527}
 #: Bytes the loop may hold for a socket whose kernel buffer is full before send_buf refuses.
@@ -102,7 +104,7 @@ ICMP_REFUSED_CODE = 10054
 # Linux numbers where Python does not name them
 _IP_RECVERR = getattr(socket, "IP_RECVERR", 11)
 _IPV6_RECVERR = getattr(socket, "IPV6_RECVERR", 25)
-_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_.:@-]{1,15}$")
+_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,15}$")
 _NO_IPV6 = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT, errno.EINVAL}
 
 
@@ -226,7 +228,9 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         self.family = sock.family if sock is not None else socket.AF_INET
         self.dual_stack = False
         self.everywhere = everywhere
-        self.transport: asyncio.DatagramTransport | None = None
+        #: the loop's datagram transport (asyncio's, uvloop's), once it serves the socket
+        self.transport: Any = None
+        self.adopted = False  # the loop has taken the socket over
         self._peers: OrderedDict[tuple[Any, ...], UdpPeer] = OrderedDict()
         self.peers_forgotten = 0
         self.datagrams_in = 0
@@ -300,8 +304,8 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         current = self._current
         return current.receive_buf(count) if current is not None else b""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
-        self.transport = transport  # type: ignore[assignment]  # 3.11's selector one is no DatagramTransport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
         if not self.connected:  # closed before the loop served it
             transport.close()
             return
@@ -398,7 +402,7 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         if sockaddr is None:
             return -1
         shown = unmapped(sockaddr)
-        where = f"sending {len(data):,} bytes to {format_peer(shown)}"
+        where = f"sending {len(data):,} byte{'' if len(data) == 1 else 's'} to {format_peer(shown)}"
         family = socket.AF_INET6 if ":" in str(shown[0]) else socket.AF_INET
         if len(data) > MAX_DATAGRAM[family]:
             ip = "IPv6" if family == socket.AF_INET6 else "IPv4"
@@ -433,7 +437,7 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
                 raise OSError(errno.EWOULDBLOCK, "the system's send buffer is full") from None
             self._queue(transport, data, sockaddr)
 
-    def _queue(self, transport: asyncio.DatagramTransport, data: bytes, sockaddr: tuple[Any, ...]) -> None:
+    def _queue(self, transport: Any, data: bytes, sockaddr: tuple[Any, ...]) -> None:
         if transport.get_write_buffer_size() + len(data) > UDP_SEND_QUEUE_CAP:
             raise OSError(errno.EWOULDBLOCK, f"the send queue holds {transport.get_write_buffer_size():,} "
                                              f"bytes, its cap is {UDP_SEND_QUEUE_CAP:,}")
@@ -658,15 +662,19 @@ class UdpSocket(SocketComponent):
         group = f", joined {self.multicast_group}" if self.multicast_group else ""
         self.fire("OnListen", self.on_listen, conn, conn, detail=f"bound to {conn.where}{group}")
         if self._socket is conn and conn.connected:
-            task = loop.create_task(loop.create_datagram_endpoint(lambda: conn, sock=sock))
+            task = loop.create_task(self._serve(conn, loop, sock))
             task.add_done_callback(lambda t: self._endpoint_done(conn, t))
             self._task = task
+
+    async def _serve(self, conn: UdpWinSocket, loop: asyncio.AbstractEventLoop, sock: _RawSocket) -> None:
+        conn.adopted = True  # from here the loop owns the socket (it closes it if cancelled)
+        await loop.create_datagram_endpoint(lambda: conn, sock=sock)
 
     def _endpoint_done(self, conn: UdpWinSocket, task: asyncio.Task[Any]) -> None:
         if self._task is task:
             self._task = None
         if task.cancelled() or task.exception() is not None:
-            if conn.transport is None and conn.sock is not None:
+            if conn.transport is None and conn.sock is not None and not conn.adopted:
                 conn.sock.close()  # the loop never took it
             if not task.cancelled() and conn.connected and self._socket is conn:
                 exc = task.exception()
@@ -686,7 +694,7 @@ class UdpSocket(SocketComponent):
             self.error(conn, ErrorEvent.GENERAL, exc)
         self._closed(conn, failed=exc is not None)
 
-    def _bind(self) -> tuple[socket.socket, bool]:
+    def _bind(self) -> tuple[_RawSocket, bool]:
         local, group = self.local_address, self.multicast_group
         port = self.local_port
         if local:
@@ -705,13 +713,13 @@ class UdpSocket(SocketComponent):
                               "one IP version", component=self.name)
         return self._bind_family(family, port, local), everywhere
 
-    def _bind_family(self, family: int, port: int, local: str = "", dual_stack: bool = False) -> socket.socket:
+    def _bind_family(self, family: int, port: int, local: str = "", dual_stack: bool = False) -> _RawSocket:
         host = local or ("::" if family == socket.AF_INET6 else "0.0.0.0")
         where = f"binding {format_peer((host, port))}" if local else \
             f"binding all {'IPv6 ' if family == socket.AF_INET6 and not dual_stack else ''}" \
             f"{'IPv4 ' if family == socket.AF_INET else ''}interfaces, port {port}"
         try:
-            sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock = _RawSocket(family, socket.SOCK_DGRAM)
         except OSError as exc:
             if dual_stack:
                 raise _NoIPv6Error from exc
@@ -737,7 +745,7 @@ class UdpSocket(SocketComponent):
             raise
         return sock
 
-    def _set_options(self, sock: socket.socket, family: int, dual_stack: bool) -> None:
+    def _set_options(self, sock: _RawSocket, family: int, dual_stack: bool) -> None:
         if self.reuse_address:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if sys.platform != "linux" and hasattr(socket, "SO_REUSEPORT"):  # BSDs, macOS: for multicast
@@ -782,7 +790,7 @@ class UdpSocket(SocketComponent):
                               ErrorInfo(ErrorEvent.GENERAL, errno.ENODEV, "ENODEV", errno.ENODEV,
                                         f"no interface {name!r}"), self.name) from None
 
-    def _set_multicast_interface(self, sock: socket.socket, family: int) -> None:
+    def _set_multicast_interface(self, sock: _RawSocket, family: int) -> None:
         iface = self.multicast_interface
         if family == socket.AF_INET6:
             if _is_ip(iface):
@@ -795,7 +803,7 @@ class UdpSocket(SocketComponent):
             sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
                             struct.pack("4s4si", b"\0" * 4, b"\0" * 4, self._interface_index()))
 
-    def _join(self, sock: socket.socket, family: int) -> None:
+    def _join(self, sock: _RawSocket, family: int) -> None:
         group, iface = self.multicast_group, self.multicast_interface
         try:
             if family == socket.AF_INET6:
@@ -839,6 +847,11 @@ class UdpSocket(SocketComponent):
             loop.call_soon_threadsafe(run)
             done.result(timeout=10)
             return
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            if not conn.adopted and conn.sock is not None:
+                conn.sock.close()  # the loop never took it: the port is free now
         self._closed(conn)
 
     def _closed(self, conn: UdpWinSocket, failed: bool = False) -> None:
