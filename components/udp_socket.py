@@ -578,8 +578,7 @@ class UdpSocket(SocketComponent):
     vcl_class = "TUdpSocket"
     description = "UDP datagram socket (unicast, broadcast, multicast)"
     state_table = UDP_STATES
-    #: the VCL has no such component: a .dfm can't hold it
-    in_vcl: bool = False
+    in_vcl = False  # the VCL has no such component: a .dfm can't hold it
 
     # SocketComponent's Address, Port and FrameLimit are a stream's: a UdpSocket has none
     address = None  # type: ignore[assignment]
