@@ -14,7 +14,6 @@ from app.core.form_document import FormDocument
 from components import UdpSocket
 
 from .test_examples import EXAMPLES, serve, stop
-from .test_runner import free_port
 
 
 def test_dfm_export_skips_it_and_says_the_vcl_has_no_such_component():
