@@ -57,3 +57,28 @@ def test_socat_sends_datagrams_to_the_udp_echo_form_and_gets_them_back():
             proc.kill()
     reads = [e for e in events if e["event"] == "OnRead"]
     assert len(reads) == 1
+
+
+def test_the_multicast_chat_example_members_hear_each_other(tmp_path):
+    """Two `run`s of the example in a network namespace the test makes (multicast on lo)."""
+    import json
+    import os
+    import sys
+
+    from tests.components.test_udp_socket import _netns_available
+
+    why = _netns_available()
+    if why:
+        pytest.skip(why)
+    form = EXAMPLES / "multicast_chat.sockform"
+    run = f"{sys.executable} -m socket_workbench run {form} --trust --json --duration 2"
+    script = (f"ip link set lo up multicast on && ip route add 224.0.0.0/4 dev lo src 127.0.0.1 && "
+              f"({run} > {tmp_path}/a.out & {run} > {tmp_path}/b.out; wait)")
+    done = subprocess.run(["unshare", "--net", "sh", "-c", script], cwd=EXAMPLES.parents[1],
+                          env={**os.environ, "PYTHONPATH": str(EXAMPLES.parents[1])},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for mine in ("a", "b"):
+        logs = [json.loads(line)["detail"] for line in (tmp_path / f"{mine}.out").read_text().splitlines()
+                if '"Log"' in line]
+        assert any("joined" in t or "is here" in t for t in logs), (mine, logs)
