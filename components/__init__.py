@@ -16,6 +16,7 @@ from components.observer import EventRecord, ObserverStream, RecordBuffer, defau
 from components.server_socket import ServerSocket
 from components.server_thread import ServerClientThread
 from components.socket_stream import SocketStream
+from components.udp_socket import UdpPeer, UdpSocket, UdpWinSocket
 
 __all__ = [
     "AsyncWinSocket",
@@ -39,6 +40,9 @@ __all__ = [
     "SocketError",
     "SocketState",
     "SocketStream",
+    "UdpPeer",
+    "UdpSocket",
+    "UdpWinSocket",
     "component_class",
     "component_classes",
     "default_stream",

@@ -28,13 +28,14 @@ BUILTIN_SERVICES: dict[str, int] = {
 }
 
 
-def lookup_service(name: str) -> int:
-    """The TCP port of a service name or numeric string; KeyError if unknown."""
+def lookup_service(name: str, protocol: str = "tcp") -> int:
+    """The port of a service name (TCP, or ``protocol``) or numeric string; KeyError if
+    unknown. The built-in table answers for both: its services use the same port over UDP."""
     name = name.strip()
     if name.isdigit():
         return int(name)
     try:
-        return socket.getservbyname(name, "tcp")
+        return socket.getservbyname(name, protocol)
     except OSError:
         pass
     try:

@@ -83,6 +83,8 @@ class Component:
     """A published-property holder, the base of ClientSocket and ServerSocket."""
 
     vcl_class: ClassVar[str] = "TComponent"
+    #: the VCL has this component, so a .dfm can hold it (UdpSocket is ours only)
+    in_vcl: ClassVar[bool] = True
     palette_tab: ClassVar[str] = ""
     description: ClassVar[str] = ""
 

@@ -84,6 +84,12 @@ RECV_CHUNK = 256 * 1024
 
 _ids = itertools.count(1)
 
+
+def next_connection_id() -> int:
+    """A new connection id, unique in the process (a UdpSocket's endpoint takes one too)."""
+    return next(_ids)
+
+
 # Why bytes were not sent (report_not_sent); the errno gives the record its Winsock number.
 NOT_SENT_QUEUE_FULL = "queue full"
 NOT_SENT_CLOSED = "closed"

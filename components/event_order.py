@@ -342,9 +342,23 @@ _THREAD_CONNECTION = Order(
     },
     done=frozenset({"closed", "ended"}), usual=("new_thread", "serving*", "ended"), listener="thread_listener")
 
+_UDP = Order(
+    "udp", "UdpSocket: one bound socket per open(), every datagram on it",
+    {
+        # a failed bind raises to the caller and records only Error
+        START: {"OnListen": "bound"},
+        # OnWrite once the loop serves the socket; a send from the OnListen handler may fail
+        "bound": {"OnWrite": "open", "OnError(ee*)": "bound", "Close": "closed"},
+        # one OnRead per datagram; an error (too large, unreachable, ICMP refused) keeps the
+        # socket open: a datagram socket has no connection to lose
+        "open": {"OnRead": "open", "OnWrite": "open", "OnError(ee*)": "open", "Close": "closed"},
+        "closed": {},
+    },
+    done=frozenset({START, "closed"}), usual=("open*", "closed"))
+
 #: every order, by the name tests and check() use
 ORDERS: dict[str, Order] = {o.key: o for o in (_CLIENT, _BLOCKING_CLIENT, _LISTENER, _THREAD_LISTENER,
-                                                _SERVER_CONNECTION, _THREAD_CONNECTION)}
+                                                _SERVER_CONNECTION, _THREAD_CONNECTION, _UDP)}
 
 
 # -- the component states --------------------------------------------------------
@@ -386,7 +400,15 @@ SERVER_STATES = StateTable("ServerSocket", {
     SocketState.LISTENING: {SocketState.INACTIVE: LISTENER_CLOSED},
 }, orders=("listener", "thread_listener", "server_connection", "thread_connection"))
 
-STATES: dict[str, StateTable] = {t.component: t for t in (CLIENT_STATES, SERVER_STATES)}
+# A bind that fails raises to its caller (ssInactive); a socket the system takes away
+# (its transport lost with an error) closes in ssError.
+UDP_STATES = StateTable("UdpSocket", {
+    SocketState.INACTIVE: {SocketState.LISTENING: "OnListen"},
+    SocketState.ERROR: {SocketState.LISTENING: "OnListen", SocketState.INACTIVE: ""},
+    SocketState.LISTENING: {SocketState.INACTIVE: LISTENER_CLOSED, SocketState.ERROR: LISTENER_CLOSED},
+}, orders=("udp",))
+
+STATES: dict[str, StateTable] = {t.component: t for t in (CLIENT_STATES, SERVER_STATES, UDP_STATES)}
 
 
 # -- checking recorded sequences -------------------------------------------------

@@ -351,6 +351,9 @@ class EventSpec:
     has_connection: bool = False
     #: the connection is made here: its record is the first to carry the peer's address
     connects: bool = False
+    #: its socket is a datagram's sender (UdpSocket): it can be replied to, but it is no
+    #: stream: nothing to send a file down, no connection to close
+    datagram: bool = False
 
     @property
     def is_error(self) -> bool:
@@ -371,9 +374,11 @@ class Event:
     """A published event: a plain callable (or None) assigned to the component."""
 
     def __init__(self, vcl_name: str, params: tuple[str, ...], description: str = "", *,
-                 data: bool = False, connection: bool = False, connects: bool = False) -> None:
+                 data: bool = False, connection: bool = False, connects: bool = False,
+                 datagram: bool = False) -> None:
         self._args = dict(vcl_name=vcl_name, params=params, description=description,
-                          carries_data=data, has_connection=connection, connects=connects)
+                          carries_data=data, has_connection=connection, connects=connects,
+                          datagram=datagram)
         self.spec: EventSpec
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -408,11 +413,14 @@ def _zero(t: type) -> Any:
 def collect(cls: type, kind: type) -> tuple[Any, ...]:
     """The specs of every ``kind`` descriptor on ``cls`` and its bases, base classes first.
 
-    A subclass that redeclares an attribute keeps the base's position.
+    A subclass that redeclares an attribute keeps the base's position; one that sets it to
+    ``None`` has no such property (UdpSocket has no Address or Port).
     """
     seen: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         for name, attr in vars(klass).items():
             if isinstance(attr, kind):
                 seen[name] = cast(Any, attr).spec
+            elif attr is None and name in seen:
+                del seen[name]
     return tuple(seen.values())

@@ -103,6 +103,11 @@ def connection_event(event: EventSpec) -> bool:
     return event.has_connection and event.params == NOTIFY
 
 
+def stream_event(event: EventSpec) -> bool:
+    """An open stream connection: a file can go down it, it can be closed (not a datagram's sender)."""
+    return connection_event(event) and not event.datagram
+
+
 def error_event(event: EventSpec) -> bool:
     return event.is_error
 
@@ -142,9 +147,9 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("echo", "Echo back", fits=data_event),
     Action("reply_text", "Reply with text", "Text", fits=connection_event),
     Action("reply_hex", "Reply with hex", "Hex bytes", fits=connection_event),
-    Action("send_file", "Send file", "File", fits=connection_event),
+    Action("send_file", "Send file", "File", fits=stream_event),
     Action(RULES, "Reply rules", fits=data_event),
-    Action("close", "Close connection", fits=connection_event),
+    Action("close", "Close connection", fits=stream_event),
     Action("repeat", "Repeat a message", "Message, interval ms, count (0 = until stopped)", fits=start_event),
     Action("suppress", "Suppress error (ErrorCode := 0)", fits=error_event),
 ]}

@@ -103,7 +103,7 @@ def build_tree(doc: FormDocument, warnings: list[str]) -> DfmObject:
         else "ClientHeight"
     _set(root, width_key, IntegerValue(doc.width))
     _set(root, height_key, IntegerValue(doc.height))
-    socket_classes = {cls.vcl_class.lower() for cls in component_classes().values()}
+    socket_classes = {cls.vcl_class.lower() for cls in component_classes().values() if cls.in_vcl}
     by_name = {e.name.lower(): e for e in doc.components}
     written: set[str] = set()
 
@@ -126,7 +126,10 @@ def build_tree(doc: FormDocument, warnings: list[str]) -> DfmObject:
 
     rewrite(root)
     for entry in doc.components:
-        if entry.name.lower() not in written:
+        if not component_class(entry.type).in_vcl:
+            warnings.append(f"{entry.name} is a {entry.type}, and the VCL has no such component: "
+                            "a .dfm can't hold it; it is not exported")
+        elif entry.name.lower() not in written:
             root.children.append(DfmObject("object", entry.name, component_class(entry.type).vcl_class,
                                            socket_properties(entry, warnings) + position_properties(entry)))
     return root

@@ -72,7 +72,7 @@ class DfmImport:
 
 
 def _socket_classes() -> dict[str, type[Component]]:
-    return {cls.vcl_class.lower(): cls for cls in component_classes().values()}
+    return {cls.vcl_class.lower(): cls for cls in component_classes().values() if cls.in_vcl}
 
 
 def plain_value(value: Value) -> object:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from components import ClientSocket, ServerSocket, client_socket, server_socket, server_thread
+from components import ClientSocket, ServerSocket, UdpSocket, client_socket, server_socket, server_thread, udp_socket
 from components.enums import ClientType, ErrorEvent, SocketState
 from components.errors import EngineStateError, ErrorInfo
 from components.event_order import (
@@ -85,7 +85,8 @@ def test_other_orders_do_not(grammar, names):
 
 # -- the table itself ------------------------------------------------------------
 ROOT = Path(__file__).resolve().parents[2]
-ORDERS_OF = {ClientSocket: CLIENT_STATES.orders, ServerSocket: SERVER_STATES.orders}
+ORDERS_OF = {ClientSocket: CLIENT_STATES.orders, ServerSocket: SERVER_STATES.orders,
+             UdpSocket: STATES["UdpSocket"].orders}
 
 
 @pytest.mark.parametrize("rows, done, problem", [
@@ -99,7 +100,7 @@ def test_a_table_that_is_not_well_formed_is_refused(rows, done, problem):
         Order("broken", "a broken order", rows, frozenset(done))
 
 
-@pytest.mark.parametrize("component", [ClientSocket, ServerSocket])
+@pytest.mark.parametrize("component", [ClientSocket, ServerSocket, UdpSocket])
 def test_the_orders_name_only_the_components_events(component):
     known = {spec.vcl_name for spec in component.events()} | RECORD_EVENTS
     for key in ORDERS_OF[component]:
@@ -110,7 +111,7 @@ def test_the_orders_name_only_the_components_events(component):
                 assert name == component.error_event_name, f"{key}: {event}"
 
 
-@pytest.mark.parametrize("component", [ClientSocket, ServerSocket])
+@pytest.mark.parametrize("component", [ClientSocket, ServerSocket, UdpSocket])
 def test_every_state_change_is_announced_by_an_event_of_its_orders(component):
     table = STATES[component.__name__]
     events = {e for key in table.orders for e in ORDERS[key].events}
@@ -131,6 +132,7 @@ def test_the_readme_shows_the_rendered_table():
     (client_socket, ("client", "blocking_client")),
     (server_socket, ("listener", "thread_listener", "server_connection")),
     (server_thread, ("thread_connection",)),
+    (udp_socket, ("udp",)),
 ])
 def test_the_docstrings_quote_the_table(module, keys):
     for key in keys:

@@ -1,0 +1,84 @@
+"""UdpSocket through the metadata: DFM export skips it, the built-in actions that fit a
+datagram, and `run` serving datagrams to socat (a peer nobody here wrote)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from app.core.builtin_actions import actions_for
+from app.core.dfm_export import export_dfm
+from app.core.form_document import FormDocument
+from components import UdpSocket
+
+from .test_examples import EXAMPLES, serve, stop
+
+
+def test_dfm_export_skips_it_and_says_the_vcl_has_no_such_component():
+    doc = FormDocument.load(EXAMPLES / "udp_echo.sockform")
+    exported = export_dfm(doc)
+    assert b"object UdpEcho:" not in exported.data
+    assert any("the VCL has no such component" in w for w in exported.warnings)
+
+
+def test_the_actions_that_fit_a_datagram():
+    ids = {a.id for a in actions_for(UdpSocket.event_spec("OnRead"))}
+    assert {"log", "echo", "reply_text", "reply_hex"} <= ids
+    assert not ids & {"send_file", "close"}  # no stream to send a file down, no connection to close
+
+
+def socat() -> str:
+    found = shutil.which("socat")
+    if found is None:
+        pytest.skip("socat is missing: python3 bootstrap.py installs it (Debian package socat)")
+    return found
+
+
+def free_udp_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_socat_sends_datagrams_to_the_udp_echo_form_and_gets_them_back():
+    tool = socat()
+    port = free_udp_port()
+    proc, reader = serve("udp_echo", f"--set=UdpEcho.LocalPort={port}")
+    try:
+        done = subprocess.run([tool, "-t", "2", "-T", "2", "-", f"UDP4:127.0.0.1:{port}"],
+                              input=b"hello from socat\n", capture_output=True, timeout=30)
+        assert done.stdout == b"hello from socat\n", done.stderr
+        events = stop(proc, reader)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    reads = [e for e in events if e["event"] == "OnRead"]
+    assert len(reads) == 1
+
+
+def test_the_multicast_chat_example_members_hear_each_other(tmp_path):
+    """Two `run`s of the example in a network namespace the test makes (multicast on lo)."""
+    import json
+    import os
+    import sys
+
+    from tests.components.test_udp_socket import _netns_available
+
+    why = _netns_available()
+    if why:
+        pytest.skip(why)
+    form = EXAMPLES / "multicast_chat.sockform"
+    run = f"{sys.executable} -m socket_workbench run {form} --trust --json --duration 2"
+    script = (f"ip link set lo up multicast on && ip route add 224.0.0.0/4 dev lo src 127.0.0.1 && "
+              f"({run} > {tmp_path}/a.out & {run} > {tmp_path}/b.out; wait)")
+    done = subprocess.run(["unshare", "--net", "sh", "-c", script], cwd=EXAMPLES.parents[1],
+                          env={**os.environ, "PYTHONPATH": str(EXAMPLES.parents[1])},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for mine in ("a", "b"):
+        logs = [json.loads(line)["detail"] for line in (tmp_path / f"{mine}.out").read_text().splitlines()
+                if '"Log"' in line]
+        assert any("joined" in t or "is here" in t for t in logs), (mine, logs)
