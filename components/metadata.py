@@ -80,6 +80,8 @@ KIND_IDENTIFIER = "identifier"
 KIND_HOST = "host"
 KIND_SERVICE = "service"
 KIND_ENCODING = "encoding"
+#: a path to a file (relative: to the form's folder)
+KIND_FILE = "file"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")

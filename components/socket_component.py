@@ -24,10 +24,13 @@ OnDisconnect/OnClientDisconnect still fire and Connections forgets it.
 from __future__ import annotations
 
 import asyncio
+import errno
+import ssl
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from components.component import Component
@@ -44,6 +47,7 @@ from components.framing import DEFAULT_FRAME_LIMIT, Framer, FramingSpec, parse_f
 from components.framing import PRESETS as FRAMING_PRESETS
 from components.metadata import (
     KIND_ENCODING,
+    KIND_FILE,
     KIND_HOST,
     KIND_SERVICE,
     PropertySpec,
@@ -54,7 +58,8 @@ from components.metadata import (
     validate_host,
     validate_service,
 )
-from components.observer import HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, EventRecord
+from components.observer import CALLER_ERROR, HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, EventRecord
+from components.tls import HandshakeInfo, TlsSettings, TlsSettingsError, tls_context
 
 #: A handler on an event loop's thread that runs longer than this is reported (SlowHandler).
 SLOW_HANDLER_SECONDS = 0.1
@@ -94,6 +99,26 @@ class SocketComponent(Component):
                             locked_while_active=True,
                             description="The longest message Framing accepts, in bytes; a longer one is "
                                         "OnError 10040 and the connection closes.")
+
+    tls = Published("TLS", bool, False, locked_while_active=True,
+                    description="Speak TLS on the connection (certificates: CertFile, KeyFile, CAFile; "
+                                "checks: VerifyPeer). OnHandshake fires when it is up.")
+    cert_file = Published("CertFile", str, "", kind=KIND_FILE, locked_while_active=True,
+                          description="This side's certificate (PEM, the chain may follow); relative to "
+                                      "the form's folder. A server needs one, a client only when the "
+                                      "server asks for a client certificate.")
+    key_file = Published("KeyFile", str, "", kind=KIND_FILE, locked_while_active=True,
+                         empty_hint="in CertFile",
+                         description="The private key of CertFile (PEM, no passphrase); empty when "
+                                     "CertFile holds it.")
+    ca_file = Published("CAFile", str, "", kind=KIND_FILE, locked_while_active=True,
+                        empty_hint="the system's certificate store",
+                        description="The CA certificates (PEM) the peer's certificate must be signed by; "
+                                    "empty: the system's store.")
+
+    #: relative CertFile, KeyFile and CAFile are found here (the form's folder); None: the
+    #: current directory
+    folder: Path | None = None
 
     def __init__(self, **properties: Any) -> None:
         self._state = SocketState.INACTIVE
@@ -137,6 +162,31 @@ class SocketComponent(Component):
 
     def close(self) -> None:
         raise NotImplementedError
+
+    # -- TLS ----------------------------------------------------------------
+    def tls_settings(self) -> TlsSettings:
+        """The TLS properties as components.tls reads them."""
+        raise NotImplementedError
+
+    def tls_context_or_raise(self) -> ssl.SSLContext | None:
+        """The context for this activation (None without TLS): the files are read and
+        checked now, so a missing or bad one fails the open with a SocketError that says
+        which property and why (and an Error record)."""
+        if not self.tls:
+            return None
+        try:
+            return tls_context(self.tls_settings())
+        except TlsSettingsError as exc:
+            info = ErrorInfo(ErrorEvent.GENERAL, errno.EINVAL, "EINVAL", 10022, str(exc))
+            err = SocketError(f"{self.name}: {exc}", info, component=self.name)
+            self.last_error = err
+            self.record(CALLER_ERROR, None, error=info, detail=str(err))
+            raise err from None
+
+    def handshake_done(self, conn: CustomWinSocket, info: HandshakeInfo) -> None:
+        """Fire OnHandshake for a connection whose TLS handshake succeeded."""
+        conn.tls = info
+        self.fire("OnHandshake", getattr(self, "on_handshake", None), conn, conn, detail=info.describe())
 
     # -- loops --------------------------------------------------------------
     def _running_loop(self) -> asyncio.AbstractEventLoop:

@@ -56,14 +56,11 @@ class SocketStream:
         if sock is None or conn.closing:
             return b""
         try:
-            data = sock.recv(count, socket.MSG_DONTWAIT)
-        except (BlockingIOError, InterruptedError):
-            return b""
+            data = conn.recv_now(count)
         except OSError as exc:
             self._failed(ErrorEvent.RECEIVE, exc, "recv")
             return b""
         if not data:
-            conn.peer_closed = True
             return b""
         conn.bytes_in += len(data)
         if conn.owner.observer.active:
@@ -90,7 +87,7 @@ class SocketStream:
             if not writable:
                 break
             try:
-                sent += sock.send(view[sent:], socket.MSG_DONTWAIT)
+                sent += conn.send_some(view[sent:])
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError as exc:
