@@ -5,6 +5,7 @@ loopback sockets with certificates made by app.core.certificates (never checked 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import ssl
 import threading
@@ -13,6 +14,7 @@ import pytest
 
 from app.core.certificates import generate
 from components import ClientSocket, ServerSocket, SocketError, SocketStream
+from components.connection import RECEIVE_HIGH_WATER, SEND_BUFFER_CAP
 from components.enums import ClientType, ErrorEvent
 from components.event_order import IGNORED
 from components.tls import (
@@ -23,7 +25,7 @@ from components.tls import (
     TLS_WRONG_HOST,
 )
 
-from .conftest import make_server
+from .conftest import make_server, run_on
 from .test_client_socket import until
 
 
@@ -430,3 +432,126 @@ def test_blocking_client_handshake_failure_raises_to_the_caller(recorder, report
     finally:
         server.close()
     assert _first_error(recorder, "ServerSocket1").code == TLS_UNKNOWN_CA
+
+
+# -- no byte lost, memory bounded ----------------------------------------------------------
+MiB = 1024 * 1024
+
+
+def forward_echo(sender, conn) -> None:
+    """An echo that respects back-pressure: while the send queue is congested it leaves
+    the bytes in the receive buffer (which then fills and stops reading)."""
+    if conn.send_congested:
+        conn.when_drained(forward_echo, sender, conn)
+        return
+    room = conn.send_room()
+    data = conn.receive_buf(room if room >= 0 else -1)
+    if data:
+        assert conn.send_buf(data) == len(data)
+
+
+class Pusher:
+    """Drives a TLS ClientSocket: sends ``total`` pattern bytes whenever the send queue
+    is not congested (OnConnect, OnWrite), hashes what comes back (OnRead)."""
+
+    def __init__(self, total: int) -> None:
+        from .test_data_integrity import pattern_block
+
+        self.total = total
+        self.block = pattern_block(1)
+        self.sent = 0
+        self.received = 0
+        self.sent_digest = hashlib.sha256()
+        self.received_digest = hashlib.sha256()
+        self.max_queue = 0
+
+    def push(self, sender, conn) -> None:
+        while self.sent < self.total and not conn.send_congested and conn.connected:
+            piece = self.block[: self.total - self.sent]
+            n = conn.send_buf(piece)
+            if n <= 0:
+                return  # refused: OnWrite comes back when the queue has drained
+            self.sent_digest.update(piece)
+            self.sent += n
+            self.max_queue = max(self.max_queue, conn.send_queue_length())
+
+    def read(self, sender, conn) -> None:
+        data = conn.receive_buf(-1)
+        self.received_digest.update(data)
+        self.received += len(data)
+
+
+@pytest.mark.parametrize("kind", ["asyncio", pytest.param("uvloop", marks=pytest.mark.slow),
+                                  pytest.param("qtloop", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("threaded", [False, True], ids=["nonblocking", "threadblocking"])
+def test_64_mib_through_a_tls_echo_arrive_intact(recorder, pki, kind, threaded):
+    total = 64 * MiB
+    pusher = Pusher(total)
+
+    async def scenario():
+        server = tls_server(recorder, pki, threaded=threaded)
+        server.on_client_read = echo if threaded else forward_echo
+        server.open()
+        client = tls_client(recorder, pki, server.local_port)
+        client.on_connect = pusher.push
+        client.on_write = pusher.push
+        client.on_read = pusher.read
+        client.open()
+        await until(lambda: pusher.received == total, timeout=240)
+        client.close()
+        await until(lambda: server.active_connections == 0)
+        server.close()
+
+    run_on(kind, scenario())
+    assert pusher.sent == total
+    assert pusher.received_digest.hexdigest() == pusher.sent_digest.hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["asyncio", "uvloop", "qtloop"])
+def test_back_pressure_holds_over_tls(recorder, pki, kind):
+    """A server that reads nothing: its buffer stops at the high-water mark, the client's
+    queue stops at its own, the cap refuses more; then everything arrives in order."""
+    pusher = Pusher(96 * MiB)
+    state = {}
+
+    async def scenario():
+        server = tls_server(recorder, pki)
+        server.open()  # no OnClientRead handler: nobody takes the bytes
+        client = tls_client(recorder, pki, server.local_port)
+        client.on_connect = pusher.push
+        client.on_write = pusher.push
+        client.open()
+        await until(lambda: server.active_connections == 1 and server.socket.connections[0].connected)
+        conn = server.socket.connections[0]
+        await until(lambda: conn.receive_length() >= RECEIVE_HIGH_WATER, timeout=30)
+        previous = -1
+        while pusher.sent != previous:  # the sender stalls
+            previous = pusher.sent
+            await asyncio.sleep(0.2)
+        state["buffered"] = conn.receive_length()
+        state["queued"] = client.socket.send_queue_length()
+        state["refused"] = client.socket.send_buf(b"x" * (SEND_BUFFER_CAP + 1))
+        assert pusher.sent < pusher.total
+        digest = hashlib.sha256()
+        got = 0
+
+        def drain(sender, c) -> None:
+            nonlocal got
+            data = c.receive_buf(-1)
+            digest.update(data)
+            got += len(data)
+
+        server.on_client_read = drain
+        drain(server, conn)
+        await until(lambda: got == pusher.total, timeout=120)
+        state["digest"] = digest.hexdigest()
+        client.close()
+        await until(lambda: server.active_connections == 0)
+        server.close()
+
+    run_on(kind, scenario())
+    assert state["buffered"] <= RECEIVE_HIGH_WATER + 2 * MiB
+    assert state["queued"] <= 2 * MiB
+    assert state["refused"] == -1
+    assert pusher.max_queue <= 2 * MiB
+    assert state["digest"] == pusher.sent_digest.hexdigest()
