@@ -32,6 +32,8 @@ DEBIAN_PACKAGES = [
     "libxkbcommon0", "libxkbcommon-x11-0", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1",
     "libxcb-image0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libxcb-randr0",
     "libxcb-xkb1", "libxcb-xfixes0", "libx11-xcb1",
+    # real TLS peers for the interop tests (openssl s_client / s_server)
+    "openssl",
 ]
 
 

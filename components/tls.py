@@ -165,7 +165,8 @@ def tls_context(settings: TlsSettings) -> ssl.SSLContext:
 def _read(prop: str, path: Path) -> bytes:
     try:
         if not path.is_file():
-            what = "does not exist" if not path.exists() else "is not a file"
+            what = ("does not exist (Tools > Generate certificates... makes a CA, a server and a client "
+                    "certificate)" if not path.exists() else "is not a file")
             raise TlsSettingsError(f"{prop} {path} {what}")
         with open(path, "rb") as f:
             return f.read(4 * 1024 * 1024)
