@@ -59,6 +59,11 @@ class Role(enum.Enum):
     NAME = "name"
     #: the Active switch: a run-time command, not an edit of the form; applied last on loading
     ACTIVE = "active"
+    #: the TLS switch, and the files it reads (Tools > Generate certificates fills them in)
+    TLS = "tls"
+    CERTIFICATE = "certificate"
+    PRIVATE_KEY = "private key"
+    CA_CERTIFICATES = "CA certificates"
 
 
 class Stored(enum.Enum):

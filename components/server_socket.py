@@ -122,6 +122,7 @@ class ServerSocket(SocketComponent):
     description = "TCP server (listening socket and its connections)"
     error_event_name = "OnClientError"
     state_table = SERVER_STATES
+    tls_server_side = True
 
     # A server binds Address (it has no Host), and empty has a meaning worth showing.
     address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
@@ -187,7 +188,7 @@ class ServerSocket(SocketComponent):
         return self.on_client_error
 
     def tls_settings(self) -> TlsSettings:
-        return TlsSettings(True, self.cert_file, self.key_file, self.ca_file, self.verify_peer, self.folder)
+        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer, self.folder)
 
     def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
         super().property_changed(spec, old, new)

@@ -73,6 +73,8 @@ class SocketComponent(Component):
     error_event_name: ClassVar[str] = "OnError"
     #: the legal changes of ``state`` (components.event_order.STATES)
     state_table: ClassVar[StateTable]
+    #: which side of a TLS handshake this component's connections take
+    tls_server_side: ClassVar[bool] = False
     #: the parsed Framing (instances get their own when Framing is set)
     _framing: FramingSpec = parse_framing("none")
 
@@ -100,18 +102,19 @@ class SocketComponent(Component):
                             description="The longest message Framing accepts, in bytes; a longer one is "
                                         "OnError 10040 and the connection closes.")
 
-    tls = Published("TLS", bool, False, locked_while_active=True,
+    tls = Published("TLS", bool, False, locked_while_active=True, role=Role.TLS,
                     description="Speak TLS on the connection (certificates: CertFile, KeyFile, CAFile; "
                                 "checks: VerifyPeer). OnHandshake fires when it is up.")
-    cert_file = Published("CertFile", str, "", kind=KIND_FILE, locked_while_active=True,
+    cert_file = Published("CertFile", str, "", kind=KIND_FILE, locked_while_active=True, role=Role.CERTIFICATE,
                           description="This side's certificate (PEM, the chain may follow); relative to "
                                       "the form's folder. A server needs one, a client only when the "
                                       "server asks for a client certificate.")
-    key_file = Published("KeyFile", str, "", kind=KIND_FILE, locked_while_active=True,
+    key_file = Published("KeyFile", str, "", kind=KIND_FILE, locked_while_active=True, role=Role.PRIVATE_KEY,
                          empty_hint="in CertFile",
                          description="The private key of CertFile (PEM, no passphrase); empty when "
                                      "CertFile holds it.")
     ca_file = Published("CAFile", str, "", kind=KIND_FILE, locked_while_active=True,
+                        role=Role.CA_CERTIFICATES,
                         empty_hint="the system's certificate store",
                         description="The CA certificates (PEM) the peer's certificate must be signed by; "
                                     "empty: the system's store.")
