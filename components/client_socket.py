@@ -147,7 +147,8 @@ class ClientSocket(SocketComponent):
         return self.on_error
 
     def tls_settings(self) -> TlsSettings:
-        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer, self.folder)
+        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer,
+                           self.folder)
 
     def _sni(self, target: Target) -> str:
         return self.server_name or target.host

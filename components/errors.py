@@ -107,10 +107,9 @@ class ErrorInfo:
 
     @classmethod
     def from_exception(cls, event: ErrorEvent, exc: BaseException) -> ErrorInfo:
-        if isinstance(exc, ssl.SSLError):  # an OSError whose errno is OpenSSL's, not the system's
-            from components.tls import tls_error_info
-
-            return tls_error_info(event, exc)
+        if isinstance(exc, ssl.SSLError) and _ssl_errors is not None:
+            # an OSError whose errno is OpenSSL's, not the system's: components.tls numbers it
+            return _ssl_errors(event, exc)
         if isinstance(exc, SocketError) and exc.info is not None:
             info = exc.info
             return cls(event, info.errno, info.errno_name, info.code, info.message)
@@ -142,6 +141,15 @@ class ErrorInfo:
         """``Asynchronous socket error 10061 (ECONNREFUSED): Connection refused``."""
         name = f" ({self.errno_name})" if self.errno_name else ""
         return f"Socket error {self.code}{name}: {self.message}"
+
+
+#: how an ssl.SSLError becomes an ErrorInfo (components.tls registers it when imported)
+_ssl_errors: Callable[[ErrorEvent, ssl.SSLError], ErrorInfo] | None = None
+
+
+def register_ssl_errors(convert: Callable[[ErrorEvent, ssl.SSLError], ErrorInfo]) -> None:
+    global _ssl_errors
+    _ssl_errors = convert
 
 
 #: OSError subclasses that mean one errno, for instances raised without one

@@ -188,7 +188,8 @@ class ServerSocket(SocketComponent):
         return self.on_client_error
 
     def tls_settings(self) -> TlsSettings:
-        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer, self.folder)
+        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer,
+                           self.folder)
 
     def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
         super().property_changed(spec, old, new)

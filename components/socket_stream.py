@@ -10,7 +10,6 @@ timeout (0 if none), and ``wait_for_data`` checks readability only (section A.7)
 from __future__ import annotations
 
 import select
-import socket
 import time
 from types import TracebackType
 

@@ -48,7 +48,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from components.enums import ErrorEvent
-from components.errors import ErrorInfo
+from components.errors import ErrorInfo, register_ssl_errors
 
 #: How long a TLS handshake may take before the connection fails (ECONNABORTED / 10053).
 HANDSHAKE_TIMEOUT = 30.0
@@ -289,3 +289,6 @@ def tls_error_info(event: ErrorEvent, exc: ssl.SSLError) -> ErrorInfo:
     words = TLS_CODES[code]
     message = f"{words}: {detail} ({library} {reason})" if detail else f"{words} ({library} {reason})"
     return ErrorInfo(event, 0, reason, code, message)
+
+
+register_ssl_errors(tls_error_info)

@@ -66,7 +66,7 @@ class CertificateDialog(QDialog):
         self.prefix = QLineEdit(DEFAULT_PREFIX)
         self.names = QLineEdit()
         self.names.setPlaceholderText(self.tr("e.g. myhost.lan, 192.168.1.20"))
-        self.names.setToolTip(arg(self.tr("Host names and addresses the server certificate is also valid for, "
+        self.names.setToolTip(arg(self.tr("Names and addresses the server certificate is also valid for, "
                                           "separated by commas or spaces; %1 are always included"),
                                   ", ".join(DEFAULT_NAMES)))
         self.client = QCheckBox(self.tr("Also make a client certificate (for servers that verify their peers)"))

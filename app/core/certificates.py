@@ -186,7 +186,7 @@ def component_settings(files: CertificateFiles, cls: type[Component], folder: Pa
     key when there is one). Paths inside ``folder`` (the form's) are written relative."""
     by_role = {spec.role: spec.vcl_name for spec in cls.properties()}
     if Role.TLS not in by_role:
-        raise CertificateError(f"{cls.__name__} has no TLS properties")
+        raise CertificateError(f"{cls.__name__} has no certificate properties")
 
     def written(path: Path) -> str:
         if folder is not None:

@@ -21,7 +21,6 @@ from components.tls import (
     TLS_CERTIFICATE_REQUIRED,
     TLS_PROTOCOL_VERSION,
     TLS_UNKNOWN_CA,
-    TLS_VERIFY_FAILED,
     TLS_WRONG_HOST,
 )
 
@@ -131,7 +130,7 @@ def test_files_that_do_not_parse_or_do_not_match_are_refused(recorder, run, pki,
             with pytest.raises(SocketError, match=message):
                 server.open()
         client = tls_client(recorder, pki, 1, ca_file=str(garbage))
-        with pytest.raises(SocketError, match="CAFile .* holds no PEM certificate"):
+        with pytest.raises(SocketError, match=r"CAFile .* holds no PEM certificate"):
             client.open()
         assert not client.active
 
@@ -342,7 +341,7 @@ def test_a_plain_client_on_a_tls_server_is_refused_and_removed(recorder, reporte
 
 def test_a_verifying_server_refuses_a_client_without_a_certificate_12105(recorder, run, pki):
     files, _ = pki
-    codes, info, _ = _fail_client(recorder, run, pki,
+    codes, _info, _ = _fail_client(recorder, run, pki,
                                   server_props={"verify_peer": True, "ca_file": str(files.ca_file)})
     server_error = _first_error(recorder, "ServerSocket1")
     assert server_error.event is ErrorEvent.CONNECT and server_error.code == TLS_CERTIFICATE_REQUIRED
