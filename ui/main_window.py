@@ -250,8 +250,8 @@ class MainWindow(QMainWindow):
                                                  self.open_component_log, "Ctrl+L")
         self.about_action = self._action(self.tr("&About Socket Workbench"), self.about)
         self.certificates_action = self._action(self.tr("Generate &Certificates…"), self.generate_certificates,
-                                                None, self.tr("Make a local CA and certificates for encrypted connections, and use "
-                                                              "them in the selected component"))
+                                                None, self.tr("Make a local CA and certificates for encrypted "
+                                                              "connections, and use them in the selected component"))
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
