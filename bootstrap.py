@@ -34,6 +34,8 @@ DEBIAN_PACKAGES = [
     "libxcb-xkb1", "libxcb-xfixes0", "libx11-xcb1",
     # peers nobody here wrote, for the interoperability tests
     "socat",
+    # real TLS peers for the interop tests (openssl s_client / s_server)
+    "openssl",
 ]
 # What the test command needs besides: tshark reads the pcapng captures the tests record.
 TEST_DEBIAN_PACKAGES = ["tshark"]

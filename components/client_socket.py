@@ -5,14 +5,18 @@ tests check every sequence they record against them, and keep this text equal)::
 
     ClientSocket, ctNonBlocking: one connection per open()
       usually: OnLookup → OnConnecting → OnConnect → OnWrite → (OnRead | OnWrite)* → OnDisconnect
-      complete when it stops in: closed
+      complete when it stops in: start, closed
       start       OnLookup → lookup
       lookup      OnConnecting → connecting
                   OnError(eeLookup) → failed
                   OnError(eeGeneral) → itself
                   OnDisconnect → closed
       connecting  OnConnect → connected
+                  OnHandshake → secured
                   OnError(eeConnect) → failed
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      secured     OnConnect → connected
                   OnError(eeGeneral) → itself
                   OnDisconnect → closed
       connected   OnWrite → open
@@ -26,14 +30,18 @@ tests check every sequence they record against them, and keep this text equal)::
 
     ClientSocket, ctBlocking: open() connects on the caller's thread
       usually: OnLookup → OnConnecting → OnConnect → OnDisconnect
-      complete when it stops in: closed
+      complete when it stops in: start, closed
       start       OnLookup → lookup
       lookup      OnConnecting → connecting
                   OnError(eeLookup) → failed
                   OnError(eeGeneral) → itself
                   OnDisconnect → closed
       connecting  OnConnect → connected
+                  OnHandshake → secured
                   OnError(eeConnect) → failed
+                  OnError(eeGeneral) → itself
+                  OnDisconnect → closed
+      secured     OnConnect → connected
                   OnError(eeGeneral) → itself
                   OnDisconnect → closed
       connected   OnError(ee*) → itself
@@ -57,6 +65,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import socket
+import ssl
 import time
 from typing import Any
 
@@ -77,6 +86,7 @@ from components.metadata import (
     validate_host,
 )
 from components.socket_component import SocketComponent
+from components.tls import HANDSHAKE_TIMEOUT, HandshakeInfo, TlsSettings
 
 #: How long a blocking connect may take before it fails with eeConnect (10060).
 BLOCKING_CONNECT_TIMEOUT = 30.0
@@ -98,6 +108,14 @@ class ClientSocket(SocketComponent):
                             description="ctNonBlocking: events on the loop; ctBlocking: "
                                         "open() connects on the caller's thread.")
 
+    verify_peer = Published("VerifyPeer", bool, True, locked_while_active=True,
+                            description="With TLS: verify the server's certificate (against CAFile) and "
+                                        "its name (ServerName); False accepts any certificate.")
+    server_name = Published("ServerName", str, "", kind=KIND_HOST, validator=validate_host,
+                            locked_while_active=True, empty_hint="Host",
+                            description="With TLS: the name sent as SNI and checked against the server's "
+                                        "certificate; empty means Host (or Address).")
+
     local_address = RuntimeInfo("LocalAddress", str, lambda c: c.socket.local_address)
     local_port = RuntimeInfo("LocalPort", int, lambda c: c.socket.local_port if c.socket.connected else 0)
     remote_address = RuntimeInfo("RemoteAddress", str, lambda c: c.socket.remote_address)
@@ -105,6 +123,8 @@ class ClientSocket(SocketComponent):
 
     on_lookup = Event("OnLookup", NOTIFY, "Before the host is looked up.")
     on_connecting = Event("OnConnecting", NOTIFY, "After the lookup, just before connecting.")
+    on_handshake = Event("OnHandshake", NOTIFY, "With TLS: the handshake is done (version, cipher and the "
+                         "server's certificate are in socket.tls); OnConnect follows.", connection=True)
     on_connect = Event("OnConnect", NOTIFY, "The connection is up.", connection=True, connects=True)
     on_disconnect = Event("OnDisconnect", NOTIFY, "The connection is closing (once per open).")
     on_read = Event("OnRead", NOTIFY, "Bytes arrived; take them with ReceiveText/ReceiveBuf.", data=True,
@@ -116,6 +136,7 @@ class ClientSocket(SocketComponent):
     def __init__(self, **properties: Any) -> None:
         self._socket: CustomWinSocket = CustomWinSocket(self)
         self._task: asyncio.Task[None] | None = None
+        self._tls_ctx: ssl.SSLContext | None = None
         super().__init__(**properties)
 
     @property
@@ -126,11 +147,19 @@ class ClientSocket(SocketComponent):
     def error_handler(self) -> Any:
         return self.on_error
 
+    def tls_settings(self) -> TlsSettings:
+        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer,
+                           self.folder)
+
+    def _sni(self, target: Target) -> str:
+        return self.server_name or target.host
+
     # -- opening ------------------------------------------------------------
     def open(self) -> None:
         if self.active:
             return
         self.last_error = None
+        self._tls_ctx = self.tls_context_or_raise()
         if self.client_type is ClientType.BLOCKING:
             self._open_blocking()
             return
@@ -176,13 +205,20 @@ class ClientSocket(SocketComponent):
                 return
             failure: OSError = OSError(0, "no address to connect to")
             where = ""
+            ctx = self._tls_ctx
+            tls: dict[str, Any] = {} if ctx is None else {
+                "ssl": ctx, "server_hostname": self._sni(target), "ssl_handshake_timeout": HANDSHAKE_TIMEOUT}
             for ip in addresses:
                 try:
                     await loop.create_connection(lambda: conn, ip, target.port,
-                                                 family=family_of(ip))
-                    return  # connection_made fired OnConnect
+                                                 family=family_of(ip), **tls)
+                    return  # connection_made fired OnHandshake and OnConnect
                 except OSError as exc:
                     failure, where = exc, _connecting_to(target, (ip, target.port))
+                    if isinstance(exc, ssl.SSLError):
+                        break  # the server answered and the handshake failed: no other address
+                    if ctx is not None and isinstance(exc, ConnectionError):
+                        where += " (during the TLS handshake)"
             self._fail(conn, ErrorEvent.CONNECT, failure, where)
         except asyncio.CancelledError:
             pass  # Active = False while looking up or connecting; close() has finished up
@@ -234,8 +270,21 @@ class ClientSocket(SocketComponent):
             if self._closed_meanwhile(placeholder, SocketState.CONNECTING):
                 sock.close()
                 return
+            if self._tls_ctx is not None:
+                try:
+                    sock.settimeout(HANDSHAKE_TIMEOUT)
+                    sock = self._tls_ctx.wrap_socket(sock, server_hostname=self._sni(target))
+                except OSError as exc:  # ssl.SSLError is one
+                    sock.close()
+                    if not self._closed_meanwhile(placeholder, SocketState.CONNECTING):
+                        self._fail_to_caller(placeholder, ErrorEvent.CONNECT, exc, _connecting_to(target, sockaddr))
+                    return
             conn = BlockingWinSocket(self, sock, placeholder.id)  # one open, one connection in the events
             self._socket = conn
+            if isinstance(sock, ssl.SSLSocket):
+                self.handshake_done(conn, HandshakeInfo.of(sock, self._sni(target)))
+                if self._socket is not conn or self._state is not SocketState.CONNECTING:
+                    return  # its handler closed it: OnDisconnect has fired
             self._change_state(SocketState.CONNECTED)
             self.fire("OnConnect", self.on_connect, conn, conn)
             return
@@ -305,6 +354,11 @@ class ClientSocket(SocketComponent):
         if self._socket is not conn or self._state is not SocketState.CONNECTING:
             conn.discard()
             return
+        tls = conn.transport.get_extra_info("ssl_object") if conn.transport is not None else None
+        if tls is not None:
+            self.handshake_done(conn, HandshakeInfo.of(tls))
+            if self._socket is not conn or self._state is not SocketState.CONNECTING or conn.closing:
+                return  # its handler closed it: OnDisconnect has fired
         self._change_state(SocketState.CONNECTED)
         self.fire("OnConnect", self.on_connect, conn, conn)
         if conn.connected and not conn.closing:

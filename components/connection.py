@@ -52,6 +52,7 @@ import fcntl
 import itertools
 import select
 import socket
+import ssl
 import termios
 import threading
 import time
@@ -72,6 +73,7 @@ from components.observer import (
     SEND,
     ObserverStream,
 )
+from components.tls import TLS_RECORD, HandshakeInfo
 
 #: the detail of the read record of a last frame the stream ended inside
 INCOMPLETE_FRAME = "incomplete frame: the stream ended before its terminator"
@@ -165,8 +167,10 @@ class CustomWinSocket:
         #: time.monotonic() of the last send while someone listened, for the reply time a
         #: ClientSocket's read record shows ("+3.2 ms"); None once a read has taken it
         self.sent_at: float | None = None
+        #: what the TLS handshake gave (version, cipher, peer certificate); None without TLS
+        self.tls: HandshakeInfo | None = None
 
-    def _learn_addresses(self, sock: socket.socket | None) -> None:
+    def learn_addresses(self, sock: socket.socket | None) -> None:
         if sock is None:
             return
         try:
@@ -515,6 +519,8 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         self._idle: asyncio.TimerHandle | None = None  # Framing idle:<ms>: the pause timer
         self._aborted = False  # discard() aborted the transport (for the payload tap)
+        #: a TLS server connection whose handshake is under way (accepted, no transport yet)
+        self.handshaking = False
 
     # -- asyncio.Protocol -----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -522,7 +528,7 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         assert self.transport is not None
         self._loop_thread = threading.get_ident()
-        self._learn_addresses(transport.get_extra_info("socket"))
+        self.learn_addresses(transport.get_extra_info("socket"))
         self._apply_write_limits()
         self._mark_connected()
         self.owner.connection_made(self)
@@ -851,6 +857,15 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self.transport.close()
 
 
+def _readable_now(sock: socket.socket) -> bool:
+    poller = select.poll()
+    try:
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
 class BlockingWinSocket(CustomWinSocket):
     """A blocking connection: ctBlocking clients and stThreadBlocking server connections.
 
@@ -867,13 +882,29 @@ class BlockingWinSocket(CustomWinSocket):
         self._send_lock = threading.Lock()
         self._drained = threading.Condition(self._lock)
         self.peer_closed = False
-        self._learn_addresses(sock)
+        self.learn_addresses(sock)
         self._mark_connected()
         self.worker: threading.Thread | None = None  # the thread that serves it (thread mode)
+
+    # -- TLS ----------------------------------------------------------------
+    def start_tls(self, ctx: ssl.SSLContext, timeout: float) -> ssl.SSLSocket:
+        """The server side of a TLS handshake on this connection, on the calling (worker)
+        thread, within ``timeout`` seconds; OSError (ssl.SSLError) when it fails."""
+        sock = self.sock
+        if sock is None or self._closing:
+            raise ConnectionAbortedError(errno.ECONNABORTED, "the connection closed before the TLS handshake")
+        tls = ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        self.sock = tls  # shutdown() from other threads now reaches the TLS socket
+        tls.settimeout(timeout)
+        tls.do_handshake()
+        tls.setblocking(True)
+        return tls
 
     def receive_length(self) -> int:
         waiting = self._rx_len
         sock = self.sock
+        if isinstance(sock, ssl.SSLSocket):
+            return waiting + (sock.pending() if self.framer is None and not self._closing else 0)
         if sock is not None and not self._closing and self.framer is None:
             buf = array.array("i", [0])
             try:
@@ -903,19 +934,47 @@ class BlockingWinSocket(CustomWinSocket):
 
     def _read_now(self, limit: int) -> bytes:
         """What the kernel holds now, up to ``limit`` bytes, without waiting."""
+        try:
+            chunk = self.recv_now(limit)
+        except OSError:  # a connection error its owner's loop reports
+            return b""
+        self.bytes_in += len(chunk)
+        return chunk
+
+    def recv_now(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes that can be read now; b"" when none can or the peer closed
+        (then ``peer_closed``). With TLS, what OpenSSL has decrypted, else what one record
+        the kernel has started to deliver holds (finishing that record may wait for its
+        last bytes, never for a record the peer has not begun to send). OSError propagates."""
         sock = self.sock
         if sock is None or self._closing:
             return b""
-        try:
-            chunk = sock.recv(limit, socket.MSG_DONTWAIT)
-        except OSError:  # would block, or a connection error its owner's loop reports
-            return b""
+        if isinstance(sock, ssl.SSLSocket):
+            pending = sock.pending()
+            if not pending and not _readable_now(sock):
+                return b""
+            chunk = sock.recv(min(limit, pending) if pending else limit)
+        else:
+            try:
+                chunk = sock.recv(limit, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return b""
         if not chunk:
             self.peer_closed = True
         elif self.owner.observer.tap is not None:
             self.tap_received(chunk)
         self.bytes_in += len(chunk)
         return chunk
+
+    def send_some(self, view: memoryview) -> int:
+        """Send what the kernel takes now of ``view`` (the socket was writable): at most
+        one TLS record with TLS. BlockingIOError when it would block."""
+        sock = self.sock
+        if sock is None:
+            raise ConnectionAbortedError(errno.ECONNABORTED, "the connection is closed")
+        if isinstance(sock, ssl.SSLSocket):
+            return sock.send(view[:TLS_RECORD])
+        return sock.send(view, socket.MSG_DONTWAIT)
 
     def _taken(self) -> None:
         with self._drained:
@@ -948,6 +1007,8 @@ class BlockingWinSocket(CustomWinSocket):
         sock = self.sock
         if sock is None or self._closing:
             return True  # a closed connection "reads" as end of stream at once
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True  # decrypted already: the kernel has nothing more to say
         poller = select.poll()  # not select(): descriptors above 1023 are common on a busy server
         try:
             poller.register(sock, select.POLLIN)
@@ -1065,7 +1126,9 @@ class BlockingWinSocket(CustomWinSocket):
         sock = self.sock
         if sock is not None:
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                # the plain socket's shutdown, also under TLS: SSLSocket.shutdown would
+                # drop its TLS state under a thread that is reading it
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
                 pass
 

@@ -18,6 +18,7 @@ import errno as _errno
 import logging
 import os
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ class ErrorInfo:
 
     @classmethod
     def from_exception(cls, event: ErrorEvent, exc: BaseException) -> ErrorInfo:
+        if isinstance(exc, ssl.SSLError) and _ssl_errors is not None:
+            # an OSError whose errno is OpenSSL's, not the system's: components.tls numbers it
+            return _ssl_errors(event, exc)
         if isinstance(exc, SocketError) and exc.info is not None:
             info = exc.info
             return cls(event, info.errno, info.errno_name, info.code, info.message)
@@ -118,6 +122,9 @@ class ErrorInfo:
             # os.strerror, not exc.strerror: asyncio puts "Connect call failed (...)" there
             message = os.strerror(exc.errno) if exc.errno in _errno.errorcode else str(exc)
             return cls(event, exc.errno, errno_name(exc.errno), winsock_code(exc.errno), message)
+        bare = _BARE_ERRNO.get(type(exc)) if isinstance(exc, OSError) else None
+        if bare is not None:  # asyncio raises these without an errno (a reset during a TLS handshake)
+            return cls(event, bare, errno_name(bare), winsock_code(bare), os.strerror(bare))
         if isinstance(exc, TimeoutError):
             return cls(event, _errno.ETIMEDOUT, "ETIMEDOUT", 10060, "Connection timed out")
         return cls(event, 0, "", HANDLER_EXCEPTION_CODE, f"{type(exc).__name__}: {exc}")
@@ -134,6 +141,24 @@ class ErrorInfo:
         """``Asynchronous socket error 10061 (ECONNREFUSED): Connection refused``."""
         name = f" ({self.errno_name})" if self.errno_name else ""
         return f"Socket error {self.code}{name}: {self.message}"
+
+
+#: how an ssl.SSLError becomes an ErrorInfo (components.tls registers it when imported)
+_ssl_errors: Callable[[ErrorEvent, ssl.SSLError], ErrorInfo] | None = None
+
+
+def register_ssl_errors(convert: Callable[[ErrorEvent, ssl.SSLError], ErrorInfo]) -> None:
+    global _ssl_errors
+    _ssl_errors = convert
+
+
+#: OSError subclasses that mean one errno, for instances raised without one
+_BARE_ERRNO: dict[type, int] = {
+    ConnectionResetError: _errno.ECONNRESET,
+    ConnectionAbortedError: _errno.ECONNABORTED,
+    ConnectionRefusedError: _errno.ECONNREFUSED,
+    BrokenPipeError: _errno.EPIPE,
+}
 
 
 def _gai_name(code: int) -> str:

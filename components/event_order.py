@@ -246,8 +246,10 @@ _CLIENT = Order(
         START: {"OnLookup": "lookup"},
         "lookup": {"OnConnecting": "connecting", "OnError(eeLookup)": "failed",
                    "OnError(eeGeneral)": "lookup", "OnDisconnect": "closed"},
-        "connecting": {"OnConnect": "connected", "OnError(eeConnect)": "failed",
+        # with TLS, OnHandshake comes first; a failed handshake is OnError(eeConnect)
+        "connecting": {"OnConnect": "connected", "OnHandshake": "secured", "OnError(eeConnect)": "failed",
                        "OnError(eeGeneral)": "connecting", "OnDisconnect": "closed"},
+        "secured": {"OnConnect": "connected", "OnError(eeGeneral)": "secured", "OnDisconnect": "closed"},
         # OnWrite follows OnConnect at once unless its handler closed the connection
         "connected": {"OnWrite": "open", "OnError(eeGeneral)": "connected", "OnDisconnect": "closed"},
         # a failed send of a stream (eeSend) that OnError suppressed keeps the connection
@@ -256,7 +258,8 @@ _CLIENT = Order(
         "failed": {"OnDisconnect": "closed"},
         "closed": {"OnError(eeGeneral)": "closed"},  # the OnDisconnect handler raised
     },
-    done=frozenset({"closed"}), usual=("open*", "closed"))
+    # an open() refused before it begins (TLS files missing or bad) records only Error
+    done=frozenset({START, "closed"}), usual=("open*", "closed"))
 
 _BLOCKING_CLIENT = Order(
     "blocking_client", "ClientSocket, ctBlocking: open() connects on the caller's thread",
@@ -264,15 +267,16 @@ _BLOCKING_CLIENT = Order(
         START: {"OnLookup": "lookup"},
         "lookup": {"OnConnecting": "connecting", "OnError(eeLookup)": "failed",
                    "OnError(eeGeneral)": "lookup", "OnDisconnect": "closed"},
-        "connecting": {"OnConnect": "connected", "OnError(eeConnect)": "failed",
+        "connecting": {"OnConnect": "connected", "OnHandshake": "secured", "OnError(eeConnect)": "failed",
                        "OnError(eeGeneral)": "connecting", "OnDisconnect": "closed"},
+        "secured": {"OnConnect": "connected", "OnError(eeGeneral)": "secured", "OnDisconnect": "closed"},
         # no OnRead/OnWrite: the caller reads and writes. A failed send or SocketStream read
         # fires OnError(eeSend/eeReceive) and closes; a handler's error may be suppressed.
         "connected": {"OnError(ee*)": "connected", "OnDisconnect": "closed"},
         "failed": {"OnDisconnect": "closed"},
         "closed": {"OnError(eeGeneral)": "closed"},
     },
-    done=frozenset({"closed"}), usual=("connected", "closed"))
+    done=frozenset({START, "closed"}), usual=("connected", "closed"))
 
 _LISTENER = Order(
     "listener", "ServerSocket, its listening socket (stNonBlocking)",
@@ -303,8 +307,12 @@ _SERVER_CONNECTION = Order(
     {
         START: {"OnGetSocket": "made"},
         "made": {"OnAccept": "accepted", "OnClientError(eeGeneral)": "made", "OnClientDisconnect": "closed"},
-        "accepted": {"OnClientConnect": "connected", "OnClientError(eeGeneral)": "accepted",
+        # with TLS the handshake runs here: OnHandshake, or OnClientError(eeConnect) when it fails
+        "accepted": {"OnClientConnect": "connected", "OnHandshake": "secured",
+                     "OnClientError(eeConnect)": "failed", "OnClientError(eeGeneral)": "accepted",
                      "OnClientDisconnect": "closed"},
+        "secured": {"OnClientConnect": "connected", "OnClientError(eeGeneral)": "secured",
+                    "OnClientDisconnect": "closed"},
         "connected": {"OnClientWrite": "open", "OnClientError(eeGeneral)": "connected",
                       "OnClientDisconnect": "closed"},
         "open": {"OnClientRead": "open", "OnClientWrite": "open", "OnClientError(eeGeneral)": "open",
@@ -327,8 +335,12 @@ _THREAD_CONNECTION = Order(
                        "OnClientError(eeAccept)": "failed",  # the system refused another thread
                        "OnClientDisconnect": "closed"},
         # OnClientDisconnect at once: the server closed as the connection was handed over
-        "on_thread": {"OnClientConnect": "serving", "OnClientError(eeGeneral)": "on_thread",
+        # with TLS the worker does the handshake first: OnHandshake, or OnClientError(eeConnect)
+        "on_thread": {"OnClientConnect": "serving", "OnHandshake": "secured",
+                      "OnClientError(eeConnect)": "failed", "OnClientError(eeGeneral)": "on_thread",
                       "OnClientDisconnect": "closed"},
+        "secured": {"OnClientConnect": "serving", "OnClientError(eeGeneral)": "secured",
+                    "OnClientDisconnect": "closed"},
         # the default client_execute fires OnClientWrite once, then OnClientRead per arrival;
         # a custom one may do neither
         "serving": {"OnClientRead": "serving", "OnClientWrite": "serving", "OnClientError(ee*)": "serving",

@@ -59,6 +59,11 @@ class Role(enum.Enum):
     NAME = "name"
     #: the Active switch: a run-time command, not an edit of the form; applied last on loading
     ACTIVE = "active"
+    #: the TLS switch, and the files it reads (Tools > Generate certificates fills them in)
+    TLS = "tls"
+    CERTIFICATE = "certificate"
+    PRIVATE_KEY = "private key"
+    CA_CERTIFICATES = "CA certificates"
 
 
 class Stored(enum.Enum):
@@ -80,6 +85,8 @@ KIND_IDENTIFIER = "identifier"
 KIND_HOST = "host"
 KIND_SERVICE = "service"
 KIND_ENCODING = "encoding"
+#: a path to a file (relative: to the form's folder)
+KIND_FILE = "file"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")

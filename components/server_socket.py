@@ -30,6 +30,11 @@ quoted in components.server_thread; the tests keep this text equal)::
                  OnClientError(eeGeneral) → itself
                  OnClientDisconnect → closed
       accepted   OnClientConnect → connected
+                 OnHandshake → secured
+                 OnClientError(eeConnect) → failed
+                 OnClientError(eeGeneral) → itself
+                 OnClientDisconnect → closed
+      secured    OnClientConnect → connected
                  OnClientError(eeGeneral) → itself
                  OnClientDisconnect → closed
       connected  OnClientWrite → open
@@ -57,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import ssl
 import threading
 from typing import Any
 
@@ -84,6 +90,7 @@ from components.metadata import (
 from components.observer import CALLER_ERROR, LISTENER_CLOSED, THREAD_CACHED, THREAD_REUSED
 from components.server_thread import ServerClientThread, ThreadCache
 from components.socket_component import SocketComponent
+from components.tls import HANDSHAKE_TIMEOUT, HandshakeInfo, TlsSettings
 
 # the class has a 'socket' property, which hides the module inside its annotations
 _RawSocket = socket.socket
@@ -116,6 +123,7 @@ class ServerSocket(SocketComponent):
     error_event_name = "OnClientError"
     accepts_connections = True
     state_table = SERVER_STATES
+    tls_server_side = True
 
     # A server binds Address (it has no Host), and empty has a meaning worth showing.
     address = Published("Address", str, "", kind=KIND_HOST, validator=validate_host,
@@ -130,6 +138,10 @@ class ServerSocket(SocketComponent):
                                   stored=Stored.NOT_DEFAULT, dfm_order=80,
                                   description="How many idle client threads are kept for reuse.")
 
+    verify_peer = Published("VerifyPeer", bool, False, locked_while_active=True,
+                            description="With TLS: require a client certificate signed by CAFile; "
+                                        "a client without one fails the handshake.")
+
     local_port = RuntimeInfo("LocalPort", int, lambda s: max(s.socket.local_port, 0)
                              if s.socket.listening else 0)
     active_connections = RuntimeInfo("ActiveConnections", int, lambda s: s.socket.active_connections)
@@ -143,6 +155,8 @@ class ServerSocket(SocketComponent):
                           "stThreadBlocking: return a ServerClientThread for the connection.")
     on_thread_start = Event("OnThreadStart", THREAD_NOTIFY, "A new client thread starts.")
     on_thread_end = Event("OnThreadEnd", THREAD_NOTIFY, "A client thread ends.")
+    on_handshake = Event("OnHandshake", NOTIFY, "With TLS: a client's handshake is done (version, cipher "
+                         "and its certificate are in socket.tls); OnClientConnect follows.", connection=True)
     on_client_connect = Event("OnClientConnect", NOTIFY, "A client connection is ready.", connection=True,
                               connects=True)
     on_client_disconnect = Event("OnClientDisconnect", NOTIFY, "A client connection is closing.")
@@ -162,6 +176,8 @@ class ServerSocket(SocketComponent):
         self._wake_w: _RawSocket | None = None
         self._stopping = False
         self._thread_count = 0
+        self._tls_ctx: ssl.SSLContext | None = None
+        self._handshakes: set[asyncio.Task[None]] = set()  # TLS handshakes under way
         super().__init__(**properties)
 
     @property
@@ -171,6 +187,10 @@ class ServerSocket(SocketComponent):
 
     def error_handler(self) -> Any:
         return self.on_client_error
+
+    def tls_settings(self) -> TlsSettings:
+        return TlsSettings(self.tls_server_side, self.cert_file, self.key_file, self.ca_file, self.verify_peer,
+                           self.folder)
 
     def property_changed(self, spec: PropertySpec, old: Any, new: Any) -> None:
         super().property_changed(spec, old, new)
@@ -184,6 +204,7 @@ class ServerSocket(SocketComponent):
             return
         threaded = self.server_type is ServerType.THREAD_BLOCKING
         loop = None if threaded else self._running_loop()
+        self._tls_ctx = self.tls_context_or_raise()
         try:
             sock, everywhere = self._bind_and_listen()
         except SocketError as exc:
@@ -281,6 +302,8 @@ class ServerSocket(SocketComponent):
             self._listen_sock = None
             if acceptor is not None:
                 acceptor.stop()  # the port is free when this returns
+            for task in list(self._handshakes):
+                task.cancel()
             for conn in self._listener.connections:
                 conn.close()  # fires OnClientDisconnect (section A.4)
         else:
@@ -334,6 +357,9 @@ class ServerSocket(SocketComponent):
         loop.create_task(self._connect_accepted(loop, sock))
 
     async def _connect_accepted(self, loop: asyncio.AbstractEventLoop, sock: _RawSocket) -> None:
+        if self._tls_ctx is not None:
+            await self._accept_tls(loop, sock, self._tls_ctx)
+            return
         try:
             await loop.connect_accepted_socket(lambda: AsyncWinSocket(self, loop), sock)
         except OSError as exc:
@@ -346,18 +372,64 @@ class ServerSocket(SocketComponent):
             sock.close()
 
     def connection_made(self, conn: AsyncWinSocket) -> None:
-        if self._state is not SocketState.LISTENING:
+        if self._state is not SocketState.LISTENING or conn.closing:
             conn.discard()
+            return
+        if conn.handshaking:  # a TLS connection (_accept_tls): accepted already, now secured
+            conn.handshaking = False
+            tls = conn.transport.get_extra_info("ssl_object") if conn.transport is not None else None
+            if tls is not None:
+                self.handshake_done(conn, HandshakeInfo.of(tls))
+            self._client_connected(conn)
             return
         self.fire("OnGetSocket", self.on_get_socket, conn, conn)
         if conn.closing:
             return  # its handler closed it: OnClientDisconnect has fired
         self._listener.add(conn)
         self.fire("OnAccept", self.on_accept, conn, conn)
+        self._client_connected(conn)
+
+    def _client_connected(self, conn: AsyncWinSocket) -> None:
         if not conn.closing:
             self.fire("OnClientConnect", self.on_client_connect, conn, conn)
         if conn.connected and not conn.closing:
             self.fire("OnClientWrite", self.on_client_write, conn, conn)
+
+    async def _accept_tls(self, loop: asyncio.AbstractEventLoop, sock: _RawSocket, ctx: ssl.SSLContext) -> None:
+        """A TLS connection: OnGetSocket and OnAccept for the accepted socket, then the
+        handshake; its transport's connection_made fires OnHandshake and OnClientConnect
+        (before any byte of the client's is delivered). A failed handshake is
+        OnClientError(eeConnect), and the connection closes."""
+        conn = AsyncWinSocket(self, loop)
+        conn.learn_addresses(sock)
+        conn.handshaking = True
+        self.fire("OnGetSocket", self.on_get_socket, conn, conn)
+        if conn.closing:
+            sock.close()
+            return
+        self._listener.add(conn)
+        self.fire("OnAccept", self.on_accept, conn, conn)
+        if conn.closing or self._state is not SocketState.LISTENING:
+            sock.close()
+            self.finish_connection(conn)
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._handshakes.add(task)
+        try:
+            await loop.connect_accepted_socket(lambda: conn, sock, ssl=ctx,
+                                               ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+        except asyncio.CancelledError:  # the server closed meanwhile: OnClientDisconnect has fired
+            sock.close()
+            self.finish_connection(conn)
+        except (OSError, RuntimeError) as exc:  # ssl.SSLError is an OSError
+            sock.close()
+            if not conn.closing:
+                self.error(conn, ErrorEvent.CONNECT, exc, context="during the TLS handshake")
+            self.finish_connection(conn)
+        finally:
+            if task is not None:
+                self._handshakes.discard(task)
 
     def connection_read(self, conn: CustomWinSocket, data: bytes, detail: str = "") -> None:
         # fire(), unrolled: this runs once per arrival (or per frame)
@@ -441,7 +513,21 @@ class ServerSocket(SocketComponent):
         self.fire("OnThreadStart", self.on_thread_start, thread.client_socket, thread)
 
     def thread_connection_started(self, conn: BlockingWinSocket) -> None:
-        """Called on the worker thread before client_execute: OnClientConnect."""
+        """Called on the worker thread before client_execute: the TLS handshake and
+        OnHandshake (with TLS), then OnClientConnect. A failed handshake is
+        OnClientError(eeConnect) and the connection closes."""
+        ctx = self._tls_ctx
+        if ctx is not None:
+            try:
+                tls = conn.start_tls(ctx, HANDSHAKE_TIMEOUT)
+            except OSError as exc:  # ssl.SSLError is one
+                if not conn.closing and not self._stopping:
+                    self.error(conn, ErrorEvent.CONNECT, exc, context="during the TLS handshake")
+                conn.close()
+                return
+            self.handshake_done(conn, HandshakeInfo.of(tls))
+            if conn.closing:
+                return
         self.fire("OnClientConnect", self.on_client_connect, conn, conn)
 
     def thread_cached(self, thread: ServerClientThread, conn: BlockingWinSocket) -> None:

@@ -21,6 +21,11 @@ Event order of a connection and its thread (components.event_order, the
                   OnClientError(eeAccept) → failed
                   OnClientDisconnect → closed
       on_thread   OnClientConnect → serving
+                  OnHandshake → secured
+                  OnClientError(eeConnect) → failed
+                  OnClientError(eeGeneral) → itself
+                  OnClientDisconnect → closed
+      secured     OnClientConnect → serving
                   OnClientError(eeGeneral) → itself
                   OnClientDisconnect → closed
       serving     OnClientRead | OnClientWrite | OnClientError(ee*) → itself

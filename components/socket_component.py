@@ -24,9 +24,12 @@ OnDisconnect/OnClientDisconnect still fire and Connections forgets it.
 from __future__ import annotations
 
 import asyncio
+import errno
+import ssl
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from components.component import Component
@@ -43,6 +46,7 @@ from components.framing import DEFAULT_FRAME_LIMIT, Framer, FramingSpec, parse_f
 from components.framing import PRESETS as FRAMING_PRESETS
 from components.metadata import (
     KIND_ENCODING,
+    KIND_FILE,
     KIND_HOST,
     KIND_SERVICE,
     PropertySpec,
@@ -53,7 +57,15 @@ from components.metadata import (
     validate_host,
     validate_service,
 )
-from components.observer import HANDLER_ERROR, PREVIEW_BYTES, SLOW_HANDLER, EventRecord, thread_name
+from components.observer import (
+    CALLER_ERROR,
+    HANDLER_ERROR,
+    PREVIEW_BYTES,
+    SLOW_HANDLER,
+    EventRecord,
+    thread_name,
+)
+from components.tls import HandshakeInfo, TlsSettings, TlsSettingsError, tls_context
 
 #: A handler on an event loop's thread that runs longer than this is reported (SlowHandler).
 SLOW_HANDLER_SECONDS = 0.1
@@ -71,6 +83,8 @@ class SocketComponent(Component):
     accepts_connections: ClassVar[bool] = False
     #: the legal changes of ``state`` (components.event_order.STATES)
     state_table: ClassVar[StateTable]
+    #: which side of a TLS handshake this component's connections take
+    tls_server_side: ClassVar[bool] = False
     #: the parsed Framing (instances get their own when Framing is set)
     _framing: FramingSpec = parse_framing("none")
 
@@ -97,6 +111,27 @@ class SocketComponent(Component):
                             locked_while_active=True,
                             description="The longest message Framing accepts, in bytes; a longer one is "
                                         "OnError 10040 and the connection closes.")
+
+    tls = Published("TLS", bool, False, locked_while_active=True, role=Role.TLS,
+                    description="Speak TLS on the connection (certificates: CertFile, KeyFile, CAFile; "
+                                "checks: VerifyPeer). OnHandshake fires when it is up.")
+    cert_file = Published("CertFile", str, "", kind=KIND_FILE, locked_while_active=True, role=Role.CERTIFICATE,
+                          description="This side's certificate (PEM, the chain may follow); relative to "
+                                      "the form's folder. A server needs one, a client only when the "
+                                      "server asks for a client certificate.")
+    key_file = Published("KeyFile", str, "", kind=KIND_FILE, locked_while_active=True, role=Role.PRIVATE_KEY,
+                         empty_hint="in CertFile",
+                         description="The private key of CertFile (PEM, no passphrase); empty when "
+                                     "CertFile holds it.")
+    ca_file = Published("CAFile", str, "", kind=KIND_FILE, locked_while_active=True,
+                        role=Role.CA_CERTIFICATES,
+                        empty_hint="the system's certificate store",
+                        description="The CA certificates (PEM) the peer's certificate must be signed by; "
+                                    "empty: the system's store.")
+
+    #: relative CertFile, KeyFile and CAFile are found here (the form's folder); None: the
+    #: current directory
+    folder: Path | None = None
 
     def __init__(self, **properties: Any) -> None:
         self._state = SocketState.INACTIVE
@@ -140,6 +175,31 @@ class SocketComponent(Component):
 
     def close(self) -> None:
         raise NotImplementedError
+
+    # -- TLS ----------------------------------------------------------------
+    def tls_settings(self) -> TlsSettings:
+        """The TLS properties as components.tls reads them."""
+        raise NotImplementedError
+
+    def tls_context_or_raise(self) -> ssl.SSLContext | None:
+        """The context for this activation (None without TLS): the files are read and
+        checked now, so a missing or bad one fails the open with a SocketError that says
+        which property and why (and an Error record)."""
+        if not self.tls:
+            return None
+        try:
+            return tls_context(self.tls_settings())
+        except TlsSettingsError as exc:
+            info = ErrorInfo(ErrorEvent.GENERAL, errno.EINVAL, "EINVAL", 10022, str(exc))
+            err = SocketError(f"{self.name}: {exc}", info, component=self.name)
+            self.last_error = err
+            self.record(CALLER_ERROR, None, error=info, detail=str(err))
+            raise err from None
+
+    def handshake_done(self, conn: CustomWinSocket, info: HandshakeInfo) -> None:
+        """Fire OnHandshake for a connection whose TLS handshake succeeded."""
+        conn.tls = info
+        self.fire("OnHandshake", getattr(self, "on_handshake", None), conn, conn, detail=info.describe())
 
     # -- loops --------------------------------------------------------------
     def _running_loop(self) -> asyncio.AbstractEventLoop:

@@ -10,7 +10,6 @@ timeout (0 if none), and ``wait_for_data`` checks readability only (section A.7)
 from __future__ import annotations
 
 import select
-import socket
 import time
 from types import TracebackType
 
@@ -56,14 +55,11 @@ class SocketStream:
         if sock is None or conn.closing:
             return b""
         try:
-            data = sock.recv(count, socket.MSG_DONTWAIT)
-        except (BlockingIOError, InterruptedError):
-            return b""
+            data = conn.recv_now(count)
         except OSError as exc:
             self._failed(ErrorEvent.RECEIVE, exc, "recv")
             return b""
         if not data:
-            conn.peer_closed = True
             return b""
         conn.bytes_in += len(data)
         if conn.owner.observer.tap is not None:
@@ -92,7 +88,7 @@ class SocketStream:
             if not writable:
                 break
             try:
-                sent += sock.send(view[sent:], socket.MSG_DONTWAIT)
+                sent += conn.send_some(view[sent:])
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError as exc:

@@ -37,6 +37,7 @@ from app.qt.form_model import FormModel
 from app.qt.i18n import arg
 from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
+from ui.tls_details import TlsDetails, tls_tooltip
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -133,6 +134,8 @@ class ConnectionsModel(QAbstractTableModel):
             if column in (2, 3):
                 count = conn.bytes_in if column == 2 else conn.bytes_out
                 return arg(self.tr("%1 bytes %2"), str(count), self.tr("received") if column == 2 else self.tr("sent"))
+            if column == 0 and conn.tls is not None:
+                return tls_tooltip(conn)
             if column == 1 and conn.connected_since:
                 return arg(self.tr("Connected since %1"), date_and_time(conn.connected_since))
         return None
@@ -185,6 +188,7 @@ class ConnectionsPanel(QWidget):
         self.close_button = QPushButton(self.tr("Close connection"))
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
+        self.tls_details = TlsDetails()  # the selected connection's TLS version, cipher, peer certificate
 
         row = QHBoxLayout()
         row.addWidget(self.mode)
@@ -199,6 +203,7 @@ class ConnectionsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.tls_details)
         layout.addLayout(row)
         layout.addLayout(buttons)
 
@@ -269,6 +274,7 @@ class ConnectionsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         target = self.target()
+        self.tls_details.show_connection(target)
         self.send_button.setEnabled(target is not None)
         self.close_button.setEnabled(target is not None)
 

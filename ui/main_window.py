@@ -42,6 +42,7 @@ from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from app.qt.i18n import arg
 from components import ObserverStream
+from ui.certificate_dialog import CertificateDialog
 from ui.connections_panel import ConnectionsPanel
 from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
@@ -257,6 +258,9 @@ class MainWindow(QMainWindow):
         self.component_log_action = self._action(self.tr("Log of Selected &Component"),
                                                  self.open_component_log, "Ctrl+L")
         self.about_action = self._action(self.tr("&About Socket Workbench"), self.about)
+        self.certificates_action = self._action(self.tr("Generate &Certificates…"), self.generate_certificates,
+                                                None, self.tr("Make a local CA and certificates for encrypted "
+                                                              "connections, and use them in the selected component"))
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -288,6 +292,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.reset_layout_action)
         run = bar.addMenu(self.tr("&Run"))
         run.addActions([self.activate_all_action, self.deactivate_all_action])
+        bar.addMenu(self.tr("&Tools")).addAction(self.certificates_action)
         bar.addMenu(self.tr("&Help")).addAction(self.about_action)
 
     # -- status and title ----------------------------------------------------------
@@ -545,6 +550,21 @@ class MainWindow(QMainWindow):
         if result.warnings:
             QMessageBox.information(self, self.tr("Export notes"), "\n".join([note, *result.warnings]))
         self.show_message(note)
+
+    def generate_certificates(self) -> CertificateDialog:
+        """Tools > Generate Certificates: the dialog, modal; returned for tests (which
+        drive it without exec)."""
+        dialog = CertificateDialog(self.model, self)
+        dialog.setModal(True)
+        dialog.finished.connect(lambda _result: self._certificates_done(dialog))
+        dialog.open()
+        return dialog
+
+    def _certificates_done(self, dialog: CertificateDialog) -> None:
+        if dialog.files is not None:
+            self.statusBar().showMessage(arg(self.tr("Certificates written to %1"), str(dialog.files.ca_file.parent)),
+                                         5000)
+        dialog.deleteLater()
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Socket Workbench"), self.tr(

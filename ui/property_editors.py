@@ -57,6 +57,7 @@ from components.addressing import known_services
 from components.metadata import (
     KIND_ENCODING,
     KIND_ENUM,
+    KIND_FILE,
     KIND_HOST,
     KIND_IDENTIFIER,
     KIND_INT,
@@ -251,7 +252,7 @@ def create_property_editor(spec: PropertySpec, parent: QWidget) -> QWidget | Non
         return SuggestionEditor(spec, COMMON_ENCODINGS, parent)
     if spec.suggestions:
         return SuggestionEditor(spec, spec.suggestions, parent)
-    if spec.kind in (KIND_TEXT, KIND_IDENTIFIER, KIND_HOST):
+    if spec.kind in (KIND_TEXT, KIND_IDENTIFIER, KIND_HOST, KIND_FILE):
         return CheckedLineEditor(spec, parent)
     return None
 

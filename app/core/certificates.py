@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,7 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.core.atomic_file import write_atomically
-from components.metadata import validate_host
+from components.component import Component
+from components.metadata import Role, validate_host
 
 DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
 CA_DAYS = 3650
@@ -175,3 +177,35 @@ def generate(folder: Path, prefix: str = "", extra_names: Iterable[str] = (), cl
         _write(files.client_cert_file, _cert_pem(cert) + _cert_pem(ca), False, overwrite)
         _write(files.client_key_file, _key_pem(key), True, overwrite)
     return files
+
+
+def component_settings(files: CertificateFiles, cls: type[Component], folder: Path | None) -> dict[str, Any]:
+    """The property values (by VCL name) that make a component of ``cls`` use ``files``:
+    TLS on; a server gets the server certificate and key (and the CA, for VerifyPeer
+    with the client certificate); a client gets the CA (and the client certificate and
+    key when there is one). Paths inside ``folder`` (the form's) are written relative."""
+    by_role = {spec.role: spec.vcl_name for spec in cls.properties()}
+    if Role.TLS not in by_role:
+        raise CertificateError(f"{cls.__name__} has no certificate properties")
+
+    def written(path: Path) -> str:
+        if folder is not None:
+            try:
+                return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
+            except ValueError:
+                pass
+        return str(Path(path).resolve())
+
+    server_side = bool(getattr(cls, "tls_server_side", False))
+    values: dict[str, Any] = {by_role[Role.TLS]: True}
+    if server_side:
+        cert: Path | None = files.cert_file
+        key: Path | None = files.key_file
+    else:
+        cert, key = files.client_cert_file, files.client_key_file
+    if cert is not None and key is not None:
+        values[by_role[Role.CERTIFICATE]] = written(cert)
+        values[by_role[Role.PRIVATE_KEY]] = written(key)
+    if not server_side or files.client_cert_file is not None:
+        values[by_role[Role.CA_CERTIFICATES]] = written(files.ca_file)
+    return values

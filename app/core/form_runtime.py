@@ -54,6 +54,7 @@ def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
 def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess,
              messages: MessageLookup | None = None) -> None:
     """Bind every event; ``messages`` finds the form's saved messages (the Repeat action)."""
+    comp.folder = files.folder  # relative CertFile, KeyFile and CAFile are the form's files
     for spec in comp.events():
         comp.set_handler(spec.vcl_name, handler_for(entry, spec, unit, files, messages))
 

@@ -258,6 +258,32 @@ class FormModel(QObject):
             raise EditRefused(reason)
         self.undo_stack.push(SetProperty(self, uid, spec, old, converted))
 
+    def set_properties(self, uid: int, values: dict[str, Any], text: str) -> None:
+        """Set several ordinary properties (by VCL name) as ONE undo step named ``text``;
+        EditRefused, with nothing changed, when any of them can't be set."""
+        entry = self.entry(uid)
+        changes: list[SetProperty] = []
+        for vcl_name, value in values.items():
+            try:
+                spec = entry.cls.writable_spec(vcl_name)
+                converted = spec.validate(value)
+            except ValueError as exc:
+                raise EditRefused(str(exc)) from None
+            if spec.role in (Role.NAME, Role.ACTIVE):
+                raise EditRefused(arg(self.tr("%1 is not set this way"), spec.vcl_name))
+            reason = self.lock_reason(uid, spec.vcl_name) if spec.locked_while_active else None
+            if reason:
+                raise EditRefused(reason)
+            old = entry.value(spec.vcl_name)
+            if old != converted:
+                changes.append(SetProperty(self, uid, spec, old, converted))
+        if not changes:
+            return
+        self.undo_stack.beginMacro(text)
+        for change in changes:
+            self.undo_stack.push(change)
+        self.undo_stack.endMacro()
+
     def rename_component(self, uid: int, name: str) -> None:
         entry = self.entry(uid)
         if name == entry.name:

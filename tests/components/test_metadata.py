@@ -32,12 +32,15 @@ def test_published_properties_in_vcl_and_python_names():
     client = {p.vcl_name: p.py_name for p in ClientSocket.published_properties()}
     assert client == {"Name": "name", "Tag": "tag", "Active": "active", "Address": "address",
                       "Port": "port", "Service": "service", "Encoding": "encoding", "Framing": "framing",
-                      "FrameLimit": "frame_limit", "Host": "host", "ClientType": "client_type"}
+                      "FrameLimit": "frame_limit", "TLS": "tls", "CertFile": "cert_file",
+                      "KeyFile": "key_file", "CAFile": "ca_file", "Host": "host", "ClientType": "client_type",
+                      "VerifyPeer": "verify_peer", "ServerName": "server_name"}
     server = {p.vcl_name: p.py_name for p in ServerSocket.published_properties()}
     assert server == {"Name": "name", "Tag": "tag", "Active": "active", "Address": "address",
                       "Port": "port", "Service": "service", "Encoding": "encoding", "Framing": "framing",
-                      "FrameLimit": "frame_limit", "ServerType": "server_type",
-                      "ThreadCacheSize": "thread_cache_size"}
+                      "FrameLimit": "frame_limit", "TLS": "tls", "CertFile": "cert_file",
+                      "KeyFile": "key_file", "CAFile": "ca_file", "ServerType": "server_type",
+                      "ThreadCacheSize": "thread_cache_size", "VerifyPeer": "verify_peer"}
 
 
 def test_runtime_properties_are_read_only():
@@ -55,7 +58,7 @@ def test_runtime_properties_are_read_only():
 
 def test_events_and_their_signatures():
     assert [e.vcl_name for e in ClientSocket.events()] == [
-        "OnLookup", "OnConnecting", "OnConnect", "OnDisconnect", "OnRead", "OnWrite", "OnError"]
+        "OnLookup", "OnConnecting", "OnHandshake", "OnConnect", "OnDisconnect", "OnRead", "OnWrite", "OnError"]
     assert ClientSocket.event_spec("OnError").params == ERROR
     assert ClientSocket.event_spec("on_read").params == NOTIFY
     assert ServerSocket.event_spec("OnGetThread").params == GET_THREAD
