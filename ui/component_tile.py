@@ -30,6 +30,7 @@ from app.qt.form_model import GRID, snap
 from app.qt.i18n import arg
 from components import SocketState
 from ui import icons
+from ui.error_text import translated
 
 BODY = 40  # a tile's square, in form pixels: five grid steps
 ICON = 32
@@ -74,7 +75,8 @@ def _state_text(state: TileState) -> str:
         SocketState.ERROR: QCoreApplication.translate("FormDesigner", "Error"),
     }
     if tile_status(state) == "error":
-        return arg(QCoreApplication.translate("FormDesigner", "Error: %1"), state.error or texts[SocketState.ERROR])
+        return arg(QCoreApplication.translate("FormDesigner", "Error: %1"),
+                   translated(state.error) if state.error else texts[SocketState.ERROR])
     return texts[state.state]
 
 

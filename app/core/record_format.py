@@ -280,6 +280,14 @@ class Words:
         """A Dropped record's summary (``count`` records lost; ``detail`` says so in English)."""
         return detail
 
+    def error(self, error: ErrorInfo) -> str:
+        """An error record's summary (the engine's English message)."""
+        return error_line(error)
+
+    def detail(self, line: str) -> str:
+        """A record's own detail line, as the engine wrote it."""
+        return line
+
 
 PLAIN_WORDS = Words()
 
@@ -299,12 +307,12 @@ def detail_text(event: str, byte_count: int, error: ErrorInfo | None, detail: st
     data, the lost records of a Dropped record, else the detail's first line (a traceback's
     last). The log's Detail column, the runner's lines and the exports all read it."""
     if error is not None:
-        return error_line(error)
+        return words.error(error)
     if event == DROPPED:  # byte_count counts records here, not bytes
         return words.dropped(byte_count, detail)
     if byte_count or event in _DATA_RECORDS:
         return words.byte_count(byte_count)
-    return summary_line(detail, last=event == HANDLER_ERROR)
+    return words.detail(summary_line(detail, last=event == HANDLER_ERROR))
 
 
 def summary(record: EventRecord) -> str:

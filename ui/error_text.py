@@ -1,0 +1,87 @@
+"""The engine's error texts, translated for display.
+
+The engine (components/, no Qt) writes its errors in English, from parts:
+``ChatServer: Socket error 10048 (EADDRINUSE): Address already in use, binding
+127.0.0.1:7102``. The log keeps them as they are (exports, the headless runner and
+bug reports stay in one language); what the GUI shows goes through :func:`translated`,
+which recognises the engine's templates (``%1: %2``, ``Socket error %1 (%2): %3``, ``%1,
+%2``, ``connecting to %1`` ...) and the system's error messages (strerror, getaddrinfo),
+and translates each part, leaving numbers, names and addresses as they are. A text it
+does not recognise is shown as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from app.qt.i18n import arg
+
+CONTEXT = "SocketError"
+
+#: the engine's templates, most specific first (components/errors.py, client_socket.py,
+#: server_socket.py, metadata.py, builtin_actions.py)
+TEMPLATES = (
+    QT_TRANSLATE_NOOP("SocketError", "Socket error %1 (%2): %3"),
+    QT_TRANSLATE_NOOP("SocketError", "Socket error %1: %2"),
+    QT_TRANSLATE_NOOP("SocketError", "%1, on API '%2'"),
+    QT_TRANSLATE_NOOP("SocketError", "connecting to %1 (%2)"),
+    QT_TRANSLATE_NOOP("SocketError", "connecting to %1"),
+    QT_TRANSLATE_NOOP("SocketError", "looking up %1"),
+    QT_TRANSLATE_NOOP("SocketError", "binding all interfaces, port %1"),
+    QT_TRANSLATE_NOOP("SocketError", "binding %1"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is read-only"),
+    QT_TRANSLATE_NOOP("SocketError", "%1: %2"),
+    QT_TRANSLATE_NOOP("SocketError", "%1, %2"),
+)
+
+#: whole messages: the engine's own and the system's (Linux strerror and getaddrinfo texts)
+MESSAGES = (
+    QT_TRANSLATE_NOOP("SocketError", "Can't change value while socket is active"),
+    QT_TRANSLATE_NOOP("SocketError", "Socket must be in blocking mode"),
+    QT_TRANSLATE_NOOP("SocketError", "Connection timed out"),
+    QT_TRANSLATE_NOOP("SocketError", "Connection refused"),
+    QT_TRANSLATE_NOOP("SocketError", "Connection reset by peer"),
+    QT_TRANSLATE_NOOP("SocketError", "Software caused connection abort"),
+    QT_TRANSLATE_NOOP("SocketError", "Address already in use"),
+    QT_TRANSLATE_NOOP("SocketError", "Cannot assign requested address"),
+    QT_TRANSLATE_NOOP("SocketError", "Network is unreachable"),
+    QT_TRANSLATE_NOOP("SocketError", "Network is down"),
+    QT_TRANSLATE_NOOP("SocketError", "No route to host"),
+    QT_TRANSLATE_NOOP("SocketError", "Host is down"),
+    QT_TRANSLATE_NOOP("SocketError", "Broken pipe"),
+    QT_TRANSLATE_NOOP("SocketError", "Permission denied"),
+    QT_TRANSLATE_NOOP("SocketError", "Too many open files"),
+    QT_TRANSLATE_NOOP("SocketError", "Message too long"),
+    QT_TRANSLATE_NOOP("SocketError", "Transport endpoint is not connected"),
+    QT_TRANSLATE_NOOP("SocketError", "Transport endpoint is already connected"),
+    QT_TRANSLATE_NOOP("SocketError", "No buffer space available"),
+    QT_TRANSLATE_NOOP("SocketError", "Invalid argument"),
+    QT_TRANSLATE_NOOP("SocketError", "Name or service not known"),
+    QT_TRANSLATE_NOOP("SocketError", "Temporary failure in name resolution"),
+    QT_TRANSLATE_NOOP("SocketError", "Non-recoverable failure in name resolution"),
+    QT_TRANSLATE_NOOP("SocketError", "No address associated with hostname"),
+    QT_TRANSLATE_NOOP("SocketError", "Servname not supported for ai_socktype"),
+)
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"%(\d)", template)
+    regex = "".join(re.escape(part) if i % 2 == 0 else "(.+?)" for i, part in enumerate(parts))
+    return re.compile(regex + r"\Z", re.DOTALL)
+
+
+def translated(text: str, depth: int = 0) -> str:
+    """``text`` (an engine error) in the UI language, part by part."""
+    whole = QCoreApplication.translate(CONTEXT, text)
+    if whole != text or depth > 6:
+        return whole
+    for template in TEMPLATES:
+        match = _pattern(template).match(text)
+        if match:
+            parts = [translated(part, depth + 1) for part in match.groups()]
+            return arg(QCoreApplication.translate(CONTEXT, template), *parts)
+    return text
