@@ -1,4 +1,4 @@
-"""The engine's error texts, translated for display.
+"""The engine's error and detail texts, translated for display.
 
 The engine (components/, no Qt) writes its errors in English, from parts:
 ``ChatServer: Socket error 10048 (EADDRINUSE): Address already in use, binding
@@ -33,6 +33,9 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("SocketError", "binding all interfaces, port %1"),
     QT_TRANSLATE_NOOP("SocketError", "binding %1"),
     QT_TRANSLATE_NOOP("SocketError", "%1 is read-only"),
+    QT_TRANSLATE_NOOP("SocketError", "listening on %1"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 ran %2 s on the event loop; everything else waited"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 handler"),
     QT_TRANSLATE_NOOP("SocketError", "%1: %2"),
     QT_TRANSLATE_NOOP("SocketError", "%1, %2"),
 )
