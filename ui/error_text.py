@@ -36,6 +36,18 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("SocketError", "listening on %1"),
     QT_TRANSLATE_NOOP("SocketError", "%1 ran %2 s on the event loop; everything else waited"),
     QT_TRANSLATE_NOOP("SocketError", "%1 handler"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 must be between %2 and %3, not %4"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 must be a whole number, not %2"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 must be True or False, not %2"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 must be one of %2, not %3"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is not an IPv4 address, an IPv6 address or a host name"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is not a service name (such as 'http' or 'echo') or a port number"),
+    QT_TRANSLATE_NOOP("SocketError", "service port %1 is out of range 1-65535"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is not a known text encoding (try utf-8, gbk, cp1251, latin-1)"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is not a valid component name: use letters, digits and _, not starting "
+                                     "with a digit"),
+    QT_TRANSLATE_NOOP("SocketError", "hex needs pairs of digits; %1 digits given"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is not a hex digit"),
     QT_TRANSLATE_NOOP("SocketError", "%1: %2"),
     QT_TRANSLATE_NOOP("SocketError", "%1, %2"),
 )
@@ -44,6 +56,8 @@ TEMPLATES = (
 MESSAGES = (
     QT_TRANSLATE_NOOP("SocketError", "Can't change value while socket is active"),
     QT_TRANSLATE_NOOP("SocketError", "Socket must be in blocking mode"),
+    QT_TRANSLATE_NOOP("SocketError", "No address specified"),
+    QT_TRANSLATE_NOOP("SocketError", "Send file needs the path of a file"),
     QT_TRANSLATE_NOOP("SocketError", "Connection timed out"),
     QT_TRANSLATE_NOOP("SocketError", "Connection refused"),
     QT_TRANSLATE_NOOP("SocketError", "Connection reset by peer"),

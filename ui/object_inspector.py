@@ -56,6 +56,7 @@ from app.qt.engine_host import EngineHost
 from app.qt.form_model import ChangeKind, ComponentChange, EditRefused, FormModel
 from app.qt.i18n import arg
 from components.metadata import KIND_BOOL, EventSpec, PropertySpec, Role
+from ui.error_text import translated
 from ui.metadata_text import description
 from ui.property_editors import (
     BINDING_ROLE,
@@ -144,7 +145,7 @@ class _ComponentTableModel(QAbstractTableModel):
             self.refresh_all()
 
     def _refuse(self, message: str) -> bool:
-        self.editRefused.emit(message)
+        self.editRefused.emit(translated(message))
         return False
 
 
@@ -334,7 +335,7 @@ class EventTableModel(_ComponentTableModel):
         try:
             self.form.set_binding(self.uid, spec.vcl_name, value)
         except (EditRefused, KeyError) as exc:  # the message says which event it was about
-            return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, str(exc)))
+            return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, translated(str(exc))))
         return True
 
 

@@ -4,7 +4,7 @@
 <context>
     <name>BindingEditor</name>
     <message>
-        <location filename="../../ui/property_editors.py" line="+341"/>
+        <location filename="../../ui/property_editors.py" line="+342"/>
         <source>(none)</source>
         <extracomment>item data role carrying the row&apos;s PropertySpec or EventSpec item data role carrying an event row&apos;s HandlerBinding (or None) offered by the encoding editor; any name Python&apos;s codecs know is accepted the text being typed will be refused, and why (&quot;&quot; once it is fine again)</extracomment>
         <translation>(无)</translation>
@@ -540,7 +540,7 @@
 <context>
     <name>EventTableModel</name>
     <message>
-        <location filename="../../ui/object_inspector.py" line="+295"/>
+        <location filename="../../ui/object_inspector.py" line="+296"/>
         <source>Event</source>
         <translation>事件</translation>
     </message>
@@ -1509,6 +1509,61 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
+        <source>%1 must be between %2 and %3, not %4</source>
+        <translation>%1 必须介于 %2 和 %3 之间，而不是 %4</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be a whole number, not %2</source>
+        <translation>%1 必须是整数，而不是 %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be True or False, not %2</source>
+        <translation>%1 必须是 True 或 False，而不是 %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be one of %2, not %3</source>
+        <translation>%1 必须是 %2 之一，而不是 %3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not an IPv4 address, an IPv6 address or a host name</source>
+        <translation>%1 不是 IPv4 地址、IPv6 地址，也不是主机名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a service name (such as &apos;http&apos; or &apos;echo&apos;) or a port number</source>
+        <translation>%1 不是服务名 (如 http 或 echo)，也不是端口号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>service port %1 is out of range 1-65535</source>
+        <translation>服务端口 %1 超出范围 1-65535</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a known text encoding (try utf-8, gbk, cp1251, latin-1)</source>
+        <translation>%1 不是已知的文本编码 (可试 utf-8、gbk、cp1251、latin-1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a valid component name: use letters, digits and _, not starting with a digit</source>
+        <translation>%1 不是有效的组件名称：请使用字母、数字和 _，且不以数字开头</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>hex needs pairs of digits; %1 digits given</source>
+        <translation>十六进制需要成对的数字；给出了 %1 个数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a hex digit</source>
+        <translation>%1 不是十六进制数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -1527,6 +1582,16 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+1"/>
         <source>Socket must be in blocking mode</source>
         <translation>Socket 必须处于阻塞模式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No address specified</source>
+        <translation>未指定地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send file needs the path of a file</source>
+        <translation>“发送文件”需要一个文件路径</translation>
     </message>
     <message>
         <location line="+1"/>
