@@ -16,7 +16,6 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QEvent,
     QModelIndex,
@@ -44,7 +43,7 @@ from app.core.builtin_actions import parse_hex, send_or_report, send_stream_or_r
 from app.core.local_time import clock_seconds, date_and_time
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
-from app.qt.i18n import arg
+from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
 from ui.retranslate import is_language_change, refresh_model

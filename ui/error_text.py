@@ -1,4 +1,4 @@
-"""The engine's error and detail texts, translated for display.
+"""The engine's and the core's error and detail texts, translated for display.
 
 The engine (components/, no Qt) writes its errors in English, from parts:
 ``ChatServer: Socket error 10048 (EADDRINUSE): Address already in use, binding
@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
-from app.qt.i18n import arg
+from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 
 CONTEXT = "SocketError"
 
@@ -48,6 +48,15 @@ TEMPLATES = (
                                      "with a digit"),
     QT_TRANSLATE_NOOP("SocketError", "hex needs pairs of digits; %1 digits given"),
     QT_TRANSLATE_NOOP("SocketError", "%1 is not a hex digit"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is damaged: not valid JSON at line %2, column %3 (%4)"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is damaged: not UTF-8 text (byte %2)"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is damaged: %2"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is not a Socket Workbench form (no \"format\": \"%2\")"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 has no valid \"version\""),
+    QT_TRANSLATE_NOOP("SocketError", "%1 is version %2, newer than this Socket Workbench understands (up to %3); "
+                                     "update Socket Workbench to open it"),
+    QT_TRANSLATE_NOOP("SocketError", "%1 has an unknown version %2"),
+    QT_TRANSLATE_NOOP("SocketError", "can't open %1: %2"),
     QT_TRANSLATE_NOOP("SocketError", "%1: %2"),
     QT_TRANSLATE_NOOP("SocketError", "%1, %2"),
 )
@@ -57,6 +66,16 @@ MESSAGES = (
     QT_TRANSLATE_NOOP("SocketError", "Can't change value while socket is active"),
     QT_TRANSLATE_NOOP("SocketError", "Socket must be in blocking mode"),
     QT_TRANSLATE_NOOP("SocketError", "No address specified"),
+    # Python's json decoder, quoted in a damaged form's message
+    QT_TRANSLATE_NOOP("SocketError", "Expecting value"),
+    QT_TRANSLATE_NOOP("SocketError", "Expecting property name enclosed in double quotes"),
+    QT_TRANSLATE_NOOP("SocketError", "Expecting ',' delimiter"),
+    QT_TRANSLATE_NOOP("SocketError", "Expecting ':' delimiter"),
+    QT_TRANSLATE_NOOP("SocketError", "Extra data"),
+    QT_TRANSLATE_NOOP("SocketError", "Unterminated string starting at"),
+    QT_TRANSLATE_NOOP("SocketError", "Invalid control character at"),
+    QT_TRANSLATE_NOOP("SocketError", "No such file or directory"),
+    QT_TRANSLATE_NOOP("SocketError", "Is a directory"),
     QT_TRANSLATE_NOOP("SocketError", "Send file needs the path of a file"),
     QT_TRANSLATE_NOOP("SocketError", "Connection timed out"),
     QT_TRANSLATE_NOOP("SocketError", "Connection refused"),

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -41,11 +41,12 @@ from app.core.form_document import SUFFIX, FormFileError
 from app.core.unit import Unit, unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
-from app.qt.i18n import arg
+from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from app.qt.translations import EXAMPLES, LANGUAGE_KEY, LANGUAGES, example_name
 from app.qt.translations import install as install_language
 from components import ObserverStream
 from ui.connections_panel import ConnectionsPanel
+from ui.error_text import translated
 from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.object_inspector import ObjectInspector
@@ -397,7 +398,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def _engine_error(self, uid: int, message: str) -> None:
-        self.show_message(message)
+        self.show_message(translated(message))
 
     # -- files ------------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -432,7 +433,7 @@ class MainWindow(QMainWindow):
         try:
             self.model.open(path)
         except FormFileError as exc:
-            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't open form"), translated(str(exc)))
             return False
         self._remember(Path(path))
         self.show_message(arg(self.tr("Opened %1"), str(path)))
@@ -446,7 +447,7 @@ class MainWindow(QMainWindow):
         try:
             self.model.open_copy(path)
         except FormFileError as exc:
-            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't open form"), translated(str(exc)))
             return False
         self.units.adopt_unit(unit_path_for(path))
         self._copied_from = example_title(path)
@@ -574,7 +575,7 @@ class MainWindow(QMainWindow):
         try:
             imported = import_dfm_file(source, encoding)
         except FormFileError as exc:
-            QMessageBox.warning(self, self.tr("Can't import form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't import form"), translated(str(exc)))
             return
         target, _ = QFileDialog.getSaveFileName(self, self.tr("Save the imported form as"),
                                                 str(Path(source).with_suffix(SUFFIX)), self.tr(FILE_FILTER))
@@ -602,7 +603,7 @@ class MainWindow(QMainWindow):
             result = export_dfm(self.model.document)
             write_atomically(Path(target), result.data)
         except (FormFileError, OSError) as exc:
-            QMessageBox.warning(self, self.tr("Can't export form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't export form"), translated(str(exc)))
             return
         note = arg(self.tr("Exported %1"), target)
         if result.warnings:

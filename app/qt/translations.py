@@ -60,6 +60,11 @@ def example_name(path: Path) -> str:
     return path.stem.replace("_", " ").capitalize()
 
 
+#: texts of Qt's own dialogs that PySide6's qtbase_*.qm does not translate yet (Qt 6.11's
+#: QFileDialog labels gained mnemonics the zh_CN file lacks); ours fill the gap
+QT_GAPS = (("QFileDialog", "&Look in:"), ("QFileDialog", "Files of &type:"))
+
+
 def ts_path(language: str) -> Path:
     return TRANSLATIONS_DIR / f"{PREFIX}{language}.ts"
 
@@ -90,6 +95,8 @@ def declared_texts() -> Iterator[tuple[str, str]]:
     for action in BUILTIN.values():
         yield from once(ACTIONS, action.title)
         yield from once(ACTIONS, action.argument_title)
+    for context, text in QT_GAPS:
+        yield from once(context, text)
 
 
 def declared_source() -> str:

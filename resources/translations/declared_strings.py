@@ -61,4 +61,6 @@ TEXTS = [
     QT_TRANSLATE_NOOP('BuiltinActions', 'File'),
     QT_TRANSLATE_NOOP('BuiltinActions', 'Close connection'),
     QT_TRANSLATE_NOOP('BuiltinActions', 'Suppress error (ErrorCode := 0)'),
+    QT_TRANSLATE_NOOP('QFileDialog', '&Look in:'),
+    QT_TRANSLATE_NOOP('QFileDialog', 'Files of &type:'),
 ]

@@ -151,7 +151,7 @@
 <context>
     <name>ConnectionsModel</name>
     <message>
-        <location filename="../../ui/connections_panel.py" line="+74"/>
+        <location filename="../../ui/connections_panel.py" line="+73"/>
         <source>Peer</source>
         <translation>对端</translation>
     </message>
@@ -716,7 +716,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+65"/>
+        <location filename="../../ui/main_window.py" line="+66"/>
         <source>Socket Workbench forms (*.sockform);;All files (*)</source>
         <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
     </message>
@@ -1400,6 +1400,19 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="declared_strings.py" line="+32"/>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>SavedActiveBanner</name>
     <message>
         <location filename="../../ui/saved_active_banner.py" line="+69"/>
@@ -1564,6 +1577,46 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
+        <source>%1 is damaged: not valid JSON at line %2, column %3 (%4)</source>
+        <translation>%1 已损坏：第 %2 行第 %3 列不是有效的 JSON (%4)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is damaged: not UTF-8 text (byte %2)</source>
+        <translation>%1 已损坏：不是 UTF-8 文本 (字节 %2)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is damaged: %2</source>
+        <translation>%1 已损坏：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a Socket Workbench form (no &quot;format&quot;: &quot;%2&quot;)</source>
+        <translation>%1 不是 Socket Workbench 窗体 (没有 &quot;format&quot;: &quot;%2&quot;)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 has no valid &quot;version&quot;</source>
+        <translation>%1 没有有效的 &quot;version&quot;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is version %2, newer than this Socket Workbench understands (up to %3); update Socket Workbench to open it</source>
+        <translation>%1 的版本为 %2，比此 Socket Workbench 能理解的 (最高 %3) 更新；请更新 Socket Workbench 后再打开</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 has an unknown version %2</source>
+        <translation>%1 的版本 %2 未知</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>can&apos;t open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -1587,6 +1640,51 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+1"/>
         <source>No address specified</source>
         <translation>未指定地址</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Expecting value</source>
+        <translation>此处应为一个值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expecting property name enclosed in double quotes</source>
+        <translation>此处应为用双引号括起的属性名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expecting &apos;,&apos; delimiter</source>
+        <translation>此处应为逗号分隔符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expecting &apos;:&apos; delimiter</source>
+        <translation>此处应为冒号分隔符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extra data</source>
+        <translation>多余的数据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unterminated string starting at</source>
+        <translation>字符串未结束，起始于</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invalid control character at</source>
+        <translation>无效的控制字符，位于</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such file or directory</source>
+        <translation>没有那个文件或目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Is a directory</source>
+        <translation>是一个目录</translation>
     </message>
     <message>
         <location line="+1"/>
