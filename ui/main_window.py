@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
@@ -133,7 +132,6 @@ class MainWindow(QMainWindow):
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
         self._copied_from = ""  # the example an untitled form was copied from
-        self.tour: Any = None  # Help > Socket Concepts, made when first opened
         self._make_actions()
         self._make_menus()
   # the example an untitled form was copied from
@@ -239,7 +237,6 @@ class MainWindow(QMainWindow):
         self.deactivate_all_action = self._action(self.engine.deactivate_all, "Ctrl+F2")
         self.reset_layout_action = self._action(self.reset_layout)
         self.component_log_action = self._action(self.open_component_log, "Ctrl+L")
-        self.tour_action = self._action(self.open_tour, "F1")
         self.about_action = self._action(self.about)
         self.language_group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
@@ -284,7 +281,7 @@ class MainWindow(QMainWindow):
         self.run_menu = run = bar.addMenu("")
         run.addActions([self.activate_all_action, self.deactivate_all_action])
         self.help_menu = bar.addMenu("")
-        self.help_menu.addActions([self.tour_action, self.about_action])
+        self.help_menu.addAction(self.about_action)
 
     def retranslate_ui(self) -> None:
         """Every text the window sets itself, in the current language (at start and on
@@ -311,8 +308,6 @@ class MainWindow(QMainWindow):
             (self.deactivate_all_action, self.tr("&Deactivate All"), self.tr("Close every component")),
             (self.reset_layout_action, self.tr("&Reset Layout"), ""),
             (self.component_log_action, self.tr("Log of Selected &Component"), ""),
-            (self.tour_action, self.tr("Socket &Concepts"),
-             self.tr("A guided tour of the socket concepts, one chapter at a time")),
             (self.about_action, self.tr("&About Socket Workbench"), ""),
             (self.language_actions[""], self.tr("System Language"), ""),
             (self.language_actions["en"], self.tr("English"), ""),
@@ -609,15 +604,6 @@ class MainWindow(QMainWindow):
         if result.warnings:
             QMessageBox.information(self, self.tr("Export notes"), "\n".join([note, *result.warnings]))
         self.show_message(note)
-
-    def open_tour(self) -> None:
-        """Help > Socket Concepts."""
-        from ui.tour import TourWindow
-
-        if self.tour is None:
-            self.tour = TourWindow(self)
-        self.tour.show()
-        self.tour.raise_()
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Socket Workbench"), self.tr(

@@ -716,24 +716,24 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+66"/>
+        <location filename="../../ui/main_window.py" line="+65"/>
         <source>Socket Workbench forms (*.sockform);;All files (*)</source>
         <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+157"/>
-        <location line="+102"/>
+        <location line="+156"/>
+        <location line="+99"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location line="-100"/>
-        <location line="+101"/>
+        <location line="-97"/>
+        <location line="+98"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-31"/>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
@@ -861,16 +861,6 @@
         <location line="+1"/>
         <source>Log of Selected &amp;Component</source>
         <translation>所选组件的日志(&amp;C)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Socket &amp;Concepts</source>
-        <translation>Socket 概念(&amp;C)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>A guided tour of the socket concepts, one chapter at a time</source>
-        <translation>Socket 概念导览，一次一章</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1152,7 +1142,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>导出说明</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+4"/>
         <source>About Socket Workbench</source>
         <translation>关于 Socket Workbench</translation>
     </message>
