@@ -101,7 +101,8 @@ class _GoToLineBar(QFrame):
         self.setAutoFillBackground(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(QLabel(self.tr("Go to line:")))
+        self._label = QLabel(self.tr("Go to line:"))
+        layout.addWidget(self._label)
         self.field = QLineEdit()
         self.field.setObjectName("GoToLineField")
         self._validator = QIntValidator(1, 1, self.field)
@@ -110,6 +111,11 @@ class _GoToLineBar(QFrame):
         self.field.returnPressed.connect(self._accept)
         layout.addWidget(self.field)
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._label.setText(self.tr("Go to line:"))
+        super().changeEvent(event)
 
     def open(self) -> None:
         count = self._editor.blockCount()

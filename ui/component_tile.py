@@ -30,6 +30,7 @@ from app.qt.form_model import GRID, snap
 from app.qt.i18n import arg
 from components import SocketState
 from ui import icons
+from ui.error_text import translated
 
 BODY = 40  # a tile's square, in form pixels: five grid steps
 ICON = 32
@@ -62,19 +63,20 @@ def tile_status(state: TileState) -> str:
 
 
 def _state_text(state: TileState) -> str:
+    # no plural rules without a translator loaded: spell out the English ones
+    one = QCoreApplication.translate("FormDesigner", "Listening — %n connection", None, 1)
+    many = QCoreApplication.translate("FormDesigner", "Listening — %n connections", None, state.connections)
     texts = {
         SocketState.INACTIVE: QCoreApplication.translate("FormDesigner", "Inactive"),
         SocketState.LOOKUP: QCoreApplication.translate("FormDesigner", "Looking up the host…"),
         SocketState.CONNECTING: QCoreApplication.translate("FormDesigner", "Connecting…"),
         SocketState.CONNECTED: QCoreApplication.translate("FormDesigner", "Connected"),
-        # no plural rules without a translator loaded: spell out the English ones
-        SocketState.LISTENING: QCoreApplication.translate("FormDesigner", "Listening — %n connection", None,
-                                                          1) if state.connections == 1
-        else QCoreApplication.translate("FormDesigner", "Listening — %n connections", None, state.connections),
+        SocketState.LISTENING: one if state.connections == 1 else many,
         SocketState.ERROR: QCoreApplication.translate("FormDesigner", "Error"),
     }
     if tile_status(state) == "error":
-        return arg(QCoreApplication.translate("FormDesigner", "Error: %1"), state.error or texts[SocketState.ERROR])
+        return arg(QCoreApplication.translate("FormDesigner", "Error: %1"),
+                   translated(state.error) if state.error else texts[SocketState.ERROR])
     return texts[state.state]
 
 

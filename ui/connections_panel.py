@@ -15,7 +15,16 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,10 +43,11 @@ from app.core.builtin_actions import parse_hex, send_or_report, send_stream_or_r
 from app.core.local_time import clock_seconds, date_and_time
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
-from app.qt.i18n import arg
+from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
 from ui.tls_details import TlsDetails, tls_tooltip
+from ui.retranslate import is_language_change, refresh_model
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -61,7 +71,9 @@ def human_bytes(n: int) -> str:
 class ConnectionsModel(QAbstractTableModel):
     """The open connections of one component, refreshed from the engine."""
 
-    COLUMNS = ("Peer", "Since", "In", "Out", "Thread")
+    COLUMNS = (QT_TRANSLATE_NOOP("ConnectionsModel", "Peer"), QT_TRANSLATE_NOOP("ConnectionsModel", "Since"),
+               QT_TRANSLATE_NOOP("ConnectionsModel", "In"), QT_TRANSLATE_NOOP("ConnectionsModel", "Out"),
+               QT_TRANSLATE_NOOP("ConnectionsModel", "Thread"))
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -147,8 +159,9 @@ class ConnectionsPanel(QWidget):
     message = Signal(str)  # for the status bar
     _sent = Signal(str, bool)  # how a send went (from whichever thread ran it)
 
-    MODES = ("Text", "Hex", "File")
-    ENDINGS = (("None", ""), ("LF", "\n"), ("CRLF", "\r\n"))
+    MODES = (QT_TRANSLATE_NOOP("ConnectionsPanel", "Text"), QT_TRANSLATE_NOOP("ConnectionsPanel", "Hex"),
+             QT_TRANSLATE_NOOP("ConnectionsPanel", "File"))
+    ENDINGS = ((QT_TRANSLATE_NOOP("ConnectionsPanel", "None"), ""), ("LF", "\n"), ("CRLF", "\r\n"))
 
     def __init__(self, model: FormModel, engine: EngineHost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,17 +188,16 @@ class ConnectionsPanel(QWidget):
 
         self.mode = QComboBox()
         for mode in self.MODES:
-            self.mode.addItem(self.tr(mode), mode)
+            self.mode.addItem("", mode)
         self.ending = QComboBox()
-        for title, ending in self.ENDINGS:
-            self.ending.addItem(self.tr(title), ending)
-        self.ending.setToolTip(self.tr("Line ending appended to text"))
+        for _title, ending in self.ENDINGS:
+            self.ending.addItem("", ending)
         self.input = QLineEdit()
         self.input.setClearButtonEnabled(True)
-        self.browse = QPushButton(self.tr("Browse…"))
-        self.send_button = QPushButton(self.tr("Send"))
+        self.browse = QPushButton()
+        self.send_button = QPushButton()
         self.send_button.setDefault(True)
-        self.close_button = QPushButton(self.tr("Close connection"))
+        self.close_button = QPushButton()
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
         self.tls_details = TlsDetails()  # the selected connection's TLS version, cipher, peer certificate
@@ -206,6 +218,7 @@ class ConnectionsPanel(QWidget):
         layout.addWidget(self.tls_details)
         layout.addLayout(row)
         layout.addLayout(buttons)
+        self.retranslate_ui()
 
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.browse.clicked.connect(self._browse)
@@ -223,6 +236,24 @@ class ConnectionsPanel(QWidget):
         self._timer.start()
         self._mode_changed()
         self._follow_selection()
+
+    def retranslate_ui(self) -> None:
+        for index, mode in enumerate(self.MODES):
+            self.mode.setItemText(index, self.tr(mode))
+        for index, (title, _ending) in enumerate(self.ENDINGS):
+            self.ending.setItemText(index, self.tr(title))
+        self.ending.setToolTip(self.tr("Line ending appended to text"))
+        self.browse.setText(self.tr("Browse…"))
+        self.send_button.setText(self.tr("Send"))
+        self.close_button.setText(self.tr("Close connection"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.retranslate_ui()
+            self._mode_changed()
+            self.refresh()
+            refresh_model(self.connections)
+        super().changeEvent(event)
 
     def _size_columns(self) -> None:
         """Peer takes the room there is; the others are as wide as their widest value."""

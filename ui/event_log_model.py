@@ -56,7 +56,10 @@ from app.core.record_format import (
     text_preview,
 )
 from app.qt.i18n import arg
+from components.errors import ErrorInfo
 from components.observer import DROPPED, EventRecord
+from ui.error_text import translated
+from ui.retranslate import refresh_model
 
 _CONTEXT = "EventLogModel"
 
@@ -129,6 +132,13 @@ class _TranslatedWords(Words):
     def dropped(self, count: int, detail: str) -> str:
         return self._one_dropped if count == 1 else arg(self._dropped, QLocale().toString(count))
 
+    def error(self, error: ErrorInfo) -> str:
+        name = f" {error.errno_name}" if error.errno_name else ""
+        return f"{error.event} {error.code}{name}: {translated(error.message)}"
+
+    def detail(self, line: str) -> str:
+        return translated(line)
+
 
 class EventLogModel(QAbstractTableModel):
     """Observer records as rows, oldest first, at most ``capacity`` of them."""
@@ -164,7 +174,7 @@ class EventLogModel(QAbstractTableModel):
         self._warning_brush = QBrush(QColor(138, 78, 0))
         self._warning_background = QBrush(QColor(255, 243, 196))
         self._warning_icon: QIcon | None = None
-        self._words = _TranslatedWords()
+        self._words = _TranslatedWords()  # made again on LanguageChange (retranslate)
 
     # -- the ring buffer ---------------------------------------------------
 
@@ -444,6 +454,11 @@ class EventLogModel(QAbstractTableModel):
                 role_data.clearData()
             else:
                 role_data.setData(value)
+
+    def retranslate(self) -> None:
+        """The words of the Detail column and the headers in the language now installed."""
+        self._words = _TranslatedWords()
+        refresh_model(self)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:

@@ -72,6 +72,7 @@ from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuff
 from ui.event_log_export import FORMATS, evicted_record, export_records, format_for_path
 from ui.event_log_filter import EventLogFilter
 from ui.event_log_model import DEFAULT_CAPACITY, Column, EventLogModel
+from ui.retranslate import is_language_change
 
 #: How often the feeder moves records into the models (30-50 ms keeps the log live and cheap).
 DEFAULT_INTERVAL_MS = 40
@@ -215,6 +216,7 @@ class EventLogPane(QWidget):
         # The counts get long (1,000,000 events (333,333 shown), 12 dropped), so they
         # sit under the table rather than squeezing the toolbar.
         layout.addWidget(self.status_label)
+        self.retranslate_ui()
 
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
@@ -287,17 +289,13 @@ class EventLogPane(QWidget):
         self.column_actions: dict[Column, QAction] = {}
         self.header_menu = QMenu(self)
         for column in Column:
-            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            action = QAction(title, self)
+            action = QAction(self)
             action.setCheckable(True)
             action.setChecked(column not in hidden)
-            action.setToolTip(arg(self.tr("Show or hide the %1 column"), title))
             action.toggled.connect(lambda on, c=column: self.set_column_visible(c, on))
             header.setSectionHidden(column, column in hidden)
             self.column_actions[column] = action
             self.header_menu.addAction(action)
-        self.column_actions[Column.DATA].setToolTip(self.tr("Show the data as text (Data column)"))
-        self.column_actions[Column.HEX].setToolTip(self.tr("Show the data as hexadecimal bytes (Hex column)"))
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._show_header_menu)
         self._sync_column_actions()
@@ -310,14 +308,12 @@ class EventLogPane(QWidget):
         bar.setSpacing(4)
 
         self.component_combo = QComboBox(self)
-        self.component_combo.setToolTip(self.tr("Show one component's events"))
-        self.component_combo.addItem(self.tr("All components"), "")
+        self.component_combo.addItem("", "")
         self.component_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.component_combo.setMinimumContentsLength(13)
         self.event_combo = QComboBox(self)
-        self.event_combo.setToolTip(self.tr("Show one kind of event"))
-        self.event_combo.addItem(self.tr("All events"), "")
+        self.event_combo.addItem("", "")
         self.event_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.event_combo.setMinimumContentsLength(15)
         for name in self.model.component_names():
@@ -330,9 +326,7 @@ class EventLogPane(QWidget):
             self.component_combo.hide()
 
         self.text_filter = QLineEdit(self)
-        self.text_filter.setPlaceholderText(self.tr("Filter text…"))
         self.text_filter.setClearButtonEnabled(True)
-        self.text_filter.setToolTip(self.tr("Show rows containing this text (any shown column, any case)"))
         self.text_filter.setMinimumWidth(140)
         self.text_filter.textChanged.connect(self._on_text_edited)
         self.text_filter.returnPressed.connect(self.apply_text_filter)
@@ -340,13 +334,11 @@ class EventLogPane(QWidget):
         self.data_button = self._tool_button(self.column_actions[Column.DATA])
         self.hex_button = self._tool_button(self.column_actions[Column.HEX])
 
-        self.pause_button = self._tool_button(self.tr("Pause autoscroll"),
-                                              self.tr("Stop following the newest events"), checkable=True)
+        self.pause_button = self._tool_button(checkable=True)
         self.pause_button.toggled.connect(self.set_autoscroll_paused)
-        self.clear_button = self._tool_button(self.tr("Clear"), self.tr("Remove every event from the log"))
+        self.clear_button = self._tool_button()
         self.clear_button.clicked.connect(self.clear)
-        self.export_button = self._tool_button(self.tr("Export…"),
-                                               self.tr("Save the shown events as CSV or JSON Lines"))
+        self.export_button = self._tool_button()
         self.export_button.clicked.connect(self.choose_export_file)
 
         self.status_label = QLabel(self)
@@ -362,17 +354,44 @@ class EventLogPane(QWidget):
         for button in (self.pause_button, self.clear_button, self.export_button):
             bar.addWidget(button)
 
-    def _tool_button(self, text: str | QAction, tip: str = "", *, checkable: bool = False) -> QToolButton:
+    def _tool_button(self, action: QAction | None = None, *, checkable: bool = False) -> QToolButton:
+        """A text button; its texts are set by :meth:`retranslate_ui`."""
         button = QToolButton(self)
-        if isinstance(text, QAction):
-            button.setDefaultAction(text)
+        if action is not None:
+            button.setDefaultAction(action)
         else:
-            button.setText(text)
-            button.setToolTip(tip)
             button.setCheckable(checkable)
         button.setAutoRaise(True)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         return button
+
+    def retranslate_ui(self) -> None:
+        """The pane's texts in the current language (at start and on LanguageChange)."""
+        for column, action in self.column_actions.items():
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            action.setText(title)
+            action.setToolTip(arg(self.tr("Show or hide the %1 column"), title))
+        self.column_actions[Column.DATA].setToolTip(self.tr("Show the data as text (Data column)"))
+        self.column_actions[Column.HEX].setToolTip(self.tr("Show the data as hexadecimal bytes (Hex column)"))
+        self.component_combo.setToolTip(self.tr("Show one component's events"))
+        self.component_combo.setItemText(0, self.tr("All components"))
+        self.event_combo.setToolTip(self.tr("Show one kind of event"))
+        self.event_combo.setItemText(0, self.tr("All events"))
+        self.text_filter.setPlaceholderText(self.tr("Filter text…"))
+        self.text_filter.setToolTip(self.tr("Show rows containing this text (any shown column, any case)"))
+        for button, text, tip in (
+                (self.pause_button, self.tr("Pause autoscroll"), self.tr("Stop following the newest events")),
+                (self.clear_button, self.tr("Clear"), self.tr("Remove every event from the log")),
+                (self.export_button, self.tr("Export…"), self.tr("Save the shown events as CSV or JSON Lines"))):
+            button.setText(text)
+            button.setToolTip(tip)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.model.retranslate()
+            self.retranslate_ui()
+            self._update_status()
+        super().changeEvent(event)
 
     # -- public API -----------------------------------------------------------
 

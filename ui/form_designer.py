@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDragEnterEvent,
@@ -121,6 +121,13 @@ class FormDesigner(QGraphicsView):
         self._rebuild()
 
     # -- reading ------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.setAccessibleName(self.tr("Form designer"))
+            self.refresh_states()  # the tiles' state lines and tooltips
+            self.viewport().update()
+        super().changeEvent(event)
     def tile(self, uid: int) -> ComponentTile:
         return self._tiles[uid]
 

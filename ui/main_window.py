@@ -20,8 +20,8 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -40,10 +40,13 @@ from app.core.form_document import SUFFIX, FormFileError
 from app.core.unit import Unit, unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
-from app.qt.i18n import arg
+from app.qt.i18n import QT_TRANSLATE_NOOP, arg
+from app.qt.translations import EXAMPLES, LANGUAGE_KEY, LANGUAGES, example_name
+from app.qt.translations import install as install_language
 from components import ObserverStream
 from ui.certificate_dialog import CertificateDialog
 from ui.connections_panel import ConnectionsPanel
+from ui.error_text import translated
 from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.messages_panel import MessagesPanel
@@ -61,7 +64,7 @@ DEFAULT_SIZE = QSize(1366, 860)  # unless the screen is smaller
 LOG_SHARE = (0.36, 0.5)  # of the height below the palette: the log's least and most, by default
 RECENT_FILES = "recentFiles"  # QSettings key
 STATUS_MS = 500
-FILE_FILTER = "Socket Workbench forms (*.sockform);;All files (*)"
+FILE_FILTER = QT_TRANSLATE_NOOP("MainWindow", "Socket Workbench forms (*.sockform);;All files (*)")
 DFM_CODE_PAGES = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "gbk", "big5", "shift_jis", "utf-8")
 
 
@@ -70,8 +73,8 @@ def _within(value: float, low: float, high: float) -> int:
 
 
 def example_title(path: Path) -> str:
-    """chat_server.sockform -> Chat server"""
-    return path.stem.replace("_", " ").capitalize()
+    """chat_server.sockform -> Chat server, in the UI language"""
+    return QCoreApplication.translate(EXAMPLES, example_name(path))
 
 
 class MainWindow(QMainWindow):
@@ -111,24 +114,22 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         show_whole_tab_text(self.tabs.tabBar())  # "echo_test.py" keeps its underscore
-        self.tabs.addTab(form_page, self.tr("Form"))
-        self.tabs.addTab(self.unit_editor, self.tr("Unit"))
+        self.tabs.addTab(form_page, "")
+        self.tabs.addTab(self.unit_editor, "")
         self.setCentralWidget(self.tabs)
 
-        palette_bar = QToolBar(self.tr("Component Palette"))
+        self.palette_bar = palette_bar = QToolBar()
         palette_bar.setObjectName("PaletteToolBar")
         palette_bar.setMovable(False)
         palette_bar.addWidget(self.palette_widget)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, palette_bar)
 
         self.inspector.setMinimumWidth(250)
-        self.inspector_dock = self._dock(self.tr("Object Inspector"), "InspectorDock", self.inspector,
-                                         Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.log_dock = self._dock(self.tr("Event Log"), "EventLogDock", self.log_pane,
-                                   Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.connections_dock = self._dock(self.tr("Connections"), "ConnectionsDock", self.connections,
+        self.inspector_dock = self._dock("", "InspectorDock", self.inspector, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.log_dock = self._dock("", "EventLogDock", self.log_pane, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.connections_dock = self._dock("", "ConnectionsDock", self.connections,
                                            Qt.DockWidgetArea.RightDockWidgetArea)
-        self.messages_dock = self._dock(self.tr("Messages"), "MessagesDock", self.messages,
+        self.messages_dock = self._dock("", "MessagesDock", self.messages,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.connections_dock, self.messages_dock, Qt.Orientation.Vertical)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -136,10 +137,10 @@ class MainWindow(QMainWindow):
 
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
+        self._copied_from = ""  # the example an untitled form was copied from
         self._make_actions()
         self._make_menus()
-
-        self._copied_from = ""  # the example an untitled form was copied from
+  # the example an untitled form was copied from
         self.model.documentReset.connect(self._document_replaced)
         self.model.pathChanged.connect(self._update_title)
         self.model.formChanged.connect(self._update_title)
@@ -164,8 +165,7 @@ class MainWindow(QMainWindow):
         geometry = QSettings().value("mainWindow/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        self._update_title()
-        self._tick()
+        self.retranslate_ui()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -206,32 +206,25 @@ class MainWindow(QMainWindow):
         return dock
 
     # -- actions and menus -------------------------------------------------------
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None
-                = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
+    def _action(self, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None
+                ) -> QAction:
+        """An action; its texts are set by :meth:`retranslate_ui`."""
+        action = QAction(self)
         if shortcut is not None:
             action.setShortcut(shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
         action.triggered.connect(slot)
         return action
 
     def _make_actions(self) -> None:
         keys = QKeySequence.StandardKey
-        self.new_action = self._action(self.tr("&New"), self.new_form, keys.New, self.tr("Start an empty form"))
-        self.open_action = self._action(self.tr("&Open…"), self.open_dialog, keys.Open,
-                                        self.tr("Open a form file"))
-        self.save_action = self._action(self.tr("&Save"), self.save_form, keys.Save, self.tr("Save the form"))
-        self.save_as_action = self._action(self.tr("Save &As…"), self.save_form_as, keys.SaveAs)
-        self.quit_action = self._action(self.tr("&Quit"), self.close, keys.Quit)
-        self.import_dfm_action = self._action(self.tr("&Import DFM…"), self.import_dfm_dialog, None,
-                                              self.tr("Open a C++Builder/Delphi form (.dfm)"))
-        self.export_dfm_action = self._action(self.tr("&Export DFM…"), self.export_dfm_dialog, None,
-                                              self.tr("Write this form as a C++Builder/Delphi .dfm"))
-        self.trust_form_action = self._action(
-            self.tr("&Trust This Form"), self.engine.set_form_trusted, None,
-            self.tr("Let this form's actions read files outside its own folder (remembered until the "
-                    "file changes)"))
+        self.new_action = self._action(self.new_form, keys.New)
+        self.open_action = self._action(self.open_dialog, keys.Open)
+        self.save_action = self._action(self.save_form, keys.Save)
+        self.save_as_action = self._action(self.save_form_as, keys.SaveAs)
+        self.quit_action = self._action(self.close, keys.Quit)
+        self.import_dfm_action = self._action(self.import_dfm_dialog)
+        self.export_dfm_action = self._action(self.export_dfm_dialog)
+        self.trust_form_action = self._action(self.engine.set_form_trusted)
         self.trust_form_action.setCheckable(True)
         self.trust_form_action.setChecked(self.engine.form_trusted)
         self.engine.trustChanged.connect(self.trust_form_action.setChecked)
@@ -239,35 +232,39 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(keys.Undo)
         self.redo_action = self.model.undo_stack.createRedoAction(self, self.tr("&Redo"))
         self.redo_action.setShortcuts([QKeySequence(keys.Redo), QKeySequence("Ctrl+Y")])
-        self.cut_action = self._action(self.tr("Cu&t"), self.designer.cut_selection, keys.Cut)
-        self.copy_action = self._action(self.tr("&Copy"), self.designer.copy_selection, keys.Copy)
-        self.paste_action = self._action(self.tr("&Paste"), self.designer.paste, keys.Paste)
-        self.delete_action = self._action(self.tr("&Delete"), self.designer.delete_selection, keys.Delete)
-        self.select_all_action = self._action(self.tr("Select &All"), self.designer.select_all, keys.SelectAll)
-        self.rename_action = self._action(self.tr("&Rename"), self.designer.rename_selection, "F2")
+        self.cut_action = self._action(self.designer.cut_selection, keys.Cut)
+        self.copy_action = self._action(self.designer.copy_selection, keys.Copy)
+        self.paste_action = self._action(self.designer.paste, keys.Paste)
+        self.delete_action = self._action(self.designer.delete_selection, keys.Delete)
+        self.select_all_action = self._action(self.designer.select_all, keys.SelectAll)
+        self.rename_action = self._action(self.designer.rename_selection, "F2")
         for action in (self.cut_action, self.copy_action, self.paste_action, self.delete_action,
                        self.select_all_action, self.rename_action):
             # only while the form has focus: a line edit keeps its own Ctrl+C and Delete
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.designer.addAction(action)
-        self.activate_all_action = self._action(self.tr("&Activate All"), self.engine.activate_all, "F9",
-                                                self.tr("Set Active on every component"))
-        self.deactivate_all_action = self._action(self.tr("&Deactivate All"), self.engine.deactivate_all,
-                                                  "Ctrl+F2", self.tr("Close every component"))
-        self.reset_layout_action = self._action(self.tr("&Reset Layout"), self.reset_layout)
-        self.component_log_action = self._action(self.tr("Log of Selected &Component"),
-                                                 self.open_component_log, "Ctrl+L")
-        self.about_action = self._action(self.tr("&About Socket Workbench"), self.about)
-        self.certificates_action = self._action(self.tr("Generate &Certificates…"), self.generate_certificates,
-                                                None, self.tr("Make a local CA and certificates for encrypted "
-                                                              "connections, and use them in the selected component"))
+        self.activate_all_action = self._action(self.engine.activate_all, "F9")
+        self.deactivate_all_action = self._action(self.engine.deactivate_all, "Ctrl+F2")
+        self.reset_layout_action = self._action(self.reset_layout)
+        self.component_log_action = self._action(self.open_component_log, "Ctrl+L")
+        self.about_action = self._action(self.about)
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for language in ("", "en", *LANGUAGES):
+            action = QAction(self.language_group)
+            action.setCheckable(True)
+            action.setData(language)
+            action.triggered.connect(self._language_chosen(language))
+            self.language_actions[language] = action
+        self.language_actions[self._language_setting()].setChecked(True)
+        self.certificates_action = self._action(self.generate_certificates)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
+        self.file_menu = file_menu = bar.addMenu("")
         file_menu.addActions([self.new_action, self.open_action])
-        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
-        self.examples_menu = file_menu.addMenu(self.tr("E&xamples"))
+        self.recent_menu = file_menu.addMenu("")
+        self.examples_menu = file_menu.addMenu("")
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
@@ -278,22 +275,108 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_examples()
-        edit = bar.addMenu(self.tr("&Edit"))
+        self.edit_menu = edit = bar.addMenu("")
         edit.addActions([self.undo_action, self.redo_action])
         edit.addSeparator()
         edit.addActions([self.cut_action, self.copy_action, self.paste_action, self.delete_action])
         edit.addSeparator()
         edit.addActions([self.select_all_action, self.rename_action])
-        view = bar.addMenu(self.tr("&View"))
+        self.view_menu = view = bar.addMenu("")
         for dock in (self.inspector_dock, self.log_dock, self.connections_dock, self.messages_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.component_log_action)
         view.addSeparator()
         view.addAction(self.reset_layout_action)
-        run = bar.addMenu(self.tr("&Run"))
+        self.language_menu = view.addMenu("")
+        self.language_menu.addActions(list(self.language_actions.values()))
+        self.run_menu = run = bar.addMenu("")
         run.addActions([self.activate_all_action, self.deactivate_all_action])
-        bar.addMenu(self.tr("&Tools")).addAction(self.certificates_action)
-        bar.addMenu(self.tr("&Help")).addAction(self.about_action)
+        self.tools_menu = bar.addMenu("")
+        self.tools_menu.addAction(self.certificates_action)
+        self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.about_action)
+
+    def retranslate_ui(self) -> None:
+        """Every text the window sets itself, in the current language (at start and on
+        LanguageChange; the panels retranslate themselves)."""
+        texts: list[tuple[QAction, str, str]] = [
+            (self.new_action, self.tr("&New"), self.tr("Start an empty form")),
+            (self.open_action, self.tr("&Open…"), self.tr("Open a form file")),
+            (self.save_action, self.tr("&Save"), self.tr("Save the form")),
+            (self.save_as_action, self.tr("Save &As…"), ""),
+            (self.quit_action, self.tr("&Quit"), ""),
+            (self.import_dfm_action, self.tr("&Import DFM…"), self.tr("Open a C++Builder/Delphi form (.dfm)")),
+            (self.export_dfm_action, self.tr("&Export DFM…"),
+             self.tr("Write this form as a C++Builder/Delphi .dfm")),
+            (self.trust_form_action, self.tr("&Trust This Form"),
+             self.tr("Let this form's actions read files outside its own folder (remembered until the "
+                     "file changes)")),
+            (self.cut_action, self.tr("Cu&t"), ""),
+            (self.copy_action, self.tr("&Copy"), ""),
+            (self.paste_action, self.tr("&Paste"), ""),
+            (self.delete_action, self.tr("&Delete"), ""),
+            (self.select_all_action, self.tr("Select &All"), ""),
+            (self.rename_action, self.tr("&Rename"), ""),
+            (self.activate_all_action, self.tr("&Activate All"), self.tr("Set Active on every component")),
+            (self.deactivate_all_action, self.tr("&Deactivate All"), self.tr("Close every component")),
+            (self.reset_layout_action, self.tr("&Reset Layout"), ""),
+            (self.component_log_action, self.tr("Log of Selected &Component"), ""),
+            (self.about_action, self.tr("&About Socket Workbench"), ""),
+            (self.certificates_action, self.tr("Generate &Certificates…"),
+             self.tr("Make a local CA and certificates for encrypted connections, and use them in the "
+                     "selected component")),
+            (self.language_actions[""], self.tr("System Language"), ""),
+            (self.language_actions["en"], self.tr("English"), ""),
+            (self.language_actions["zh_CN"], self.tr("Simplified Chinese (简体中文)"), ""),
+        ]
+        for action, text, tip in texts:
+            action.setText(text)
+            action.setStatusTip(tip)
+        # QUndoStack's actions put the command's text after this prefix
+        self.undo_action.setText(self.tr("&Undo"))
+        self.redo_action.setText(self.tr("&Redo"))
+        for menu, title in ((self.file_menu, self.tr("&File")), (self.recent_menu, self.tr("Open &Recent")),
+                            (self.examples_menu, self.tr("E&xamples")), (self.edit_menu, self.tr("&Edit")),
+                            (self.view_menu, self.tr("&View")), (self.language_menu, self.tr("&Language")),
+                            (self.run_menu, self.tr("&Run")), (self.tools_menu, self.tr("&Tools")),
+                            (self.help_menu, self.tr("&Help"))):
+            menu.setTitle(title)
+        for action in self.examples_menu.actions():
+            action.setText(example_title(Path(action.data())))
+        for dock, title in ((self.inspector_dock, self.tr("Object Inspector")),
+                            (self.log_dock, self.tr("Event Log")), (self.connections_dock, self.tr("Connections")),
+                            (self.messages_dock, self.tr("Messages"))):
+            dock.setWindowTitle(title)
+        for dock in self._component_panes.values():
+            pane = dock.widget()
+            if isinstance(pane, EventLogPane):
+                dock.setWindowTitle(pane.title())
+        self.palette_bar.setWindowTitle(self.tr("Component Palette"))
+        self.tabs.setTabText(0, self.tr("Form"))
+        self._update_title()
+        self._tick()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "help_menu"):
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _language_setting() -> str:
+        value = QSettings().value(LANGUAGE_KEY, "")
+        return value if isinstance(value, str) and value in ("", "en", *LANGUAGES) else ""
+
+    def _language_chosen(self, language: str) -> Callable[[], None]:
+        def choose() -> None:
+            self.set_language(language)
+        return choose
+
+    def set_language(self, language: str) -> None:
+        """View > Language: "" follows the system. Remembered, and applied now: every open
+        window retranslates itself on the LanguageChange Qt sends."""
+        QSettings().setValue(LANGUAGE_KEY, language)
+        self.language_actions[language].setChecked(True)
+        install_language(language or None)
 
     # -- status and title ----------------------------------------------------------
     def _update_title(self) -> None:
@@ -328,7 +411,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def _engine_error(self, uid: int, message: str) -> None:
-        self.show_message(message)
+        self.show_message(translated(message))
 
     # -- files ------------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -363,7 +446,7 @@ class MainWindow(QMainWindow):
         try:
             self.model.open(path)
         except FormFileError as exc:
-            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't open form"), translated(str(exc)))
             return False
         self._remember(Path(path))
         self.show_message(arg(self.tr("Opened %1"), str(path)))
@@ -387,7 +470,7 @@ class MainWindow(QMainWindow):
         try:
             self.model.open_copy(path)
         except FormFileError as exc:
-            QMessageBox.warning(self, self.tr("Can't open form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't open form"), translated(str(exc)))
             return False
         self.units.adopt_unit(unit_path_for(path))
         self._copied_from = example_title(path)
@@ -438,7 +521,7 @@ class MainWindow(QMainWindow):
 
     def _fill_examples(self) -> None:
         for path in sorted(EXAMPLES_DIR.glob(f"*{SUFFIX}")):
-            self.examples_menu.addAction(example_title(path), self._example_opener(path))
+            self.examples_menu.addAction(example_title(path), self._example_opener(path)).setData(str(path))
 
     def _example_opener(self, path: Path) -> Callable[[], object]:
         return lambda: self.open_example(path)
@@ -516,7 +599,7 @@ class MainWindow(QMainWindow):
         try:
             imported = import_dfm_file(source, encoding)
         except FormFileError as exc:
-            QMessageBox.warning(self, self.tr("Can't import form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't import form"), translated(str(exc)))
             return
         target, _ = QFileDialog.getSaveFileName(self, self.tr("Save the imported form as"),
                                                 str(Path(source).with_suffix(SUFFIX)), self.tr(FILE_FILTER))
@@ -544,7 +627,7 @@ class MainWindow(QMainWindow):
             result = export_dfm(self.model.document)
             write_atomically(Path(target), result.data)
         except (FormFileError, OSError) as exc:
-            QMessageBox.warning(self, self.tr("Can't export form"), str(exc))
+            QMessageBox.warning(self, self.tr("Can't export form"), translated(str(exc)))
             return
         note = arg(self.tr("Exported %1"), target)
         if result.warnings:

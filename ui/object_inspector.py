@@ -26,6 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -56,6 +57,8 @@ from app.qt.engine_host import EngineHost
 from app.qt.form_model import ChangeKind, ComponentChange, EditRefused, FormModel
 from app.qt.i18n import arg
 from components.metadata import KIND_BOOL, EventSpec, PropertySpec, Role
+from ui.error_text import translated
+from ui.metadata_text import description
 from ui.property_editors import (
     BINDING_ROLE,
     SPEC_ROLE,
@@ -67,6 +70,7 @@ from ui.property_editors import (
     empty_hint,
 )
 from ui.rule_editor import RuleEditor
+from ui.retranslate import is_language_change, refresh_model
 from ui.tab_style import show_whole_tab_text
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -143,7 +147,7 @@ class _ComponentTableModel(QAbstractTableModel):
             self.refresh_all()
 
     def _refuse(self, message: str) -> bool:
-        self.editRefused.emit(message)
+        self.editRefused.emit(translated(message))
         return False
 
 
@@ -211,7 +215,7 @@ class PropertyTableModel(_ComponentTableModel):
             if role == _DISPLAY:
                 return spec.vcl_name
             if role == Qt.ItemDataRole.ToolTipRole:
-                return spec.description or None
+                return description(spec) or None
         else:
             value = self.value(row)
             if role == _DISPLAY:
@@ -312,7 +316,7 @@ class EventTableModel(_ComponentTableModel):
             if role == _DISPLAY:
                 return spec.vcl_name
             if role == Qt.ItemDataRole.ToolTipRole:
-                return spec.description or None
+                return description(spec) or None
             return None
         binding = self.binding(index.row())
         if role in (_DISPLAY, _EDIT):
@@ -338,7 +342,7 @@ class EventTableModel(_ComponentTableModel):
         try:
             self.form.set_binding(self.uid, spec.vcl_name, value)
         except (EditRefused, KeyError) as exc:  # the message says which event it was about
-            return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, str(exc)))
+            return self._refuse(arg(self.tr("%1: %2"), spec.vcl_name, translated(str(exc))))
         if value is not None and value.action == RULES:
             self.rulesChosen.emit(self.uid, spec.vcl_name)
         return True
@@ -361,7 +365,6 @@ class ObjectInspector(QWidget):
         self.chooser = QComboBox(self)
         self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.chooser.setMinimumContentsLength(12)
-        self.chooser.setToolTip(self.tr("The component shown below"))
 
         self.property_view = InspectorTable(self)
         self.property_view.setModel(self.property_model)
@@ -385,8 +388,8 @@ class ObjectInspector(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         show_whole_tab_text(self.tabs.tabBar())
-        self.tabs.addTab(self.property_view, self.tr("Properties"))
-        self.tabs.addTab(self.event_view, self.tr("Events"))
+        self.tabs.addTab(self.property_view, "")
+        self.tabs.addTab(self.event_view, "")
 
         self.message = self._make_banner()
         self._message_is_hint = False
@@ -406,6 +409,7 @@ class ObjectInspector(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.help)
+        self.retranslate_ui()
 
         self._live = QTimer(self)
         self._live.setInterval(LIVE_INTERVAL_MS)
@@ -485,7 +489,7 @@ class ObjectInspector(QWidget):
         close = QToolButton(banner)
         close.setAutoRaise(True)
         close.setText("×")
-        close.setToolTip(self.tr("Dismiss"))
+        self._dismiss = close
         close.clicked.connect(self.clear_message)
         row = QHBoxLayout(banner)
         row.setContentsMargins(6, 4, 2, 4)
@@ -494,6 +498,20 @@ class ObjectInspector(QWidget):
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         banner.hide()
         return banner
+
+    def retranslate_ui(self) -> None:
+        self.chooser.setToolTip(self.tr("The component shown below"))
+        self.tabs.setTabText(0, self.tr("Properties"))
+        self.tabs.setTabText(1, self.tr("Events"))
+        self._dismiss.setToolTip(self.tr("Dismiss"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.retranslate_ui()
+            self._rebuild_chooser()
+            refresh_model(self.property_model)
+            refresh_model(self.event_model)
+        super().changeEvent(event)
 
     # -- following the form ------------------------------------------------------------
     def _rebuild_chooser(self, *_args: Any) -> None:
@@ -600,7 +618,7 @@ class ObjectInspector(QWidget):
         spec = source.spec(index.row())
         text = f"<b>{html.escape(spec.vcl_name)}</b>"
         if spec.description:
-            text += f"<br>{html.escape(spec.description)}"
+            text += f"<br>{html.escape(description(spec))}"
         self.help.setText(text)
 
     @Slot(QModelIndex)

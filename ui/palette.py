@@ -16,7 +16,7 @@ The armed class lives here, in one place; the designer only listens.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QMimeData, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 from app.qt.i18n import arg
 from components import Component, component_classes
 from ui import icons
+from ui.metadata_text import description, palette_tab
+from ui.retranslate import is_language_change
 from ui.tab_style import show_whole_tab_text
 
 #: what a palette drag carries: the component's class name, UTF-8
@@ -60,11 +62,21 @@ class PaletteButton(QToolButton):
         self.setCheckable(True)
         self.setAutoRaise(True)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        tip = arg(QCoreApplication.translate("ComponentPalette", "%1 — %2"), cls.__name__, cls.description)
+        self.setAccessibleName(cls.__name__)
+        self.component_class = cls
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        cls = self.component_class
+        tip = arg(QCoreApplication.translate("ComponentPalette", "%1 — %2"), cls.__name__, description(cls))
         self.setToolTip(tip)
         self.setStatusTip(tip)
-        self.setAccessibleName(cls.__name__)
-        self.setAccessibleDescription(cls.description)
+        self.setAccessibleDescription(description(cls))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.retranslate_ui()
+        super().changeEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -110,8 +122,22 @@ class ComponentPalette(QWidget):
         for cls in component_classes().values():
             if cls.palette_tab:
                 pages.setdefault(cls.palette_tab, []).append(cls)
-        for tab, classes in pages.items():
-            self.tabs.addTab(self._page(classes), QCoreApplication.translate("PaletteTab", tab))
+        self._tab_names = list(pages)
+        for classes in pages.values():
+            self.tabs.addTab(self._page(classes), "")
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        for index, name in enumerate(self._tab_names):
+            self.tabs.setTabText(index, palette_tab(name))
+        for pointer in self._pointers:
+            pointer.setToolTip(self.tr("Select — select and move components on the form"))
+            pointer.setAccessibleName(self.tr("Select"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.retranslate_ui()
+        super().changeEvent(event)
 
     def _page(self, classes: list[type[Component]]) -> QWidget:
         page = QWidget()
@@ -126,8 +152,6 @@ class ComponentPalette(QWidget):
         pointer.setChecked(True)
         pointer.setAutoRaise(True)
         pointer.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        pointer.setToolTip(self.tr("Select — select and move components on the form"))
-        pointer.setAccessibleName(self.tr("Select"))
         pointer.clicked.connect(self.disarm)
         self._pointers.append(pointer)
         row.addWidget(pointer)

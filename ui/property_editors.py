@@ -66,6 +66,7 @@ from components.metadata import (
     EventSpec,
     PropertySpec,
 )
+from ui.error_text import translated
 
 #: item data role carrying the row's PropertySpec or EventSpec
 SPEC_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -109,7 +110,7 @@ def _problem(spec: PropertySpec, text: str) -> str:
     try:
         spec.validate(text)
     except ValueError as exc:
-        return str(exc)
+        return translated(str(exc))
     return ""
 
 
@@ -428,7 +429,7 @@ class BindingEditor(QFrame):
             try:
                 action.check_argument(text)
             except ValueError as exc:
-                problem = str(exc)
+                problem = translated(str(exc))
         self.argument.setStyleSheet(_INVALID_STYLE if problem else "")
         self.problemChanged.emit(problem)
 

@@ -10,7 +10,7 @@ nothing is waiting any more. The tiles carry the same mark (ui.component_tile).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
@@ -18,6 +18,7 @@ from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from app.qt.i18n import arg
 from ui.component_tile import paint_saved_active_badge
+from ui.retranslate import is_language_change
 
 MARK = 18  # px: the tiles' badge, a little larger
 _STYLE = """
@@ -39,7 +40,6 @@ class SavedActiveBanner(QFrame):
         self._dismissed = False
         self.setObjectName("SavedActiveBanner")
         self.setStyleSheet(_STYLE)
-        self.setAccessibleName(self.tr("Components saved active"))
 
         self.mark = QLabel()
         self.mark.setPixmap(self._mark_pixmap())
@@ -47,14 +47,10 @@ class SavedActiveBanner(QFrame):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.activate_button = QPushButton()
-        self.activate_button.setToolTip(self.tr("Start the components that were saved with Active = True "
-                                                "(F9 starts every component)"))
         self.activate_button.clicked.connect(self.engine.activate_saved)
         self.close_button = QToolButton()
         self.close_button.setAutoRaise(True)
         self.close_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
-        self.close_button.setToolTip(self.tr("Hide this message for this form"))
-        self.close_button.setAccessibleName(self.tr("Dismiss"))
         self.close_button.clicked.connect(self.dismiss)
 
         layout = QHBoxLayout(self)
@@ -67,7 +63,20 @@ class SavedActiveBanner(QFrame):
 
         model.documentReset.connect(self._form_opened)
         model.savedActiveChanged.connect(self._update)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        self.setAccessibleName(self.tr("Components saved active"))
+        self.activate_button.setToolTip(self.tr("Start the components that were saved with Active = True "
+                                                "(F9 starts every component)"))
+        self.close_button.setToolTip(self.tr("Hide this message for this form"))
+        self.close_button.setAccessibleName(self.tr("Dismiss"))
         self._update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.retranslate_ui()
+        super().changeEvent(event)
 
     def _mark_pixmap(self) -> QPixmap:
         ratio = self.devicePixelRatioF()

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QResizeEvent,
     QTextCursor,
@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 from app.core.atomic_file import write_atomically
 from app.qt.i18n import arg
 from ui.code_editor import CodeEditor
+from ui.retranslate import is_language_change
 
 SETTLE_MS = 100  # let a burst of watcher notifications settle before reading the file
 
@@ -95,7 +96,13 @@ class _MessageBar(QFrame):
         close.setToolTip(self.tr("Dismiss"))
         close.clicked.connect(self.dismiss)
         layout.addWidget(close)
+        self._close = close
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._close.setToolTip(self.tr("Dismiss"))
+        super().changeEvent(event)
 
     def show_message(self, kind: str, topic: str, text: str,
                      actions: Sequence[tuple[str, str, Callable[[], None]]] = ()) -> None:
@@ -435,3 +442,8 @@ class UnitEditor(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_header()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self._update_header()
+        super().changeEvent(event)

@@ -50,6 +50,9 @@ def run_workbench(form_path: str | None = None) -> int:
 
     raise_file_limit()
     app = make_application()
+    from app.qt.translations import install
+
+    install()  # the system's language, or View > Language's choice
     loop = new_event_loop(app)
     asyncio.set_event_loop(loop)
     from ui.main_window import MainWindow

@@ -280,6 +280,14 @@ class Words:
         """A Dropped record's summary (``count`` records lost; ``detail`` says so in English)."""
         return detail
 
+    def error(self, error: ErrorInfo) -> str:
+        """An error record's summary (the engine's English message)."""
+        return error_line(error)
+
+    def detail(self, line: str) -> str:
+        """A record's own detail line, as the engine wrote it."""
+        return line
+
 
 PLAIN_WORDS = Words()
 
@@ -299,15 +307,15 @@ def detail_text(event: str, byte_count: int, error: ErrorInfo | None, detail: st
     data, the lost records of a Dropped record, else the detail's first line (a traceback's
     last). The log's Detail column, the runner's lines and the exports all read it."""
     if error is not None:
-        return error_line(error)
+        return words.error(error)
     if event == DROPPED:  # byte_count counts records here, not bytes
         return words.dropped(byte_count, detail)
     if byte_count or event in _DATA_RECORDS:
         # what the engine says of the bytes too: a saved message's name, a reply time, an
         # incomplete last frame ("11 bytes · message 'poll'", "5 bytes · +3.2 ms")
         counted = words.byte_count(byte_count)
-        return f"{counted} · {summary_line(detail)}" if detail else counted
-    return summary_line(detail, last=event == HANDLER_ERROR)
+        return f"{counted} · {words.detail(summary_line(detail))}" if detail else counted
+    return words.detail(summary_line(detail, last=event == HANDLER_ERROR))
 
 
 def summary(record: EventRecord) -> str:

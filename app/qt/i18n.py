@@ -39,3 +39,9 @@ def arg(text: str, *values: object) -> str:
 
     return _PLACE.sub(place, text)
 
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Mark ``text`` for pyside6-lupdate under ``context`` and return it untranslated (Qt's
+    own marker, typed as a ``str``); translate it where it is shown."""
+    return text

@@ -1,0 +1,1940 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BindingEditor</name>
+    <message>
+        <location filename="../../ui/property_editors.py" line="+342"/>
+        <source>(none)</source>
+        <extracomment>item data role carrying the row&apos;s PropertySpec or EventSpec item data role carrying an event row&apos;s HandlerBinding (or None) offered by the encoding editor; any name Python&apos;s codecs know is accepted the text being typed will be refused, and why (&quot;&quot; once it is fine again)</extracomment>
+        <translation>(无)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Choose the file to send</source>
+        <translation>选择要发送的文件</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>%1:</source>
+        <translation>%1：</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>File to send</source>
+        <translation>要发送的文件</translation>
+    </message>
+</context>
+<context>
+    <name>BuiltinActions</name>
+    <message>
+        <location filename="declared_strings.py" line="+54"/>
+        <source>Log only</source>
+        <translation>仅记录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Echo back</source>
+        <translation>原样回送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reply with text</source>
+        <translation>回复文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reply with hex</source>
+        <translation>回复十六进制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hex bytes</source>
+        <translation>十六进制字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send file</source>
+        <translation>发送文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close connection</source>
+        <translation>关闭连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Suppress error (ErrorCode := 0)</source>
+        <translation>屏蔽错误 (ErrorCode := 0)</translation>
+    </message>
+</context>
+<context>
+    <name>Clipboard</name>
+    <message>
+        <location filename="../../ui/clipboard.py" line="+95"/>
+        <source>Can&apos;t paste: %1</source>
+        <extracomment>how a form file&apos;s text gives itself away, before it is parsed how far a paste lands from the copied components, down and right</extracomment>
+        <translation>无法粘贴：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The clipboard holds no components to paste</source>
+        <translation>剪贴板中没有可粘贴的组件</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+</context>
+<context>
+    <name>Commands</name>
+    <message>
+        <location filename="../../app/qt/commands.py" line="+65"/>
+        <source>Delete %1</source>
+        <translation>删除 %1</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Move</source>
+        <translation>移动</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <location line="+26"/>
+        <source>Set %1.%2</source>
+        <translation>设置 %1.%2</translation>
+    </message>
+    <message>
+        <location line="-14"/>
+        <source>Rename %1 to %2</source>
+        <translation>将 %1 重命名为 %2</translation>
+    </message>
+</context>
+<context>
+    <name>ComponentPalette</name>
+    <message>
+        <location filename="../../ui/palette.py" line="+71"/>
+        <source>%1 — %2</source>
+        <extracomment>what a palette drag carries: the component&apos;s class name, UTF-8</extracomment>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <location line="+63"/>
+        <source>Select — select and move components on the form</source>
+        <translation>选择 — 选择并移动窗体上的组件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select</source>
+        <translation>选择</translation>
+    </message>
+</context>
+<context>
+    <name>ComponentTile</name>
+    <message>
+        <location filename="../../ui/component_tile.py" line="+161"/>
+        <source>Saved with Active = True; not started (activate it from the bar over the form, or press F9)</source>
+        <translation>保存时 Active = True；尚未启动 (在窗体上方的提示栏中激活，或按 F9)</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionsModel</name>
+    <message>
+        <location filename="../../ui/connections_panel.py" line="+73"/>
+        <source>Peer</source>
+        <translation>对端</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Since</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Out</source>
+        <translation>发出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Thread</source>
+        <translation>线程</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <location line="+1"/>
+        <source>(event loop)</source>
+        <translation>(事件循环)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 bytes %2</source>
+        <translation>%2 %1 字节</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>received</source>
+        <translation>已接收</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connected since %1</source>
+        <translation>自 %1 起已连接</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionsPanel</name>
+    <message>
+        <location line="+10"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Hex</source>
+        <translation>十六进制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+79"/>
+        <source>Line ending appended to text</source>
+        <translation>附加在文本后的行结束符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close connection</source>
+        <translation>关闭连接</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Select a ClientSocket or ServerSocket on the form</source>
+        <translation>请在窗体上选择一个 ClientSocket 或 ServerSocket</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%1 — %n connection(s), listening on %2</source>
+        <translation>
+            <numerusform>%1 — %n 个连接，正在 %2 上倾听</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 — not listening</source>
+        <translation>%1 — 未在倾听</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connected to %1</source>
+        <translation>已连接到 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not connected</source>
+        <translation>未连接</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Text to send (\r \n \t \xNN escapes work)</source>
+        <translation>要发送的文本 (可用 \r \n \t \xNN 转义)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hex bytes, e.g. 48 65 6C 6C 6F</source>
+        <translation>十六进制字节，例如 48 65 6C 6C 6F</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Path of a file to send</source>
+        <translation>要发送的文件的路径</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Send file</source>
+        <translation>发送文件</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Type some hex bytes to send</source>
+        <translation>请输入要发送的十六进制字节</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Choose a file to send</source>
+        <translation>请选择要发送的文件</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Select a connection first</source>
+        <translation>请先选择一个连接</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Can&apos;t open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Sending to %1…</source>
+        <translation>正在发送到 %1…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Not sent to %1: %2</source>
+        <translation>未发送到 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sent to %1</source>
+        <translation>已发送到 %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Closed %1</source>
+        <translation>已关闭 %1</translation>
+    </message>
+</context>
+<context>
+    <name>EngineHost</name>
+    <message>
+        <location filename="../../app/qt/engine_host.py" line="+175"/>
+        <source>trust the form with File &gt; Trust This Form</source>
+        <extracomment>asks the user whether the form may open these files outside its folder (Send file paths) loads the form&apos;s unit for the engine, asking for trust first; None when it can&apos;t or may not run whether the user trusts this form&apos;s actions with files outside its folder the form&apos;s Python unit, once the user trusts it (app.core.unit); None runs built-ins only blocking clients whose open() runs on a worker thread: they run, though not yet connecting</extracomment>
+        <translation>请通过“文件 &gt; 信任此窗体”信任该窗体</translation>
+    </message>
+</context>
+<context>
+    <name>EventLogModel</name>
+    <message>
+        <location filename="../../ui/event_log_model.py" line="+87"/>
+        <source>Time</source>
+        <extracomment>How many rows a log keeps unless told otherwise.</extracomment>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Component</source>
+        <translation>组件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hex</source>
+        <translation>十六进制</translation>
+    </message>
+    <message>
+        <location line="+271"/>
+        <source>Connection %1 with %2</source>
+        <extracomment>A component name appeared for the first time (for filter combos). An event name appeared for the first time. Old rows the ring buffer discarded to stay within capacity (the pane&apos;s status shows it; an export starts with a Dropped record saying so). Records lost before they reached the model (set by the feeder).</extracomment>
+        <translation>与 %2 的连接 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection %1</source>
+        <translation>连接 %1</translation>
+    </message>
+</context>
+<context>
+    <name>EventLogPane</name>
+    <message>
+        <location filename="../../ui/event_log_view.py" line="+373"/>
+        <source>Show or hide the %1 column</source>
+        <extracomment>How often the feeder moves records into the models (30-50 ms keeps the log live and cheap). The most records one tick appends; the rest wait for the next tick. Typing in the text filter re-filters after this pause (the filter runs in slices, so typing on is never blocked; the pause only saves re-filtering on every keystroke). How many records the last tick took from the buffer (emitted only when &gt; 0).</extracomment>
+        <translation>显示或隐藏“%1”列</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the data as text (Data column)</source>
+        <translation>以文本显示数据 (“数据”列)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the data as hexadecimal bytes (Hex column)</source>
+        <translation>以十六进制字节显示数据 (“十六进制”列)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show one component&apos;s events</source>
+        <translation>只显示一个组件的事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All components</source>
+        <translation>全部组件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show one kind of event</source>
+        <translation>只显示一种事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All events</source>
+        <translation>全部事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filter text…</source>
+        <translation>筛选文本…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show rows containing this text (any shown column, any case)</source>
+        <translation>显示包含此文本的行 (任一显示列，不区分大小写)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pause autoscroll</source>
+        <translation>暂停自动滚动</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Stop following the newest events</source>
+        <translation>不再跟随最新的事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Remove every event from the log</source>
+        <translation>从日志中移除所有事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Save the shown events as CSV or JSON Lines</source>
+        <translation>将显示的事件保存为 CSV 或 JSON Lines</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Event log: %1</source>
+        <translation>事件日志：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Event log</source>
+        <translation>事件日志</translation>
+    </message>
+    <message>
+        <location line="+98"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSON Lines files (*.jsonl)</source>
+        <translation>JSON Lines 文件 (*.jsonl)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export event log</source>
+        <translation>导出事件日志</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Could not write %1:
+%2</source>
+        <translation>无法写入 %1：
+%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Exported %1 events to %2</source>
+        <translation>已将 %1 个事件导出到 %2</translation>
+    </message>
+    <message>
+        <location line="+146"/>
+        <source>%1 events (%2 shown)</source>
+        <translation>%1 个事件 (显示 %2 个)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>, %1 older discarded</source>
+        <translation>，丢弃了 %1 个较早的</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>, %1 dropped</source>
+        <translation>，丢失 %1 个</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · filtering… %1%</source>
+        <translation> · 正在筛选… %1%</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The oldest %1 events were discarded to keep at most %2.</source>
+        <translation>为了最多保留 %2 个事件，丢弃了最早的 %1 个。</translation>
+    </message>
+</context>
+<context>
+    <name>EventTableModel</name>
+    <message>
+        <location filename="../../ui/object_inspector.py" line="+296"/>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Handler</source>
+        <translation>处理函数</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>A function of the form&apos;s unit; double-click the event to open it</source>
+        <translation>窗体单元中的函数；双击事件即可打开</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>Examples</name>
+    <message>
+        <location filename="declared_strings.py" line="-17"/>
+        <source>Blocking client</source>
+        <translation>阻塞客户端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Chat server</source>
+        <translation>聊天服务器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client connection</source>
+        <translation>客户端连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Echo server</source>
+        <translation>回显服务器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Error suppression</source>
+        <translation>屏蔽错误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Http client</source>
+        <translation>HTTP 客户端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send stream</source>
+        <translation>发送流</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Thread server</source>
+        <translation>线程服务器</translation>
+    </message>
+</context>
+<context>
+    <name>FormDesigner</name>
+    <message>
+        <location filename="../../ui/component_tile.py" line="-91"/>
+        <source>Inactive</source>
+        <translation>未激活</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Looking up the host…</source>
+        <translation>正在查找主机…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message numerus="yes">
+        <location line="-6"/>
+        <source>Listening — %n connection</source>
+        <translation>
+            <numerusform>正在倾听 — %n 个连接</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_designer.py" line="+108"/>
+        <location line="+19"/>
+        <source>Form designer</source>
+        <translation>窗体设计器</translation>
+    </message>
+    <message>
+        <location line="+239"/>
+        <source>&amp;Paste</source>
+        <translation>粘贴(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Select &amp;All</source>
+        <translation>全选(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;Activate</source>
+        <translation>激活(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Deactivate</source>
+        <translation>停用(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Rename</source>
+        <translation>重命名(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>De&amp;lete</source>
+        <translation>删除(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cu&amp;t</source>
+        <translation>剪切(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Copy</source>
+        <translation>复制(&amp;C)</translation>
+    </message>
+</context>
+<context>
+    <name>FormModel</name>
+    <message>
+        <location filename="../../app/qt/form_model.py" line="+166"/>
+        <source>%1 is active: set %2 to False before deleting it</source>
+        <extracomment>the designer&apos;s grid, in pixels; positions snap to it the file an untitled copy was made from (an example); its folder serves the copy&apos;s relative file paths until the copy is saved somewhere of its own</extracomment>
+        <translation>%1 正在运行：删除前请先将 %2 设为 False</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Can&apos;t change %1 while %2 is active: set %3 to False first</source>
+        <translation>%2 运行时不能修改 %1：请先将 %3 设为 False</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Add %1</source>
+        <translation>添加 %1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="+65"/>
+        <source>Socket Workbench forms (*.sockform);;All files (*)</source>
+        <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+156"/>
+        <location line="+99"/>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="-97"/>
+        <location line="+98"/>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="-31"/>
+        <source>&amp;New</source>
+        <translation>新建(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Start an empty form</source>
+        <translation>新建一个空窗体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open a form file</source>
+        <translation>打开窗体文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Save the form</source>
+        <translation>保存窗体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save &amp;As…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Import DFM…</source>
+        <translation>导入 DFM(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open a C++Builder/Delphi form (.dfm)</source>
+        <translation>打开 C++Builder/Delphi 窗体 (.dfm)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Export DFM…</source>
+        <translation>导出 DFM(&amp;E)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write this form as a C++Builder/Delphi .dfm</source>
+        <translation>将此窗体写成 C++Builder/Delphi 的 .dfm</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Trust This Form</source>
+        <translation>信任此窗体(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Let this form&apos;s actions read files outside its own folder (remembered until the file changes)</source>
+        <translation>允许此窗体的动作读取其文件夹以外的文件 (在文件改变之前一直记住)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cu&amp;t</source>
+        <translation>剪切(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Copy</source>
+        <translation>复制(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Paste</source>
+        <translation>粘贴(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Delete</source>
+        <translation>删除(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select &amp;All</source>
+        <translation>全选(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Rename</source>
+        <translation>重命名(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Activate All</source>
+        <translation>全部激活(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Set Active on every component</source>
+        <translation>将每个组件的 Active 设为 True</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Deactivate All</source>
+        <translation>全部停用(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Close every component</source>
+        <translation>关闭每个组件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Reset Layout</source>
+        <translation>重置布局(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Log of Selected &amp;Component</source>
+        <translation>所选组件的日志(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About Socket Workbench</source>
+        <translation>关于 Socket Workbench(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System Language</source>
+        <translation>跟随系统语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Simplified Chinese (简体中文)</source>
+        <translation>简体中文</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>E&amp;xamples</source>
+        <translation>示例(&amp;X)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Object Inspector</source>
+        <translation>对象观察器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Event Log</source>
+        <translation>事件日志</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Connections</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Component Palette</source>
+        <translation>组件面板</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Form</source>
+        <translation>窗体</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Untitled (from %1)</source>
+        <translation>未命名 (来自 %1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Socket Workbench - %1[*]</source>
+        <translation>Socket Workbench - %1[*]</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Unit</source>
+        <translation>单元</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 active · %2 connections</source>
+        <translation>%1 个已激活 · %2 个连接</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source> · %1 dropped</source>
+        <translation> · 丢失 %1 个</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Unsaved changes</source>
+        <translation>未保存的修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the changes to %1 before closing it?</source>
+        <translation>关闭前是否保存对 %1 的修改？</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Open Form</source>
+        <translation>打开窗体</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <location line="+14"/>
+        <source>Can&apos;t open form</source>
+        <translation>无法打开窗体</translation>
+    </message>
+    <message>
+        <location line="-11"/>
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Opened a copy of %1; Save asks where to keep it</source>
+        <translation>已打开 %1 的副本；保存时会询问存放位置</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Save Form As</source>
+        <translation>窗体另存为</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Can&apos;t save form</source>
+        <translation>无法保存窗体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+110"/>
+        <source>Can&apos;t save %1: %2</source>
+        <translation>无法保存 %1：%2</translation>
+    </message>
+    <message>
+        <location line="-107"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>(none)</source>
+        <translation>(无)</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Select a component to open its log</source>
+        <translation>请选择一个组件以打开其日志</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Run this form&apos;s Python unit?</source>
+        <translation>运行此窗体的 Python 单元吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This form&apos;s events call functions in its Python unit:
+
+%1
+
+Its code runs with your permissions. Run it only if you trust it. The answer is remembered until the file changes.</source>
+        <translation>此窗体的事件会调用其 Python 单元中的函数：
+
+%1
+
+这些代码以你的权限运行。只有在你信任它时才运行。在文件改变之前会一直记住你的回答。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Let this form read files outside its folder?</source>
+        <translation>允许此窗体读取其文件夹以外的文件吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This form&apos;s Send file actions name files outside its own folder:
+
+%1
+
+Whoever connects would receive them. Allow it only if you trust the form. The answer is remembered until the form file changes (File &gt; Trust This Form changes it).</source>
+        <translation>此窗体的“发送文件”动作指定了其文件夹以外的文件：
+
+%1
+
+任何连接上来的人都会收到它们。只有在你信任此窗体时才允许。在窗体文件改变之前会一直记住你的回答 (可用“文件 &gt; 信任此窗体”更改)。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Rename handlers?</source>
+        <translation>重命名处理函数吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rename the handlers of %1 to match %2?
+
+%3</source>
+        <translation>将 %1 的处理函数重命名以匹配 %2 吗？
+
+%3</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+4"/>
+        <source>Import DFM</source>
+        <translation>导入 DFM</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>C++Builder/Delphi forms (*.dfm);;All files (*)</source>
+        <translation>C++Builder/Delphi 窗体 (*.dfm);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Code page of the form&apos;s 8-bit text:</source>
+        <translation>窗体中 8 位文本的代码页：</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+10"/>
+        <source>Can&apos;t import form</source>
+        <translation>无法导入窗体</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>Save the imported form as</source>
+        <translation>将导入的窗体保存为</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Import report</source>
+        <translation>导入报告</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export DFM</source>
+        <translation>导出 DFM</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>C++Builder/Delphi forms (*.dfm)</source>
+        <translation>C++Builder/Delphi 窗体 (*.dfm)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Can&apos;t export form</source>
+        <translation>无法导出窗体</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export notes</source>
+        <translation>导出说明</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>About Socket Workbench</source>
+        <translation>关于 Socket Workbench</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Socket Workbench&lt;/b&gt;&lt;p&gt;Build, test and understand TCP programs with ClientSocket and ServerSocket components, as in C++Builder and Delphi.&lt;/p&gt;</source>
+        <translation>&lt;b&gt;Socket Workbench&lt;/b&gt;&lt;p&gt;像在 C++Builder 和 Delphi 中一样，用 ClientSocket 和 ServerSocket 组件构建、测试和理解 TCP 程序。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>Metadata</name>
+    <message>
+        <location filename="declared_strings.py" line="-42"/>
+        <source>TCP client connection</source>
+        <translation>TCP 客户端连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The component&apos;s name; handlers and records use it.</source>
+        <translation>组件的名称；处理函数和日志记录都使用它。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A free integer for your own use.</source>
+        <translation>一个供你自由使用的整数。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open (connect or listen) when True; close when False.</source>
+        <translation>为 True 时打开 (连接或倾听)；为 False 时关闭。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>IP address to connect to or bind; Host wins when both are set.</source>
+        <translation>要连接或绑定的 IP 地址；两者都设置时以 Host 为准。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>TCP port; Service wins when both are set.</source>
+        <translation>TCP 端口；两者都设置时以 Service 为准。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service name (http, echo, ...) that gives the port.</source>
+        <translation>给出端口的服务名 (http、echo 等)。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text encoding for ReceiveText and SendText.</source>
+        <translation>ReceiveText 和 SendText 使用的文本编码。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How the byte stream is cut into messages: none, line, delimiter:&lt;bytes&gt;, fixed:&lt;n&gt;, length:&lt;field&gt;[@offset][+-adjust][,strip=n], regex:&lt;pattern&gt; or idle:&lt;ms&gt;. OnRead fires once per message.</source>
+        <translation>如何把字节流切分为消息：none、line、delimiter:&lt;bytes&gt;、fixed:&lt;n&gt;、length:&lt;field&gt;[@offset][+-adjust][,strip=n]、regex:&lt;pattern&gt; 或 idle:&lt;ms&gt;。每条消息触发一次 OnRead。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The longest message Framing accepts, in bytes; a longer one is OnError 10040 and the connection closes.</source>
+        <translation>Framing 接受的最长消息 (字节)；更长的消息触发 OnError 10040 并关闭连接。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Host name or address to connect to; wins over Address.</source>
+        <translation>要连接的主机名或地址；优先于 Address。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ctNonBlocking: events on the loop; ctBlocking: open() connects on the caller&apos;s thread.</source>
+        <translation>ctNonBlocking：非阻塞，事件在事件循环上触发；ctBlocking：阻塞，open() 在调用者的线程上连接。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Before the host is looked up.</source>
+        <translation>查找主机之前。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>After the lookup, just before connecting.</source>
+        <translation>查找之后、即将连接之前。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The connection is up.</source>
+        <translation>连接已建立。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The connection is closing (once per open).</source>
+        <translation>连接正在关闭 (每次打开一次)。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Bytes arrived; take them with ReceiveText/ReceiveBuf.</source>
+        <translation>有字节到达；用 ReceiveText/ReceiveBuf 取出。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Once after connect, then whenever the send queue drained.</source>
+        <translation>连接后一次，此后每当发送队列清空时。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Something failed; return 0 to suppress the error.</source>
+        <translation>出现错误；返回 0 可屏蔽该错误。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>TCP server (listening socket and its connections)</source>
+        <translation>TCP 服务器 (倾听连接及其服务端连接)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Local IP address to listen on; empty listens on all interfaces.</source>
+        <translation>要倾听的本地 IP 地址；为空时在所有接口上倾听。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>stNonBlocking: all connections on the loop; stThreadBlocking: a thread per connection.</source>
+        <translation>stNonBlocking：非阻塞，所有连接都在事件循环上；stThreadBlocking：阻塞，每个连接一个线程。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How many idle client threads are kept for reuse.</source>
+        <translation>保留多少个空闲的客户端线程以便重用。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The server is listening.</source>
+        <translation>服务器正在倾听。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A connection was accepted.</source>
+        <translation>接受了一个连接。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A connection object is being made for an accept.</source>
+        <translation>正在为接受的连接创建连接对象。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stThreadBlocking: return a ServerClientThread for the connection.</source>
+        <translation>stThreadBlocking：为该连接返回一个 ServerClientThread。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new client thread starts.</source>
+        <translation>一个新的客户端线程启动。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A client thread ends.</source>
+        <translation>一个客户端线程结束。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A client connection is ready.</source>
+        <translation>一个服务端连接已就绪。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A client connection is closing.</source>
+        <translation>一个服务端连接正在关闭。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Bytes arrived from a client.</source>
+        <translation>有字节从客户端到达。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A client connection can be written to.</source>
+        <translation>可以向一个服务端连接写入。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A client connection failed; return 0 to suppress the error.</source>
+        <translation>一个服务端连接出错；返回 0 可屏蔽该错误。</translation>
+    </message>
+</context>
+<context>
+    <name>ObjectInspector</name>
+    <message>
+        <location filename="../../ui/object_inspector.py" line="+154"/>
+        <source>The component shown below</source>
+        <extracomment>a double-click on an event row (the hook for creating/opening a unit function)</extracomment>
+        <translation>下方显示的组件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Properties</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss</source>
+        <translation>关闭提示</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>PaletteTab</name>
+    <message>
+        <location filename="declared_strings.py" line="-35"/>
+        <source>Internet</source>
+        <translation>Internet</translation>
+    </message>
+</context>
+<context>
+    <name>PropertyHints</name>
+    <message>
+        <location line="+22"/>
+        <source>all interfaces (IPv4 and IPv6)</source>
+        <translation>所有接口 (IPv4 和 IPv6)</translation>
+    </message>
+</context>
+<context>
+    <name>PropertyTableModel</name>
+    <message>
+        <location filename="../../ui/object_inspector.py" line="-335"/>
+        <source>Property</source>
+        <extracomment>how often runtime values (connections, threads, ports) are re-read while visible an edit is about to be tried: an earlier message no longer applies (and whatever the edit itself reports, such as a failed open, must not be wiped after it)</extracomment>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>Read-only: shown while the component runs</source>
+        <translation>只读：组件运行时显示</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="declared_strings.py" line="+32"/>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
+    <name>SavedActiveBanner</name>
+    <message>
+        <location filename="../../ui/saved_active_banner.py" line="+69"/>
+        <source>Components saved active</source>
+        <translation>保存时处于激活状态的组件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start the components that were saved with Active = True (F9 starts every component)</source>
+        <translation>启动保存时 Active = True 的组件 (F9 启动所有组件)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hide this message for this form</source>
+        <translation>对此窗体隐藏此提示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss</source>
+        <translation>关闭提示</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1 was saved active. Opening a form starts nothing by itself.</source>
+        <translation>%1 保存时处于激活状态。打开窗体本身不会启动任何东西。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Activate it</source>
+        <translation>激活它</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n components were saved active. Opening a form starts nothing by itself.</source>
+        <translation>
+            <numerusform>%n 个组件保存时处于激活状态。打开窗体本身不会启动任何东西。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Activate them</source>
+        <translation>激活它们</translation>
+    </message>
+</context>
+<context>
+    <name>SocketError</name>
+    <message>
+        <location filename="../../ui/error_text.py" line="+27"/>
+        <source>Socket error %1 (%2): %3</source>
+        <extracomment>the engine&apos;s templates, most specific first (components/errors.py, client_socket.py, server_socket.py, metadata.py, builtin_actions.py)</extracomment>
+        <translation>Socket 错误 %1 (%2)：%3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Socket error %1: %2</source>
+        <translation>Socket 错误 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1, on API &apos;%2&apos;</source>
+        <translation>%1，API：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>connecting to %1 (%2)</source>
+        <translation>正在连接 %1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>connecting to %1</source>
+        <translation>正在连接 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>looking up %1</source>
+        <translation>正在查找 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>binding all interfaces, port %1</source>
+        <translation>正在绑定所有接口，端口 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>binding %1</source>
+        <translation>正在绑定 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is read-only</source>
+        <translation>%1 是只读的</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>listening on %1</source>
+        <translation>正在 %1 上倾听</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 ran %2 s on the event loop; everything else waited</source>
+        <translation>%1 在事件循环上运行了 %2 秒；其他一切都在等待</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 handler</source>
+        <translation>%1 处理函数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be between %2 and %3, not %4</source>
+        <translation>%1 必须介于 %2 和 %3 之间，而不是 %4</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be a whole number, not %2</source>
+        <translation>%1 必须是整数，而不是 %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be True or False, not %2</source>
+        <translation>%1 必须是 True 或 False，而不是 %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 must be one of %2, not %3</source>
+        <translation>%1 必须是 %2 之一，而不是 %3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not an IPv4 address, an IPv6 address or a host name</source>
+        <translation>%1 不是 IPv4 地址、IPv6 地址，也不是主机名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a service name (such as &apos;http&apos; or &apos;echo&apos;) or a port number</source>
+        <translation>%1 不是服务名 (如 http 或 echo)，也不是端口号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>service port %1 is out of range 1-65535</source>
+        <translation>服务端口 %1 超出范围 1-65535</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a known text encoding (try utf-8, gbk, cp1251, latin-1)</source>
+        <translation>%1 不是已知的文本编码 (可试 utf-8、gbk、cp1251、latin-1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a valid component name: use letters, digits and _, not starting with a digit</source>
+        <translation>%1 不是有效的组件名称：请使用字母、数字和 _，且不以数字开头</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>hex needs pairs of digits; %1 digits given</source>
+        <translation>十六进制需要成对的数字；给出了 %1 个数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a hex digit</source>
+        <translation>%1 不是十六进制数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is damaged: not valid JSON at line %2, column %3 (%4)</source>
+        <translation>%1 已损坏：第 %2 行第 %3 列不是有效的 JSON (%4)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is damaged: not UTF-8 text (byte %2)</source>
+        <translation>%1 已损坏：不是 UTF-8 文本 (字节 %2)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is damaged: %2</source>
+        <translation>%1 已损坏：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is not a Socket Workbench form (no &quot;format&quot;: &quot;%2&quot;)</source>
+        <translation>%1 不是 Socket Workbench 窗体 (没有 &quot;format&quot;: &quot;%2&quot;)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 has no valid &quot;version&quot;</source>
+        <translation>%1 没有有效的 &quot;version&quot;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is version %2, newer than this Socket Workbench understands (up to %3); update Socket Workbench to open it</source>
+        <translation>%1 的版本为 %2，比此 Socket Workbench 能理解的 (最高 %3) 更新；请更新 Socket Workbench 后再打开</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 has an unknown version %2</source>
+        <translation>%1 的版本 %2 未知</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>can&apos;t open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1, %2</source>
+        <translation>%1，%2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Can&apos;t change value while socket is active</source>
+        <extracomment>whole messages: the engine&apos;s own and the system&apos;s (Linux strerror and getaddrinfo texts)</extracomment>
+        <translation>Socket 处于激活状态时不能修改该值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Socket must be in blocking mode</source>
+        <translation>Socket 必须处于阻塞模式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No address specified</source>
+        <translation>未指定地址</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Expecting value</source>
+        <translation>此处应为一个值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expecting property name enclosed in double quotes</source>
+        <translation>此处应为用双引号括起的属性名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expecting &apos;,&apos; delimiter</source>
+        <translation>此处应为逗号分隔符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expecting &apos;:&apos; delimiter</source>
+        <translation>此处应为冒号分隔符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extra data</source>
+        <translation>多余的数据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unterminated string starting at</source>
+        <translation>字符串未结束，起始于</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invalid control character at</source>
+        <translation>无效的控制字符，位于</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such file or directory</source>
+        <translation>没有那个文件或目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Is a directory</source>
+        <translation>是一个目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send file needs the path of a file</source>
+        <translation>“发送文件”需要一个文件路径</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection timed out</source>
+        <translation>连接超时</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection reset by peer</source>
+        <translation>连接被对端重置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Software caused connection abort</source>
+        <translation>软件导致连接中止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Address already in use</source>
+        <translation>地址已被占用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cannot assign requested address</source>
+        <translation>无法分配请求的地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Network is unreachable</source>
+        <translation>网络不可达</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Network is down</source>
+        <translation>网络已断开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No route to host</source>
+        <translation>没有到主机的路由</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Host is down</source>
+        <translation>主机已关闭</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Broken pipe</source>
+        <translation>管道已断开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Permission denied</source>
+        <translation>权限不足</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many open files</source>
+        <translation>打开的文件过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Message too long</source>
+        <translation>消息过长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transport endpoint is not connected</source>
+        <translation>传输端点未连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transport endpoint is already connected</source>
+        <translation>传输端点已连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No buffer space available</source>
+        <translation>没有可用的缓冲区空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invalid argument</source>
+        <translation>无效的参数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name or service not known</source>
+        <translation>未知的主机名或服务</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Temporary failure in name resolution</source>
+        <translation>域名解析暂时失败</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Non-recoverable failure in name resolution</source>
+        <translation>域名解析出现不可恢复的错误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No address associated with hostname</source>
+        <translation>主机名没有关联的地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Servname not supported for ai_socktype</source>
+        <translation>该 Socket 类型不支持此服务名</translation>
+    </message>
+</context>
+<context>
+    <name>UnitController</name>
+    <message>
+        <location filename="../../ui/unit_controller.py" line="+115"/>
+        <source>The form&apos;s events name unit functions, but it has no unit file yet</source>
+        <translation>窗体的事件指定了单元函数，但它还没有单元文件</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 is not trusted: its handlers won&apos;t run; built-in actions still do</source>
+        <translation>%1 未受信任：其处理函数不会运行；内置动作仍会执行</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Reloaded %1</source>
+        <translation>已重新载入 %1</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>%1 changed outside and is no longer trusted</source>
+        <translation>%1 在外部被修改，不再受信任</translation>
+    </message>
+</context>
+<context>
+    <name>UnitEditor</name>
+    <message>
+        <location filename="../../ui/unit_editor.py" line="+194"/>
+        <source>%1 cannot be read: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>There is no file to save to.</source>
+        <translation>没有可保存到的文件。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not saved. %1</source>
+        <translation>未保存。%1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Could not save %1: %2</source>
+        <translation>无法保存 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1 is not UTF-8 text (byte 0x%2 at offset %3), so it is shown read-only and will not be saved from here.</source>
+        <translation>%1 不是 UTF-8 文本 (偏移 %3 处的字节 0x%2)，因此以只读方式显示，不会从这里保存。</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <source>%1 was deleted or moved on disk. Saving will create it again.</source>
+        <translation>%1 已在磁盘上被删除或移动。保存会重新创建它。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 changed on disk. Reload from disk and lose your edits?</source>
+        <translation>%1 在磁盘上已改变。要从磁盘重新载入并丢弃你的修改吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reload</source>
+        <translation>重新载入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep my edits</source>
+        <translation>保留我的修改</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Could not reload %1: %2</source>
+        <translation>无法重新载入 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 was not added: %2</source>
+        <translation>未添加 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>%1 was not renamed: the unit already has a function %2.</source>
+        <translation>未重命名 %1：单元中已有函数 %2。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go to line</source>
+        <translation>转到该行</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>(not saved yet: a copy of %1)</source>
+        <translation>(尚未保存：%1 的副本)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(no unit)</source>
+        <translation>(无单元)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Read-only</source>
+        <translation>只读</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>● Modified</source>
+        <translation>● 已修改</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>New file</source>
+        <translation>新文件</translation>
+    </message>
+</context>
+<context>
+    <name>_GoToLineBar</name>
+    <message>
+        <location filename="../../ui/code_editor.py" line="+104"/>
+        <location line="+13"/>
+        <source>Go to line:</source>
+        <extracomment>The watcher fires several times while another program writes a file; read it once it settles.</extracomment>
+        <translation>转到行：</translation>
+    </message>
+</context>
+<context>
+    <name>_MessageBar</name>
+    <message>
+        <location filename="../../ui/unit_editor.py" line="-340"/>
+        <location line="+8"/>
+        <source>Dismiss</source>
+        <translation>关闭提示</translation>
+    </message>
+</context>
+</TS>
