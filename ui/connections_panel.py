@@ -46,8 +46,8 @@ from app.qt.form_model import FormModel
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ClientSocket, ServerSocket, ServerType
 from components.connection import BlockingWinSocket, CustomWinSocket
-from ui.tls_details import TlsDetails, tls_tooltip
 from ui.retranslate import is_language_change, refresh_model
+from ui.tls_details import TlsDetails, tls_tooltip
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()

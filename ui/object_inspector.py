@@ -69,8 +69,8 @@ from ui.property_editors import (
     binding_text,
     empty_hint,
 )
-from ui.rule_editor import RuleEditor
 from ui.retranslate import is_language_change, refresh_model
+from ui.rule_editor import RuleEditor
 from ui.tab_style import show_whole_tab_text
 
 _Index = QModelIndex | QPersistentModelIndex
