@@ -938,6 +938,8 @@ class BlockingWinSocket(CustomWinSocket):
             chunk = self.recv_now(limit)
         except OSError:  # a connection error its owner's loop reports
             return b""
+        if chunk and self.owner.observer.tap is not None:
+            self.tap_received(chunk)
         self.bytes_in += len(chunk)
         return chunk
 
@@ -961,9 +963,6 @@ class BlockingWinSocket(CustomWinSocket):
                 return b""
         if not chunk:
             self.peer_closed = True
-        elif self.owner.observer.tap is not None:
-            self.tap_received(chunk)
-        self.bytes_in += len(chunk)
         return chunk
 
     def send_some(self, view: memoryview) -> int:

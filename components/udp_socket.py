@@ -584,6 +584,11 @@ class UdpSocket(SocketComponent):
     address = None  # type: ignore[assignment]
     port = None  # type: ignore[assignment]
     frame_limit = None  # type: ignore[assignment]
+    # nor TLS (datagram TLS is DTLS, which it does not speak)
+    tls = None  # type: ignore[assignment]
+    cert_file = None  # type: ignore[assignment]
+    key_file = None  # type: ignore[assignment]
+    ca_file = None  # type: ignore[assignment]
     framing = Published("Framing", str, "none", validator=validate_datagram_framing, locked_while_active=True,
                         suggestions=("none",),
                         description="none only: a datagram is one message, and OnRead fires once per datagram.")

@@ -37,6 +37,10 @@ PROSE = {
     ("ui/main_window.py", "Set Active on every component"),
     ("ui/main_window.py", "<b>Socket Workbench</b><p>Build, test and understand TCP programs with ClientSocket"),
     ("ui/saved_active_banner.py", "Start the components that were saved with Active = True"),
+    # the system's error texts, translated as they come (strerror / gai_strerror words)
+    ("ui/error_text.py", "Address already in use"),
+    ("ui/error_text.py", "Host is down"),
+    ("ui/error_text.py", "Name or service not known"),
 }
 
 

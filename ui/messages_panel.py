@@ -56,7 +56,7 @@ from app.core.messages import KINDS, Message
 from app.core.repeat import MAX_COUNT, MAX_INTERVAL_MS, MIN_INTERVAL_MS, REPEATS, Repeat
 from app.core.templates import Context
 from app.qt.form_model import EditRefused, FormModel
-from app.qt.i18n import arg
+from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ClientSocket, ServerSocket
 from components.connection import BlockingWinSocket, CustomWinSocket
 from ui.connections_panel import ConnectionsPanel
@@ -79,7 +79,8 @@ def kind_title(kind: str) -> str:
 class MessagesModel(QAbstractTableModel):
     """The form's saved messages; edits go to the FormModel (and its undo stack)."""
 
-    COLUMNS = ("Message", "Kind", "Data", "Key")
+    COLUMNS = (QT_TRANSLATE_NOOP("MessagesModel", "Message"), QT_TRANSLATE_NOOP("MessagesModel", "Kind"),
+               QT_TRANSLATE_NOOP("MessagesModel", "Data"), QT_TRANSLATE_NOOP("MessagesModel", "Key"))
     NAME, KIND, DATA, KEY = range(4)
     refused = Signal(str)  # an edit the form model refused, and why
 

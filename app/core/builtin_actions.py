@@ -234,7 +234,7 @@ def start_repeat(conn: Any, message: Message, interval_ms: int, count: int = 0,
 
 
 def make_handler(action_id: str, argument: str, event: EventSpec, files: FileAccess,
-                 rules: Sequence[Rule] = (), messages: MessageLookup | None = None) -> Callable[..., Any]:
+                 rules: Sequence[Rule] = (), *, messages: MessageLookup | None = None) -> Callable[..., Any]:
     """The engine handler for a built-in action bound to ``event``: a binding that came in
     through check_action (a form file, an edit); ``files`` says which files the form's actions
     may open (Send file); ``messages`` finds the form's saved messages (Repeat), looked up

@@ -48,7 +48,7 @@ def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
         return None
     if binding.is_unit:
         return unit.handler(binding.handler, spec) if unit is not None else None
-    return make_handler(binding.action, binding.argument, spec, files, binding.rules, messages)
+    return make_handler(binding.action, binding.argument, spec, files, binding.rules, messages=messages)
 
 
 def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess,

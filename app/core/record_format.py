@@ -453,8 +453,8 @@ def _text_lines(records: Iterable[EventRecord]) -> list[str]:
     offset, previews = MONO_TO_WALL, _preview_texts
     milli, stamp = -1, ""  # the clock's text changes once a millisecond
     for record in records:
-        when, component, event, _cid, peer, _thread, count, preview, error, _detail = record
-        if count < 2 or error is not None or not (component and event and peer) or event == DROPPED:
+        when, component, event, _cid, peer, _thread, count, preview, error, detail = record
+        if count < 2 or error is not None or detail or not (component and event and peer) or event == DROPPED:
             append(human_line(record))
             continue
         wall = when + offset

@@ -4,9 +4,9 @@
 <context>
     <name>BindingEditor</name>
     <message>
-        <location filename="../../ui/property_editors.py" line="+342"/>
+        <location filename="../../ui/property_editors.py" line="+345"/>
         <source>(none)</source>
-        <extracomment>item data role carrying the row&apos;s PropertySpec or EventSpec item data role carrying an event row&apos;s HandlerBinding (or None) offered by the encoding editor; any name Python&apos;s codecs know is accepted the text being typed will be refused, and why (&quot;&quot; once it is fine again)</extracomment>
+        <extracomment>the text being typed will be refused, and why (&quot;&quot; once it is fine again)</extracomment>
         <translation>(无)</translation>
     </message>
     <message>
@@ -15,7 +15,7 @@
         <translation>选择要发送的文件</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+66"/>
         <source>%1:</source>
         <translation>%1：</translation>
     </message>
@@ -28,7 +28,7 @@
 <context>
     <name>BuiltinActions</name>
     <message>
-        <location filename="declared_strings.py" line="+54"/>
+        <location filename="declared_strings.py" line="+92"/>
         <source>Log only</source>
         <translation>仅记录</translation>
     </message>
@@ -69,13 +69,132 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Reply rules</source>
+        <translation>回复规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Close connection</source>
         <translation>关闭连接</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>Repeat a message</source>
+        <translation>重复发送消息</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Message, interval ms, count (0 = until stopped)</source>
+        <translation>消息，间隔毫秒数，次数 (0 = 直到停止)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Suppress error (ErrorCode := 0)</source>
         <translation>屏蔽错误 (ErrorCode := 0)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/property_editors.py" line="-340"/>
+        <source>%1 (%2)</source>
+        <extracomment>item data role carrying the row&apos;s PropertySpec or EventSpec item data role carrying an event row&apos;s HandlerBinding (or None) offered by the encoding editor; any name Python&apos;s codecs know is accepted</extracomment>
+        <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
+    <name>CertificateDialog</name>
+    <message>
+        <location filename="../../ui/certificate_dialog.py" line="+47"/>
+        <source>Generate Certificates</source>
+        <translation>生成证书</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Makes a local certificate authority (CA) and a server certificate signed by it, as PEM files. Clients that trust the CA file accept the server; nothing is installed in the system.</source>
+        <translation>生成一个本地证书颁发机构 (CA) 和由它签发的服务器证书，保存为 PEM 文件。信任该 CA 文件的客户端会接受这个服务器；不会向系统安装任何东西。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Save the form first, or choose a folder</source>
+        <translation>请先保存窗体，或选择一个文件夹</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>e.g. myhost.lan, 192.168.1.20</source>
+        <translation>例如 myhost.lan, 192.168.1.20</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Names and addresses the server certificate is also valid for, separated by commas or spaces; %1 are always included</source>
+        <translation>服务器证书另外适用的主机名和地址，用逗号或空格分隔；%1 总是包含在内</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Also make a client certificate (for servers that verify their peers)</source>
+        <translation>同时生成客户端证书 (用于验证对端的服务器)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Replace files that exist</source>
+        <translation>替换已有的文件</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>&amp;Folder:</source>
+        <translation>文件夹(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File &amp;prefix:</source>
+        <translation>文件名前缀(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extra &amp;names:</source>
+        <translation>附加名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Generate</source>
+        <translation>生成(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Writes %1 (keys readable by you alone)</source>
+        <translation>将写入 %1 (私钥只有您本人可读)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Then %1 is set to use them, as one step you can undo.</source>
+        <translation>然后 %1 将设置为使用它们，这是可以撤销的一步。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No socket component is selected: only the files are written.</source>
+        <translation>没有选中 Socket 组件：只写入文件。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Folder for the certificates</source>
+        <translation>证书所在的文件夹</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Choose a folder first</source>
+        <translation>请先选择一个文件夹</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Use generated certificates in %1</source>
+        <translation>在 %1 中使用生成的证书</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The files were written, but %1 was not changed: %2</source>
+        <translation>文件已写入，但 %1 没有改变：%2</translation>
     </message>
 </context>
 <context>
@@ -100,7 +219,7 @@
 <context>
     <name>Commands</name>
     <message>
-        <location filename="../../app/qt/commands.py" line="+65"/>
+        <location filename="../../app/qt/commands.py" line="+68"/>
         <source>Delete %1</source>
         <translation>删除 %1</translation>
     </message>
@@ -151,7 +270,7 @@
 <context>
     <name>ConnectionsModel</name>
     <message>
-        <location filename="../../ui/connections_panel.py" line="+73"/>
+        <location filename="../../ui/connections_panel.py" line="+74"/>
         <source>Peer</source>
         <translation>对端</translation>
     </message>
@@ -197,7 +316,7 @@
         <translation>已发送</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Connected since %1</source>
         <translation>自 %1 起已连接</translation>
     </message>
@@ -225,7 +344,7 @@
         <translation>无</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+81"/>
         <source>Line ending appended to text</source>
         <translation>附加在文本后的行结束符</translation>
     </message>
@@ -272,7 +391,7 @@
         <translation>未连接</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Text to send (\r \n \t \xNN escapes work)</source>
         <translation>要发送的文本 (可用 \r \n \t \xNN 转义)</translation>
     </message>
@@ -335,7 +454,7 @@
 <context>
     <name>EngineHost</name>
     <message>
-        <location filename="../../app/qt/engine_host.py" line="+175"/>
+        <location filename="../../app/qt/engine_host.py" line="+180"/>
         <source>trust the form with File &gt; Trust This Form</source>
         <extracomment>asks the user whether the form may open these files outside its folder (Send file paths) loads the form&apos;s unit for the engine, asking for trust first; None when it can&apos;t or may not run whether the user trusts this form&apos;s actions with files outside its folder the form&apos;s Python unit, once the user trusts it (app.core.unit); None runs built-ins only blocking clients whose open() runs on a worker thread: they run, though not yet connecting</extracomment>
         <translation>请通过“文件 &gt; 信任此窗体”信任该窗体</translation>
@@ -540,8 +659,9 @@
 <context>
     <name>EventTableModel</name>
     <message>
-        <location filename="../../ui/object_inspector.py" line="+296"/>
+        <location filename="../../ui/object_inspector.py" line="+300"/>
         <source>Event</source>
+        <extracomment>an event was bound to Reply rules (uid, event): time to edit them</extracomment>
         <translation>事件</translation>
     </message>
     <message>
@@ -555,6 +675,11 @@
         <translation>窗体单元中的函数；双击事件即可打开</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Double-click the event to edit the rules</source>
+        <translation>双击该事件以编辑规则</translation>
+    </message>
+    <message>
         <location line="+14"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
@@ -563,7 +688,7 @@
 <context>
     <name>Examples</name>
     <message>
-        <location filename="declared_strings.py" line="-17"/>
+        <location filename="declared_strings.py" line="-26"/>
         <source>Blocking client</source>
         <translation>阻塞客户端</translation>
     </message>
@@ -594,13 +719,43 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Line commands</source>
+        <translation>行命令</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Modbus tcp</source>
+        <translation>Modbus TCP</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Multicast chat</source>
+        <translation>组播聊天</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Send stream</source>
         <translation>发送流</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>Serial device</source>
+        <translation>串口设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Thread server</source>
         <translation>线程服务器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tls echo</source>
+        <translation>TLS 回显</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Udp echo</source>
+        <translation>UDP 回显</translation>
     </message>
 </context>
 <context>
@@ -692,7 +847,7 @@
 <context>
     <name>FormModel</name>
     <message>
-        <location filename="../../app/qt/form_model.py" line="+166"/>
+        <location filename="../../app/qt/form_model.py" line="+169"/>
         <source>%1 is active: set %2 to False before deleting it</source>
         <extracomment>the designer&apos;s grid, in pixels; positions snap to it the file an untitled copy was made from (an example); its folder serves the copy&apos;s relative file paths until the copy is saved somewhere of its own</extracomment>
         <translation>%1 正在运行：删除前请先将 %2 设为 False</translation>
@@ -712,28 +867,53 @@
         <source>Paste</source>
         <translation>粘贴</translation>
     </message>
+    <message>
+        <location line="+57"/>
+        <source>%1 is not set this way</source>
+        <translation>%1 不能这样设置</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Add message %1</source>
+        <translation>添加消息 %1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Edit message %1</source>
+        <translation>编辑消息 %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Delete message %1</source>
+        <translation>删除消息 %1</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Move message %1</source>
+        <translation>移动消息 %1</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+65"/>
+        <location filename="../../ui/main_window.py" line="+67"/>
         <source>Socket Workbench forms (*.sockform);;All files (*)</source>
         <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+156"/>
-        <location line="+99"/>
+        <location line="+164"/>
+        <location line="+105"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location line="-97"/>
-        <location line="+98"/>
+        <location line="-103"/>
+        <location line="+104"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-34"/>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
@@ -869,6 +1049,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Generate &amp;Certificates…</source>
+        <translation>生成证书(&amp;C)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Make a local CA and certificates for encrypted connections, and use them in the selected component</source>
+        <translation>为加密连接生成本地 CA 和证书，并在选中的组件中使用它们</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>System Language</source>
         <translation>跟随系统语言</translation>
     </message>
@@ -919,6 +1109,11 @@
     </message>
     <message>
         <location line="+0"/>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -936,6 +1131,11 @@
         <location line="+0"/>
         <source>Connections</source>
         <translation>连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Messages</source>
+        <translation>消息</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -989,14 +1189,28 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+14"/>
+        <location line="+24"/>
         <source>Can&apos;t open form</source>
         <translation>无法打开窗体</translation>
     </message>
     <message>
-        <location line="-11"/>
+        <location line="-21"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Rules that can&apos;t be used</source>
+        <translation>无法使用的规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is open, but these rules answer nothing until they are fixed (double-click the event in the Events tab to edit them):
+
+%2</source>
+        <translation>%1 已打开，但这些规则在修正之前不会回复任何消息 (在“事件”页中双击该事件即可编辑)：
+
+%2</translation>
     </message>
     <message>
         <location line="+16"/>
@@ -1004,7 +1218,7 @@
         <translation>已打开 %1 的副本；保存时会询问存放位置</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Save Form As</source>
         <translation>窗体另存为</translation>
     </message>
@@ -1142,7 +1356,12 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>导出说明</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+14"/>
+        <source>Certificates written to %1</source>
+        <translation>证书已写入 %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>About Socket Workbench</source>
         <translation>关于 Socket Workbench</translation>
     </message>
@@ -1153,9 +1372,228 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
 </context>
 <context>
+    <name>MessagesModel</name>
+    <message>
+        <location filename="../../ui/messages_panel.py" line="+82"/>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Key</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>Sends: %1</source>
+        <translation>发送：%1</translation>
+    </message>
+</context>
+<context>
+    <name>MessagesPanel</name>
+    <message>
+        <location line="-68"/>
+        <source>hex</source>
+        <translation>十六进制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+184"/>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Add a message</source>
+        <translation>添加一条消息</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Remove the selected messages</source>
+        <translation>删除选中的消息</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Move the message up</source>
+        <translation>将消息上移</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Move the message down</source>
+        <translation>将消息下移</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send the message to the connection selected in the Connections panel (or a client&apos;s own connection)</source>
+        <translation>将消息发送到“连接”面板中选中的连接 (或客户端自己的连接)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send to all</source>
+        <translation>发送给全部</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send the message to every connection of the selected server</source>
+        <translation>将消息发送到选中服务器的每个连接</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source> ms</source>
+        <translation> 毫秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Repeat interval (1 ms resolution)</source>
+        <translation>重复间隔 (精度 1 毫秒)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>until stopped</source>
+        <translation>直到停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>× </source>
+        <translation>× </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How many times (0: until stopped)</source>
+        <translation>次数 (0：直到停止)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Repeat</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send the message every interval to the same connection as Send</source>
+        <translation>每隔一个间隔，把消息发送到与“发送”相同的连接</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop the selected repeat (all of them when none is selected)</source>
+        <translation>停止选中的重复发送 (未选中时停止全部)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Every</source>
+        <translation>每隔</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Send message %1</source>
+        <translation>发送消息 %1</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Nothing to send to: select a client or a server on the form</source>
+        <translation>没有发送目标：请在窗体上选择一个客户端或服务器</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nothing to send to: %1 is not connected</source>
+        <translation>没有发送目标：%1 未连接</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nothing to send to: %1 has no connections</source>
+        <translation>没有发送目标：%1 没有连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nothing to send to: select one of %1&apos;s connections in the Connections panel</source>
+        <translation>没有发送目标：请在“连接”面板中选择 %1 的一个连接</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+56"/>
+        <source>Select a message first</source>
+        <translation>请先选择一条消息</translation>
+    </message>
+    <message>
+        <location line="-49"/>
+        <source>There is no message %1</source>
+        <translation>没有消息 %1</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>%1 not sent to %2</source>
+        <translation>%1 未发送到 %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sent %1 to %2</source>
+        <translation>已将 %1 发送到 %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sent %1 to %2 connections</source>
+        <translation>已将 %1 发送到 %2 个连接</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Repeating %1 every %2 ms</source>
+        <translation>每 %2 毫秒重复发送 %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>Stopped %n repeat(s)</source>
+        <translation>
+            <numerusform>已停止 %n 个重复发送</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Metadata</name>
     <message>
-        <location filename="declared_strings.py" line="-42"/>
+        <location filename="declared_strings.py" line="-80"/>
         <source>TCP client connection</source>
         <translation>TCP 客户端连接</translation>
     </message>
@@ -1206,6 +1644,26 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
+        <source>Speak TLS on the connection (certificates: CertFile, KeyFile, CAFile; checks: VerifyPeer). OnHandshake fires when it is up.</source>
+        <translation>在连接上使用 TLS (证书：CertFile、KeyFile、CAFile；校验：VerifyPeer)。握手完成时触发 OnHandshake。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This side&apos;s certificate (PEM, the chain may follow); relative to the form&apos;s folder. A server needs one, a client only when the server asks for a client certificate.</source>
+        <translation>本端的证书 (PEM，后面可跟证书链)；相对于窗体所在的文件夹。服务器必须有证书，客户端只在服务器要求客户端证书时需要。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The private key of CertFile (PEM, no passphrase); empty when CertFile holds it.</source>
+        <translation>CertFile 的私钥 (PEM，无口令)；私钥已在 CertFile 中时为空。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The CA certificates (PEM) the peer&apos;s certificate must be signed by; empty: the system&apos;s store.</source>
+        <translation>对端证书必须由其签发的 CA 证书 (PEM)；为空：使用系统的证书库。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Host name or address to connect to; wins over Address.</source>
         <translation>要连接的主机名或地址；优先于 Address。</translation>
     </message>
@@ -1216,6 +1674,16 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
+        <source>With TLS: verify the server&apos;s certificate (against CAFile) and its name (ServerName); False accepts any certificate.</source>
+        <translation>使用 TLS 时：校验服务器的证书 (依据 CAFile) 及其名称 (ServerName)；False 接受任何证书。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>With TLS: the name sent as SNI and checked against the server&apos;s certificate; empty means Host (or Address).</source>
+        <translation>使用 TLS 时：作为 SNI 发送、并与服务器证书核对的名称；为空表示使用 Host (或 Address)。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Before the host is looked up.</source>
         <translation>查找主机之前。</translation>
     </message>
@@ -1223,6 +1691,11 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+1"/>
         <source>After the lookup, just before connecting.</source>
         <translation>查找之后、即将连接之前。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>With TLS: the handshake is done (version, cipher and the server&apos;s certificate are in socket.tls); OnConnect follows.</source>
+        <translation>使用 TLS 时：握手已完成 (版本、加密套件和服务器证书在 socket.tls 中)；随后是 OnConnect。</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1271,6 +1744,11 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
+        <source>With TLS: require a client certificate signed by CAFile; a client without one fails the handshake.</source>
+        <translation>使用 TLS 时：要求客户端提供由 CAFile 签发的证书；没有证书的客户端握手失败。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>The server is listening.</source>
         <translation>服务器正在倾听。</translation>
     </message>
@@ -1301,6 +1779,11 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
+        <source>With TLS: a client&apos;s handshake is done (version, cipher and its certificate are in socket.tls); OnClientConnect follows.</source>
+        <translation>使用 TLS 时：一个客户端的握手已完成 (版本、加密套件和它的证书在 socket.tls 中)；随后是 OnClientConnect。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>A client connection is ready.</source>
         <translation>一个服务端连接已就绪。</translation>
     </message>
@@ -1324,11 +1807,96 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <source>A client connection failed; return 0 to suppress the error.</source>
         <translation>一个服务端连接出错；返回 0 可屏蔽该错误。</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>UDP datagram socket (unicast, broadcast, multicast)</source>
+        <translation>UDP 数据报 Socket (单播、广播、组播)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none only: a datagram is one message, and OnRead fires once per datagram.</source>
+        <translation>只能为 none：一个数据报就是一条消息，每个数据报触发一次 OnRead。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The address to bind; empty: all interfaces (IPv4 and IPv6).</source>
+        <translation>要绑定的地址；为空：所有网络接口 (IPv4 和 IPv6)。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The port to bind; 0: any free port (socket.local_port tells which).</source>
+        <translation>要绑定的端口；0：任意空闲端口 (socket.local_port 给出是哪个)。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Host name or address send_buf sends to; wins over RemoteAddress.</source>
+        <translation>send_buf 发送到的主机名或地址；优先于 RemoteAddress。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>IP address send_buf sends to when RemoteHost is empty.</source>
+        <translation>RemoteHost 为空时 send_buf 发送到的 IP 地址。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The port send_buf sends to; Service wins when both are set.</source>
+        <translation>send_buf 发送到的端口；两者都设置时 Service 优先。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allow sending to broadcast addresses (SO_BROADCAST).</source>
+        <translation>允许发送到广播地址 (SO_BROADCAST)。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>An IPv4 or IPv6 multicast group to join on open; send_buf sends to it when no RemoteHost or RemoteAddress is set.</source>
+        <translation>打开时加入的 IPv4 或 IPv6 组播组；未设置 RemoteHost 和 RemoteAddress 时 send_buf 发送到该组。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The interface to join and send multicast on: a name (eth0), an index, or (IPv4) its address.</source>
+        <translation>加入组播和发送组播所用的网络接口：名称 (eth0)、索引，或 (IPv4) 它的地址。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hops a multicast datagram may take (1: this network only).</source>
+        <translation>组播数据报可经过的跳数 (1：仅限本网络)。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deliver multicast datagrams sent here to this machine too.</source>
+        <translation>本机发出的组播数据报也投递给本机。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Let several sockets bind the same port (SO_REUSEADDR), as multicast listeners on one machine do.</source>
+        <translation>允许多个 Socket 绑定同一端口 (SO_REUSEADDR)，如同一台机器上的多个组播接收者。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The socket is bound (and has joined its group).</source>
+        <translation>Socket 已绑定 (并已加入它的组)。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A datagram arrived; socket is its sender: ReceiveText/ReceiveBuf give the datagram, SendText answers it.</source>
+        <translation>收到一个数据报；socket 是它的发送方：ReceiveText/ReceiveBuf 给出该数据报，SendText 回复它。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Once the socket is served, then whenever a full send buffer drained.</source>
+        <translation>Socket 开始服务时一次，之后每当满的发送缓冲区清空时。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A send or lookup failed; return 0 to suppress the error.</source>
+        <translation>发送或查找失败；返回 0 以屏蔽该错误。</translation>
+    </message>
 </context>
 <context>
     <name>ObjectInspector</name>
     <message>
-        <location filename="../../ui/object_inspector.py" line="+154"/>
+        <location filename="../../ui/object_inspector.py" line="+158"/>
         <source>The component shown below</source>
         <extracomment>a double-click on an event row (the hook for creating/opening a unit function)</extracomment>
         <translation>下方显示的组件</translation>
@@ -1357,7 +1925,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
 <context>
     <name>PaletteTab</name>
     <message>
-        <location filename="declared_strings.py" line="-35"/>
+        <location filename="declared_strings.py" line="-67"/>
         <source>Internet</source>
         <translation>Internet</translation>
     </message>
@@ -1365,15 +1933,45 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
 <context>
     <name>PropertyHints</name>
     <message>
-        <location line="+22"/>
+        <location line="+14"/>
+        <source>in CertFile</source>
+        <translation>在 CertFile 中</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the system&apos;s certificate store</source>
+        <translation>系统的证书库</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>all interfaces (IPv4 and IPv6)</source>
         <translation>所有接口 (IPv4 和 IPv6)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>all interfaces</source>
+        <translation>所有网络接口</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>any</source>
+        <translation>任意</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the system&apos;s choice</source>
+        <translation>由系统选择</translation>
     </message>
 </context>
 <context>
     <name>PropertyTableModel</name>
     <message>
-        <location filename="../../ui/object_inspector.py" line="-335"/>
+        <location filename="../../ui/object_inspector.py" line="-344"/>
         <source>Property</source>
         <extracomment>how often runtime values (connections, threads, ports) are re-read while visible an edit is about to be tried: an earlier message no longer applies (and whatever the edit itself reports, such as a failed open, must not be wiped after it)</extracomment>
         <translation>属性</translation>
@@ -1392,7 +1990,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
 <context>
     <name>QFileDialog</name>
     <message>
-        <location filename="declared_strings.py" line="+32"/>
+        <location filename="declared_strings.py" line="+35"/>
         <source>&amp;Look in:</source>
         <translation>查找范围(&amp;L)：</translation>
     </message>
@@ -1400,6 +1998,238 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+1"/>
         <source>Files of &amp;type:</source>
         <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
+    <name>RepeatsModel</name>
+    <message>
+        <location filename="../../ui/messages_panel.py" line="-303"/>
+        <source>%1 to %2 every %3 ms: %4 of %5 sent</source>
+        <translation>%1 发往 %2，每 %3 毫秒：已发送 %4 / %5</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 to %2 every %3 ms: %4 sent, until stopped</source>
+        <translation>%1 发往 %2，每 %3 毫秒：已发送 %4，直到停止</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 → %2 · %3 ms · %4 sent</source>
+        <translation>%1 → %2 · %3 毫秒 · 已发送 %4</translation>
+    </message>
+</context>
+<context>
+    <name>RuleEditor</name>
+    <message>
+        <location filename="../../ui/rule_editor.py" line="+353"/>
+        <source>&amp;Add</source>
+        <translation>添加(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Add a rule after the selected one</source>
+        <translation>在选中的规则之后添加一条规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Remove the selected rule</source>
+        <translation>删除选中的规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move &amp;Up</source>
+        <translation>上移(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Try the selected rule earlier</source>
+        <translation>让选中的规则更早匹配</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move &amp;Down</source>
+        <translation>下移(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Try the selected rule later</source>
+        <translation>让选中的规则更晚匹配</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <location line="+79"/>
+        <source>Test a frame</source>
+        <translation>测试一条消息</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A frame as it arrives, e.g. PING 7 (escapes: \r \n \t \xNN)</source>
+        <translation>到达时的一条消息，例如 PING 7 (转义：\r \n \t \xNN)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Text</source>
+        <translation>文本(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Hex</source>
+        <translation>十六进制(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>(nothing is sent)</source>
+        <translation>(不发送任何内容)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Frame:</source>
+        <translation>消息：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Answer:</source>
+        <translation>回复：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reply bytes:</source>
+        <translation>回复字节：</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>Reply rules of %1.%2</source>
+        <translation>%1.%2 的回复规则</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Type or paste a frame to see which rule answers it.</source>
+        <translation>输入或粘贴一条消息，查看由哪条规则回复。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Not answered: %1</source>
+        <translation>不回复：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Unmatched: no rule matches this %n byte; nothing is sent</source>
+        <translation>
+            <numerusform>未匹配：没有规则匹配这 %n 个字节；不发送任何内容</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Unmatched: no rule matches these %n bytes; nothing is sent</source>
+        <translation>
+            <numerusform>未匹配：没有规则匹配这 %n 个字节；不发送任何内容</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rule %1 (%2) answers</source>
+        <translation>规则 %1 (%2) 回复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rule %1 answers</source>
+        <translation>规则 %1 回复</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1, but its reply can&apos;t be sent: %2</source>
+        <translation>%1，但它的回复无法发送：%2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>after %1 ms</source>
+        <translation>%1 毫秒后</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n byte added by the framing</source>
+        <translation>
+            <numerusform>分帧添加了 %n 个字节</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n bytes added by the framing</source>
+        <translation>
+            <numerusform>分帧添加了 %n 个字节</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>then closes the connection</source>
+        <translation>然后关闭连接</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n byte</source>
+        <translation>
+            <numerusform>%n 个字节</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+0"/>
+        <source>%n bytes</source>
+        <translation>
+            <numerusform>%n 个字节</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RuleTableModel</name>
+    <message>
+        <location line="-439"/>
+        <source>Rule name</source>
+        <extracomment>the Rule fields the columns show, in order an edit was refused; the text says why (rule, field, position) an edit was taken</extracomment>
+        <translation>规则名称</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Match</source>
+        <translation>匹配</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pattern</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delay (ms)</source>
+        <translation>延迟 (毫秒)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>rule %1, delay_ms: a whole number of milliseconds</source>
+        <translation>规则 %1，delay_ms：必须是整数毫秒</translation>
     </message>
 </context>
 <context>

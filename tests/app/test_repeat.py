@@ -25,7 +25,7 @@ MESSAGES = MessageList([Message("poll", "text", "P{counter}\\n")])
 
 
 def repeat_handler(argument: str):
-    return make_handler("repeat", argument, CONNECT, FILES, MESSAGES.find)
+    return make_handler("repeat", argument, CONNECT, FILES, messages=MESSAGES.find)
 
 
 def no_repeat_timers(loop: asyncio.AbstractEventLoop) -> bool:
@@ -164,7 +164,7 @@ def test_stop_from_another_thread(recorder, run):
 def test_unknown_message_is_an_error_record_not_a_traceback(recorder, run):
     async def scenario():
         server = make_server(recorder)
-        server.on_client_connect = make_handler("repeat", "nothing, 5, 1", CONNECT, FILES, MESSAGES.find)
+        server.on_client_connect = make_handler("repeat", "nothing, 5, 1", CONNECT, FILES, messages=MESSAGES.find)
         server.open()
         peer = connect_to(server)
         try:

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings
 
 from app.qt import translations
 from app.qt.translations import (
@@ -32,9 +32,11 @@ def settings(tmp_path):
 
 @pytest.fixture
 def chinese(qapp, settings):
+    locale = QLocale()  # install() sets the default locale: give the next tests theirs back
     assert install("zh_CN") == "zh_CN"
     yield
     install("en")
+    QLocale.setDefault(locale)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

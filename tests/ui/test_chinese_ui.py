@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QLocale, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -31,6 +31,7 @@ from app.qt.translations import install
 from components import component_classes
 from components.enums import VclEnum
 from ui.main_window import EXAMPLES_DIR, MainWindow
+from ui.retranslate import column_count
 
 PROPER_NAMES = {
     "Socket", "Workbench", "TCP", "IP", "IPv4", "IPv6", "DFM", "dfm", "C++Builder", "Delphi", "CSV", "JSON",
@@ -39,6 +40,7 @@ PROPER_NAMES = {
     "line", "delimiter", "fixed", "length", "regex", "idle", "bytes", "field", "offset", "adjust", "strip",
     "pattern", "ms", "n", "open", "ReceiveText", "ReceiveBuf", "SendText", "SocketStream", "WaitForData",
     "SendStream", "SendStreamThenDrop", "xNN", "r", "t", "e", "x", "ChatServerClientRead", "format", "version",
+    "UDP", "TLS", "CA", "PEM", "SNI", "Modbus", "STX", "ETX", "CRC", "SO_BROADCAST", "SO_REUSEADDR", "eth0",
 }
 
 
@@ -93,7 +95,7 @@ def widget_texts(root: QWidget) -> list[tuple[str, str]]:
                 add(widget, widget.tabText(i))
         if isinstance(widget, QAbstractItemView) and widget.model() is not None:
             model = widget.model()
-            for column in range(model.columnCount()):
+            for column in range(column_count(model)):
                 add(widget, str(model.headerData(column, Qt.Orientation.Horizontal) or ""))
     return found
 
@@ -113,6 +115,7 @@ def menu_texts(menu: QMenu, path: str = "") -> list[tuple[str, str]]:
 def chinese_window(qloop, qtbot, tmp_path):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    locale = QLocale()  # install() sets the default locale: give the next tests theirs back
     assert install("zh_CN") == "zh_CN"
     w = MainWindow()
     w.show()
@@ -125,6 +128,7 @@ def chinese_window(qloop, qtbot, tmp_path):
     w.deleteLater()
     qtbot.wait(1)
     install("en")
+    QLocale.setDefault(locale)
 
 
 def untranslated(texts: list[tuple[str, str]], window: MainWindow) -> list[tuple[str, str, list[str]]]:
@@ -201,7 +205,7 @@ def test_switching_language_at_run_time_changes_the_menus(chinese_window, qtbot)
     assert header() == "时间"
     w.set_language("en")
     qtbot.waitUntil(lambda: titles()[0] == "&File")  # Qt posts the LanguageChange
-    assert titles() == ["&File", "&Edit", "&View", "&Run", "&Help"]
+    assert titles() == ["&File", "&Edit", "&View", "&Run", "&Tools", "&Help"]
     assert w.inspector_dock.windowTitle() == "Object Inspector"
     assert w.inspector.tabs.tabText(0) == "Properties"
     assert w.log_pane.clear_button.text() == "Clear"
@@ -209,6 +213,6 @@ def test_switching_language_at_run_time_changes_the_menus(chinese_window, qtbot)
     assert QSettings().value("language") == "en"
     w.set_language("zh_CN")
     qtbot.waitUntil(lambda: titles()[0] != "&File")
-    assert titles() == ["文件(&F)", "编辑(&E)", "视图(&V)", "运行(&R)", "帮助(&H)"]
+    assert titles() == ["文件(&F)", "编辑(&E)", "视图(&V)", "运行(&R)", "工具(&T)", "帮助(&H)"]
     assert w.connections_dock.windowTitle() == "连接"
     assert w.log_pane.clear_button.text() == "清空"
