@@ -188,8 +188,8 @@ def echo(sender: Any, conn: Any) -> None:
         data = conn.receive_buf(room)
         if not data:
             return
-        if send_or_report(conn, data, ACTIONS["echo"].title) or room < 0:
-            return
+        if send_or_report(conn, data, ACTIONS["echo"].title) or room < 0 or not conn.buffered:
+            return  # refused, blocking (send_buf waited), or nothing left: the usual case
     conn.when_drained(echo, sender, conn)
 
 
