@@ -80,7 +80,8 @@ class EventRecord(NamedTuple):
         return self.time + MONO_TO_WALL
 
 
-_thread_names = threading.local()
+#: per thread, ``name``: the name records give it (see thread_name; SocketComponent.record reads it inline)
+thread_names = threading.local()
 
 
 def thread_name() -> str:
@@ -88,9 +89,9 @@ def thread_name() -> str:
     made on every event, and ``threading.current_thread().name`` costs four times more
     (a thread renamed after its first record keeps its first name in records)."""
     try:
-        return _thread_names.name  # type: ignore[no-any-return]
+        return thread_names.name  # type: ignore[no-any-return]
     except AttributeError:
-        name = _thread_names.name = threading.current_thread().name
+        name = thread_names.name = threading.current_thread().name
         return name
 
 
@@ -216,20 +217,30 @@ class RecordBuffer:
         self._accept = accept
         self._unsubscribe: Callable[[], None] | None = None
         if stream is not None:
-            self._unsubscribe = stream.subscribe(self.append, never_raises=accept is None)
+            # without a filter the stream calls the unfiltered append: no filter test per record
+            self._unsubscribe = stream.subscribe(self.append if accept is not None else self._append_unfiltered,
+                                                 never_raises=accept is None)
 
     def append(self, record: EventRecord) -> None:
         if self._accept is not None and not self._accept(record):
             return
+        self._append_unfiltered(record)
+
+    def _append_unfiltered(self, record: EventRecord) -> None:
         queue = self._queue
         queue.append(record)
         if len(queue) > self.maxlen:
-            with self._drop_lock:
+            self._overflow()
+
+    def _overflow(self) -> None:
+        queue = self._queue
+        with self._drop_lock:
+            while len(queue) > self.maxlen:
                 try:
                     queue.popleft()
                     self.dropped += 1
                 except IndexError:  # the consumer drained it meanwhile
-                    pass
+                    break
 
     def drain(self, limit: int | None = None) -> list[EventRecord]:
         """Take up to ``limit`` records (all if None), oldest first; a batch that follows a

@@ -63,6 +63,7 @@ from components.observer import (
     PREVIEW_BYTES,
     SLOW_HANDLER,
     EventRecord,
+    thread_names,
     thread_name,
 )
 from components.tls import HandshakeInfo, TlsSettings, TlsSettingsError, tls_context
@@ -221,8 +222,12 @@ class SocketComponent(Component):
             conn_id, peer = conn.id, conn.peer
         else:
             conn_id, peer = 0, ""
+        try:
+            thread = thread_names.name  # thread_name() without its call, once the thread has one
+        except AttributeError:
+            thread = thread_name()
         self.observer.emit(_new_record(EventRecord, (
-            _monotonic(), self.__dict__.get("_p_name", ""), event, conn_id, peer, thread_name(),
+            _monotonic(), self.__dict__.get("_p_name", ""), event, conn_id, peer, thread,
             len(data) if byte_count is None else byte_count, bytes(data[:PREVIEW_BYTES]), error, detail)))
 
     def fire(self, event: str, handler: Callable[..., Any] | None, conn: CustomWinSocket | None,
