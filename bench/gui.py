@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from components import ServerSocket
     from ui.main_window import MainWindow
 
 GUI = "GUI"
@@ -277,6 +278,9 @@ class Server:
     name: str
     port: int
 
+    async def start(self) -> None:
+        raise NotImplementedError
+
     async def wait_connections(self, n: int) -> float:
         """The monotonic time at which the server held ``n`` connections."""
         raise NotImplementedError
@@ -318,14 +322,20 @@ class GuiServer(Server):
         self.uid = window.engine.uid_of(component)
         self.port = 0
 
+    def _server(self) -> ServerSocket:
+        from components import ServerSocket
+
+        comp = self.window.engine.component(self.uid)
+        assert isinstance(comp, ServerSocket), f"{comp.name} is not a {ServerSocket.__name__}"
+        return comp
+
     @property
     def connections(self) -> int:
-        return int(self.window.engine.component(self.uid).socket.active_connections)
+        return self._server().socket.active_connections
 
     async def start(self) -> None:
-        engine = self.window.engine
-        engine.set_active(self.uid, True)
-        comp = engine.component(self.uid)
+        self.window.engine.set_active(self.uid, True)
+        comp = self._server()
         deadline = time.monotonic() + 10
         while not comp.socket.listening:
             if time.monotonic() > deadline:
@@ -429,7 +439,7 @@ async def _rates(window: MainWindow, form: Path, settings: GuiSettings, run_inde
     for name in [*servers[shift:], *servers[:shift]]:
         server: Server = GuiServer(window, ECHO_NAME) if name == GUI else PeerServer(name, form)
         try:
-            await server.start()  # type: ignore[attr-defined]
+            await server.start()
         except Exception as exc:
             for row, _ in _jobs(settings):
                 results.rate_row(row).failures.append(f"{name}: {type(exc).__name__}: {exc}")
@@ -579,7 +589,7 @@ async def _scale(window: MainWindow, form: Path, settings: GuiSettings, results:
     for name in servers:
         server: Server = GuiServer(window, ECHO_NAME) if name == GUI else PeerServer(name, form)
         try:
-            await server.start()  # type: ignore[attr-defined]
+            await server.start()
             for n in steps:
                 if name == GUI:
                     _clear_log(window)
@@ -643,7 +653,7 @@ def run_gui_bench(quick: bool, runs: int, progress: Callable[[str], None] = lamb
     settings = QUICK if quick else FULL
     results = GuiResults()
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp, _quiet_qt():
-        loop = new_event_loop(app)  # type: ignore[arg-type]
+        loop = new_event_loop(app)
         results.loop = ("integrated (one notifier on epoll/kqueue)" if isinstance(loop, IntegratedEventLoop)
                         else "stock qasync (this platform has no selector descriptor)")
         quits = app.quitOnLastWindowClosed()
@@ -724,13 +734,13 @@ def report(results: GuiResults) -> list[str]:
                 continue
             cells = []
             for s in servers:
-                p = points.get(s)
-                if p is None or p.failure:
-                    cells.append("FAILED" if p is not None else "-")
+                cell = points.get(s)
+                if cell is None or cell.failure:
+                    cells.append("FAILED" if cell is not None else "-")
                 else:
-                    cells.append(f"{_fmt(p.accept_s)} s, {_ms(p.p50_ms)} / {_ms(p.p99_ms)} ms"
-                                 if p.accept_s is None or p.accept_s >= 100 else
-                                 f"{p.accept_s:.2f} s, {_ms(p.p50_ms)} / {_ms(p.p99_ms)} ms")
+                    cells.append(f"{_fmt(cell.accept_s)} s, {_ms(cell.p50_ms)} / {_ms(cell.p99_ms)} ms"
+                                 if cell.accept_s is None or cell.accept_s >= 100 else
+                                 f"{cell.accept_s:.2f} s, {_ms(cell.p50_ms)} / {_ms(cell.p99_ms)} ms")
             rows.append((f"{n:,}", *cells))
         out.append("")
         out.append("idle connections: time to accept all, probe echo p50 / p99")
