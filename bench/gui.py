@@ -403,12 +403,14 @@ def _open_window(form: Path, settings_dir: Path) -> MainWindow:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
     from ui.main_window import MainWindow
+    from ui.workbench import freeze_startup_objects
 
     window = MainWindow()
     window.resize(1366, 860)
     window.show()
     if not window.open_form(form, ask=False):
         raise RuntimeError(f"the window did not open {form}")
+    freeze_startup_objects()  # as the workbench does once its window is up
     return window
 
 
