@@ -660,6 +660,12 @@ class EventLogPane(QWidget):
             self.view.viewport().setUpdatesEnabled(True)  # and repaints
             self._follow()  # the next interval starts: rows may still be coming
 
+    def shutdown(self) -> None:
+        """Stop the pane's timers (the window closing); what is pending shows at once."""
+        self.follow_now()
+        self._follow_timer.stop()
+        self._text_timer.stop()
+
     def follow_now(self) -> None:
         """Show at once what a deferred follow would show (before a screenshot, say)."""
         if self._follow_pending:
