@@ -487,8 +487,8 @@ async def _idle(job: dict[str, Any]) -> dict[str, Any]:
         await commands.readline()  # "close"
         return {"closed": True}
     finally:
-        for transport in transports:
-            transport.abort()
+        for idle in transports:
+            idle.abort()
         await asyncio.sleep(0.05)
 
 

@@ -83,6 +83,11 @@ SEND_BUFFER_CAP = 64 * 1024 * 1024
 WRITE_HIGH_WATER = 1024 * 1024  # transport buffer size past which OnWrite is re-armed
 STREAM_CHUNK = 256 * 1024
 RECV_CHUNK = 256 * 1024
+#: The most frames one connection delivers in one pass of a non-blocking loop: a read of
+#: 256 KiB of short lines is thousands of frames, and delivering them all at once kept
+#: the loop (the GUI, with the integrated loop) from everything else for tens of ms.
+#: The rest wait for the next pass, reading paused meanwhile, so order is kept.
+FRAMES_PER_PASS = 256
 
 _ids = itertools.count(1)
 
@@ -332,13 +337,7 @@ class CustomWinSocket:
         """Feed arrived bytes to the framer and fire the read event once per complete frame.
         False when the stream broke its framing (too long, a bad length): the error has been
         reported and the connection closed."""
-        framer = self.framer
-        assert framer is not None
-        failure: FrameTooLong | BadFrameLength | None = None
-        try:
-            frames = framer.feed(data)
-        except (FrameTooLong, BadFrameLength) as exc:
-            frames, failure = exc.frames, exc
+        frames, failure = self._frames_of(data)
         for frame in frames:
             if self._closing:
                 break
@@ -347,6 +346,15 @@ class CustomWinSocket:
             self._frame_failed(failure)
             return False
         return True
+
+    def _frames_of(self, data: bytes) -> tuple[list[bytes], FrameTooLong | BadFrameLength | None]:
+        """The complete frames ``data`` ends, and the framing failure after them if any."""
+        framer = self.framer
+        assert framer is not None
+        try:
+            return framer.feed(data), None
+        except (FrameTooLong, BadFrameLength) as exc:
+            return exc.frames, exc
 
     def deliver_frame(self, frame: bytes, detail: str = "") -> None:
         """Make ``frame`` the current frame (what receive_buf / receive_text / receive_length
@@ -520,6 +528,10 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         self._drained: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         self._idle: asyncio.TimerHandle | None = None  # Framing idle:<ms>: the pause timer
         self._aborted = False  # discard() aborted the transport (for the payload tap)
+        # frames read but not yet delivered (more than FRAMES_PER_PASS came in one read)
+        self._backlog: deque[bytes] = deque()
+        self._backlog_failure: FrameTooLong | BadFrameLength | None = None
+        self._backlog_paused = False  # reading paused until the backlog is delivered
         #: a TLS server connection whose handshake is under way (accepted, no transport yet)
         self.handshaking = False
 
@@ -540,8 +552,17 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self.tap_received(data)
         if self.framer is not None:
             self.bytes_in += n
-            if self.deliver_bytes(data) and self.framer.spec.idle_ms and self.framer.buffered:
-                self._arm_idle()
+            frames, failure = self._frames_of(data)
+            if self._backlog or len(frames) > FRAMES_PER_PASS:
+                self._backlog.extend(frames)
+                self._backlog_failure = self._backlog_failure or failure
+                self._deliver_backlog()
+                return
+            for frame in frames:
+                if self._closing:
+                    return
+                self.deliver_frame(frame)
+            self._after_frames(failure)
             return
         with self._lock:
             self._rx.append(data)
@@ -552,6 +573,46 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
             self._read_paused = True
             self.transport.pause_reading()
         self.owner.connection_read(self, data)
+
+    def _after_frames(self, failure: FrameTooLong | BadFrameLength | None) -> None:
+        if failure is not None:
+            self._frame_failed(failure)
+        elif self.framer is not None and self.framer.spec.idle_ms and self.framer.buffered:
+            self._arm_idle()
+
+    def _deliver_backlog(self) -> None:
+        """Deliver up to FRAMES_PER_PASS waiting frames; with more waiting, reading pauses and
+        the next pass goes on (so one connection's burst cannot hold the loop)."""
+        backlog = self._backlog
+        popleft = backlog.popleft
+        for _ in range(min(FRAMES_PER_PASS, len(backlog))):
+            if self._closing:
+                backlog.clear()
+                return
+            self.deliver_frame(popleft())
+        if self._closing:
+            backlog.clear()
+            return
+        if backlog:
+            if not self._backlog_paused and self.transport is not None:
+                self._backlog_paused = True
+                self.transport.pause_reading()
+            self.loop.call_soon(self._deliver_backlog)
+            return
+        if self._backlog_paused:
+            self._backlog_paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        failure, self._backlog_failure = self._backlog_failure, None
+        self._after_frames(failure)
+
+    def _flush_backlog(self) -> None:
+        """The connection ends: deliver what is still waiting, in order, at once."""
+        backlog = self._backlog
+        while backlog and not self._closing:
+            self.deliver_frame(backlog.popleft())
+        backlog.clear()
+        self._backlog_failure = None
 
     def _arm_idle(self) -> None:
         """Framing idle:<ms>: the frame ends when no byte came for that long."""
@@ -604,7 +665,10 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
                 how = CLOSED_RESET if isinstance(exc, ConnectionResetError | BrokenPipeError) else CLOSED_ABORT
             self.tap_closed(how)
         if self._closing:
+            self._backlog.clear()
             return  # we closed it; the disconnect event has fired already
+        if self._backlog:
+            self._flush_backlog()
         if exc is None:
             self.end_of_stream()
         self._closing = True

@@ -69,16 +69,29 @@ def human_bytes(n: int) -> str:
 
 
 class ConnectionsModel(QAbstractTableModel):
-    """The open connections of one component, refreshed from the engine."""
+    """The open connections of one component: a snapshot of the engine's list, brought up
+    to date by ``refresh`` (the panel calls it every REFRESH_MS, however fast connections
+    come and go).
+
+    The view asks only for the rows it shows, so 20,000 connections cost a list of
+    references. A refresh compares the new snapshot with the old in C (the connections
+    are compared by identity), and when they differ tells the view what changed: the
+    rows that closed, as ranges, and the new ones, which the engine appends at the end.
+    Selection and scroll position survive that. Past MAX_REMOVED_RANGES separate ranges
+    (a storm of closes all over the list) one reset is cheaper than that many signals.
+    """
 
     COLUMNS = (QT_TRANSLATE_NOOP("ConnectionsModel", "Peer"), QT_TRANSLATE_NOOP("ConnectionsModel", "Since"),
                QT_TRANSLATE_NOOP("ConnectionsModel", "In"), QT_TRANSLATE_NOOP("ConnectionsModel", "Out"),
                QT_TRANSLATE_NOOP("ConnectionsModel", "Thread"))
+    MAX_REMOVED_RANGES = 64
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._component: Any = None
         self._rows: list[CustomWinSocket] = []
+        #: how the last refresh told the view (for tests and the bench): "", "same", "diff", "reset"
+        self.last_refresh = ""
 
     def set_component(self, component: Any) -> None:
         self.beginResetModel()
@@ -96,12 +109,54 @@ class ConnectionsModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         rows = self._snapshot()
-        if [c.id for c in rows] != [c.id for c in self._rows]:
+        old = self._rows
+        if rows == old:  # element by element, by identity: in C
+            self.last_refresh = "same"
+        elif not self._apply_diff(old, rows):
             self.beginResetModel()
             self._rows = rows
             self.endResetModel()
-        elif rows:
-            self.dataChanged.emit(self.index(0, 2), self.index(len(rows) - 1, 4))
+            self.last_refresh = "reset"
+        else:
+            self.last_refresh = "diff"
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 2), self.index(len(self._rows) - 1, 4))
+
+    def _apply_diff(self, old: list[CustomWinSocket], new: list[CustomWinSocket]) -> bool:
+        """Tell the view the closed rows (ranges, last first) and the appended ones; False
+        when the change is not of that shape, or has too many ranges (then reset)."""
+        alive = set(map(id, new))
+        gone = [row for row, conn in enumerate(old) if id(conn) not in alive]
+        ranges: list[tuple[int, int]] = []
+        for row in gone:
+            if ranges and ranges[-1][1] == row - 1:
+                ranges[-1] = (ranges[-1][0], row)
+            else:
+                ranges.append((row, row))
+        if len(ranges) > self.MAX_REMOVED_RANGES:
+            return False
+        kept = len(old) - len(gone)
+        survivors = [conn for conn in old if id(conn) in alive] if gone else old
+        if new[:kept] != survivors:
+            return False  # not "some closed, the rest appended": the order changed
+        for first, last in reversed(ranges):
+            self.beginRemoveRows(_ROOT, first, last)
+            del self._rows[first:last + 1]
+            self.endRemoveRows()
+        if len(new) > kept:
+            self.beginInsertRows(_ROOT, kept, len(new) - 1)
+            self._rows = new
+            self.endInsertRows()
+        else:
+            self._rows = new
+        return True
+
+    def row_of(self, conn: CustomWinSocket) -> int:
+        """The row showing ``conn``, or -1."""
+        for row, candidate in enumerate(self._rows):
+            if candidate is conn:
+                return row
+        return -1
 
     def connection(self, row: int) -> CustomWinSocket | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -285,9 +340,10 @@ class ConnectionsPanel(QWidget):
         # a non-blocking component's connections all run on the event loop: a column of
         # "(event loop)" says nothing and takes the room In and Out need
         threaded = isinstance(comp, ServerSocket) and comp.server_type is ServerType.THREAD_BLOCKING
-        self.view.setColumnHidden(4, not threaded)
-        if selected is not None:
-            self.select_connection(selected)
+        if self.view.isColumnHidden(4) == threaded:
+            self.view.setColumnHidden(4, not threaded)
+        if selected is not None and self.connections.last_refresh == "reset":
+            self.select_connection(selected)  # a reset forgets the selection; a diff keeps it
         if comp is None:
             self.title.setText(self.tr("Select a ClientSocket or ServerSocket on the form"))
         elif isinstance(comp, ServerSocket):
@@ -315,11 +371,9 @@ class ConnectionsPanel(QWidget):
         return self.connections.connection(rows[0].row()) if rows else None
 
     def select_connection(self, conn: CustomWinSocket) -> None:
-        for row in range(self.connections.rowCount()):
-            candidate = self.connections.connection(row)
-            if candidate is not None and candidate.id == conn.id:
-                self.view.selectRow(row)
-                return
+        row = self.connections.row_of(conn)
+        if row >= 0:
+            self.view.selectRow(row)
 
     def target(self) -> CustomWinSocket | None:
         """Where Send goes: the selected connection, or a client's own connection."""

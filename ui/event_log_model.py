@@ -175,6 +175,9 @@ class EventLogModel(QAbstractTableModel):
         self._warning_background = QBrush(QColor(255, 243, 196))
         self._warning_icon: QIcon | None = None
         self._words = _TranslatedWords()  # made again on LanguageChange (retranslate)
+        # the record of the row a view painted last, by sequence number (a view paints row
+        # by row, seven roles of six columns each: one record made per row, not per cell)
+        self._painted: tuple[int, EventRecord, bool] = (-1, EventRecord(0.0, "", "", 0, "", ""), True)
 
     # -- the ring buffer ---------------------------------------------------
 
@@ -432,8 +435,14 @@ class EventLogModel(QAbstractTableModel):
             for role_data in role_data_span:  # type: ignore[union-attr]  # stubs: the span is iterable
                 role_data.clearData()
             return
-        record = EventRecord(*self._buf[(self._head + row) % self._capacity])
-        plain = not is_error(record)  # warnings count as errors there: only plain rows skip styling
+        seq = self._base + row
+        painted = self._painted
+        if painted[0] == seq:
+            record, plain = painted[1], painted[2]
+        else:
+            record = EventRecord(*self._buf[(self._head + row) % self._capacity])
+            plain = not is_error(record)  # warnings count as errors there: only plain rows skip styling
+            self._painted = (seq, record, plain)
         for role_data in role_data_span:  # type: ignore[union-attr]  # stubs: the span is iterable
             role = role_data.role()
             if role == Qt.ItemDataRole.DisplayRole:

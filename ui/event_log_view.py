@@ -21,7 +21,11 @@ Theory of operation:
   one component can get a model of its own (``EventLogPane(feeder, component=...)``), so
   a flood on another component cannot push that component's history out of the
   ring buffer.
-* Autoscroll follows the newest row after every batch. While it is paused the
+* The table repaints, and autoscroll follows the newest row, at most every
+  FOLLOW_INTERVAL_MS while batches keep coming (the first batch after a quiet
+  spell at once): a repaint costs more than appending a batch, and a table
+  repaints on every insert. The status line counts every batch (a small label).
+  While autoscroll is paused the
   view must not move: appends happen below the viewport anyway, but evicting
   the oldest rows shifts every row up, so the scroll position is moved up by
   the number of evicted rows above it; a filter handing over older matches
@@ -81,6 +85,10 @@ DEFAULT_MAX_PER_TICK = 5_000  # 125k records/s at 40 ms; a bigger slice makes on
 #: Typing in the text filter re-filters after this pause (the filter runs in slices, so
 #: typing on is never blocked; the pause only saves re-filtering on every keystroke).
 TEXT_FILTER_DELAY_MS = 200
+#: While rows keep coming, the pane follows the newest (scrolls, repaints, recounts) at most
+#: this often: a repaint costs 8-17 ms, so a flood repaints 10 times a second rather than
+#: on every feeder tick. The first batch after a quiet spell shows at once.
+FOLLOW_INTERVAL_MS = 100
 
 
 class EventLogFeeder(QObject):
@@ -230,6 +238,11 @@ class EventLogPane(QWidget):
         self.proxy.progress_changed.connect(self._update_status)
         self.view.verticalScrollBar().actionTriggered.connect(self._on_user_scrolled)
         self._pending_shift = 0
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.setInterval(FOLLOW_INTERVAL_MS)
+        self._follow_timer.timeout.connect(self._follow_deferred)
+        self._follow_pending = False
         self._update_status()
 
     # -- building -------------------------------------------------------------
@@ -619,14 +632,47 @@ class EventLogPane(QWidget):
 
     @Slot(QModelIndex, int, int)
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
-        if not self._paused:
-            self.view.scrollToBottom()
-        elif first == 0 and self.view.model().rowCount() > last + 1:
+        if self._paused and first == 0 and self.view.model().rowCount() > last + 1:
             # A filter publishing older matches above the rows in view: keep them in view.
             self.view.updateGeometries()
             bar = self.view.verticalScrollBar()
             bar.setValue(bar.value() + last + 1)
+        self._follow()
         self._update_status()
+
+    def _follow(self) -> None:
+        """Repaint and scroll to the newest rows (unless paused): now, or, within
+        FOLLOW_INTERVAL_MS of the last time, at its end. A table repaints its viewport on
+        every insert, even below the rows in view; until then its updates are off."""
+        if self._follow_timer.isActive():
+            if not self._follow_pending:
+                self._follow_pending = True
+                self.view.viewport().setUpdatesEnabled(False)
+            return
+        self._follow_timer.start()
+        if not self._paused:
+            self.view.scrollToBottom()
+
+    @Slot()
+    def _follow_deferred(self) -> None:
+        if self._follow_pending:
+            self._follow_pending = False
+            self.view.viewport().setUpdatesEnabled(True)  # and repaints
+            self._follow()  # the next interval starts: rows may still be coming
+
+    def shutdown(self) -> None:
+        """Stop the pane's timers (the window closing); what is pending shows at once."""
+        self.follow_now()
+        self._follow_timer.stop()
+        self._text_timer.stop()
+
+    def follow_now(self) -> None:
+        """Show at once what a deferred follow would show (before a screenshot, say)."""
+        if self._follow_pending:
+            self._follow_timer.stop()
+            self._follow_pending = False
+            self.view.viewport().setUpdatesEnabled(True)
+            self._follow()
 
     @Slot(QModelIndex, int, int)
     def _on_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:

@@ -675,3 +675,5 @@ class MainWindow(QMainWindow):
         self.unit_editor.shutdown()
         self.engine.shutdown()
         self.log_feeder.stop()
+        for pane in self.findChildren(EventLogPane):
+            pane.shutdown()

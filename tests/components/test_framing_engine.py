@@ -286,3 +286,117 @@ def test_a_length_frame_is_checked_from_its_header_before_its_bytes_arrive(recor
     run(scenario())
     events = [(r.event, r.error.code if r.error else None) for r in recorder.take()]
     assert ("OnClientError", 10040) in events, events
+
+
+# -- a burst of frames in one read (components.connection.FRAMES_PER_PASS) -------------------
+
+BURST = 20_000  # short lines: one 256 KiB read holds thousands of them
+
+
+class PassCounter:
+    """Counts the loop's passes (a callback that re-schedules itself with call_soon)."""
+
+    def __init__(self) -> None:
+        self.passes = 0
+        self._handle: asyncio.Handle | None = None
+
+    def start(self) -> None:
+        self._handle = asyncio.get_running_loop().call_soon(self._tick)
+
+    def _tick(self) -> None:
+        self.passes += 1
+        self._handle = asyncio.get_running_loop().call_soon(self._tick)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+
+
+def test_a_burst_of_frames_is_delivered_in_order_over_several_loop_passes(recorder, run_any):
+    from components.connection import FRAMES_PER_PASS
+
+    lines = [b"line %05d" % i for i in range(BURST)]
+    passes_seen: list[int] = []
+    counter = PassCounter()
+    collect = Collector()
+
+    def on_read(sender, conn) -> None:
+        passes_seen.append(counter.passes)
+        collect(sender, conn)
+
+    async def scenario() -> None:
+        server = make_server(recorder, framing="line")
+        server.on_client_read = on_read
+        server.open()
+        counter.start()
+        sock = await asyncio.to_thread(send_pieces, server.socket.local_port, [b"\n".join(lines) + b"\n"])
+        try:
+            await until(lambda: server.socket.active_connections == 0 and len(collect.frames) >= BURST,
+                        timeout=30)
+        finally:
+            counter.stop()
+            sock.close()
+            server.close()
+
+    run_any(scenario())
+    assert collect.frames == lines and collect.lengths_ok
+    # the loop ran other work between slices of the burst: no pass delivered more than a
+    # slice of it (plus, on a loop that reads in the same pass, the next read's few frames)
+    per_pass: dict[int, int] = {}
+    for seen in passes_seen:
+        per_pass[seen] = per_pass.get(seen, 0) + 1
+    assert len(per_pass) >= BURST // (2 * FRAMES_PER_PASS)
+    assert max(per_pass.values()) <= 2 * FRAMES_PER_PASS
+    reads = [r for r in recorder.take() if r.event == "OnClientRead"]
+    assert len(reads) == BURST
+
+
+def test_closing_in_the_middle_of_a_burst_delivers_no_more_frames(recorder, run):
+    lines = [b"%d" % i for i in range(BURST)]
+    collect = Collector()
+
+    def on_read(sender, conn) -> None:
+        collect(sender, conn)
+        if len(collect.frames) == 1000:
+            conn.close()
+
+    async def scenario() -> None:
+        server = make_server(recorder, framing="line")
+        server.on_client_read = on_read
+        server.open()
+        sock = await asyncio.to_thread(send_pieces, server.socket.local_port, [b"\n".join(lines) + b"\n"])
+        try:
+            await until(lambda: any(r.event == "OnClientDisconnect" for r in recorder.take()), timeout=30)
+        finally:
+            sock.close()
+            server.close()
+
+    run(scenario())
+    assert collect.frames == lines[:1000]
+    events = [r.event for r in recorder.take() if r.connection_id]
+    assert events.count("OnClientDisconnect") == 1 and events.count("OnClientRead") == 1000
+
+
+def test_a_burst_then_a_frame_too_long_delivers_the_burst_then_the_error(recorder, run, reported):
+    lines = [b"%d" % i for i in range(5000)]
+    collect = Collector()
+
+    async def scenario() -> None:
+        server = make_server(recorder, framing="line", frame_limit=1000)
+        server.on_client_read = collect
+        server.open()
+        sock = socket.create_connection(("127.0.0.1", server.socket.local_port), timeout=10)
+        try:
+            try:
+                await asyncio.to_thread(sock.sendall, b"\n".join(lines) + b"\n" + b"x" * 2000)
+            except OSError:  # the server may close before the last bytes are sent
+                pass
+            await until(lambda: any(r.event == "OnClientDisconnect" for r in recorder.take()), timeout=15)
+        finally:
+            sock.close()
+            server.close()
+
+    run(scenario())
+    assert collect.frames == lines
+    errors = [r for r in recorder.take() if r.event == "OnClientError"]
+    assert len(errors) == 1 and errors[0].error.code == 10040

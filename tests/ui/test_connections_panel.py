@@ -82,3 +82,91 @@ def test_a_send_the_connection_cannot_take_is_reported_in_the_panel_and_the_log(
         assert conn.bytes_out == len(payload)
     finally:
         peer.close()
+
+
+# -- thousands of connections -------------------------------------------------------------
+
+MANY = 3000
+
+
+def _file_limit_allows(n: int) -> bool:
+    """Both ends of ``n`` loopback connections live in this process, plus some headroom."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    from app.core.file_limit import raise_file_limit
+
+    raise_file_limit()
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return soft == resource.RLIM_INFINITY or soft >= 2 * n + 500
+
+
+class Connector(threading.Thread):
+    """Opens ``n`` real connections from its own thread (the GUI thread accepts meanwhile)."""
+
+    def __init__(self, port: int, n: int) -> None:
+        super().__init__(name="connector", daemon=True)
+        self.port, self.n = port, n
+        self.socks: list[socket.socket] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for _ in range(self.n):
+                self.socks.append(socket.create_connection(("127.0.0.1", self.port), timeout=30))
+        except BaseException as exc:
+            self.error = exc
+
+    def close(self, socks: list[socket.socket]) -> None:
+        for sock in socks:
+            sock.close()
+
+
+def test_thousands_of_connections_are_shown_with_diffs_keeping_the_selection(panel, qtbot, qtmodeltester):
+    if not _file_limit_allows(MANY):
+        pytest.skip(f"the file limit does not allow {MANY:,} loopback connections in one process")
+    widget, model, engine, _records = panel
+    uid = model.add_component("ServerSocket", 10, 10)
+    model.set_property(uid, "Address", "127.0.0.1")
+    model.set_property(uid, "Active", True)
+    server = engine.component(uid)
+    qtbot.waitUntil(lambda: server.state is SocketState.LISTENING, timeout=3000)
+    model.set_selection([uid])
+    table = widget.connections
+    seen: list[tuple[int, str]] = []
+    table.modelReset.connect(lambda: seen.append((table.rowCount(), "reset")))
+    table.rowsInserted.connect(lambda *_: seen.append((table.rowCount(), table.last_refresh or "insert")))
+    connector = Connector(server.socket.local_port, MANY)
+    connector.start()
+    try:
+        qtbot.waitUntil(lambda: not connector.is_alive(), timeout=60_000)
+        assert connector.error is None
+        qtbot.waitUntil(lambda: table.rowCount() == MANY, timeout=30_000)
+        assert f"— {MANY} connection" in widget.title.text().replace(",", "")
+        # the rows came as inserts at the end while connections arrived, not one reset per refresh
+        assert not any(how == "reset" for _count, how in seen)
+        assert [c.id for c in table._rows] == [c.id for c in server.socket.connections]
+        qtmodeltester.check(table)
+
+        # the user picks a connection; the 500 oldest close: one range goes, the pick stays
+        widget.view.selectRow(MANY - 1)
+        picked = widget.selected_connection()
+        connector.close(connector.socks[:500])
+        qtbot.waitUntil(lambda: table.rowCount() == MANY - 500, timeout=30_000)
+        assert table.last_refresh in ("diff", "same") and widget.selected_connection() is picked
+        assert [c.id for c in table._rows] == [c.id for c in server.socket.connections]
+
+        # every other one of the rest closes: too many ranges for diffs, one reset, the pick stays
+        closing = connector.socks[500:-1:2]  # the last one, the pick, stays
+        connector.close(closing)
+        left = MANY - 500 - len(closing)
+        qtbot.waitUntil(lambda: table.rowCount() == len(server.socket.connections) == left, timeout=30_000)
+        qtbot.waitUntil(lambda: widget.selected_connection() is picked, timeout=3000)
+        assert [c.id for c in table._rows] == [c.id for c in server.socket.connections]
+        qtmodeltester.check(table)
+    finally:
+        connector.join(60)
+        connector.close(connector.socks)
+    qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=30_000)
+    model.set_property(uid, "Active", False)

@@ -95,8 +95,22 @@ def test_autoscroll_follows_new_rows_until_paused(qtbot):
     pane.pause_button.click()  # resume: jump to the newest row
     assert not pane.autoscroll_paused
     assert at_bottom(pane)
-    model.append_records(varied_records(10))
-    assert at_bottom(pane)
+    model.append_records(varied_records(10))  # within FOLLOW_INTERVAL_MS of the last: a moment later
+    qtbot.waitUntil(lambda: at_bottom(pane))
+
+
+def test_a_flood_of_batches_scrolls_at_most_once_per_follow_interval(qtbot):
+    model, pane = make_pane(qtbot)
+    scrolls = []
+    bar = pane.view.verticalScrollBar()
+    bar.valueChanged.connect(scrolls.append)
+    for _ in range(20):  # twenty feeder ticks' worth, faster than the interval
+        model.append_records(varied_records(50))
+    assert len(scrolls) == 1  # the first batch at once; the rest wait for the interval
+    assert pane.status_text() == "1000 events (1000 shown)"  # the count follows every batch
+    assert not pane.view.viewport().updatesEnabled()  # no repaint per batch meanwhile
+    qtbot.waitUntil(lambda: at_bottom(pane) and pane.view.viewport().updatesEnabled())
+    assert pane.shown_record(pane.view.rowAt(pane.view.viewport().height() - 1)) == model.record(999)
 
 
 def test_paused_view_stays_on_its_rows_while_old_rows_are_evicted(qtbot):
