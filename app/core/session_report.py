@@ -223,9 +223,7 @@ def format_text(report: SessionReport, verbose: bool = False) -> str:
         lines.extend(f"  note: {note}" for note in suite.notes)
         for case in suite.cases:
             lines.append(case_line(case))
-            if not case.passed and case.detail:
-                lines.extend("        " + line for line in case.detail.splitlines())
-            elif verbose and case.detail:
+            if case.detail and (verbose or not case.passed):
                 lines.extend("        " + line for line in case.detail.splitlines())
     passed, total = report.counts()
     verdict = "passed" if report.passed else ("bad input" if report.bad_input else "FAILED")
@@ -262,7 +260,8 @@ def junit_suites(report: SessionReport) -> list[junit_xml.TestSuite]:
 
 
 def junit_text(report: SessionReport) -> str:
-    return junit_xml.to_xml_report_string(junit_suites(report), encoding="utf-8")
+    text: str = junit_xml.to_xml_report_string(junit_suites(report), encoding="utf-8")
+    return text
 
 
 def write_junit(report: SessionReport, path: str | Path) -> None:
