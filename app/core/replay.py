@@ -143,6 +143,9 @@ class _Stream:
                                          else exchange.start)
                 if case.error:
                     break
+            closing = conv.closed(True)
+            if closing is not None:  # the client closed here: not before what came earlier elsewhere
+                await self.schedule.wait_turn(self.index, closing)
             leftover = len(self.buffer) + sum(len(f) for f in self.frames)
             if leftover:
                 self.suite.notes.append(f"{leftover} byte(s) arrived that no recorded reply has")
@@ -281,7 +284,9 @@ class _Stream:
 
 
 def _event_times(conversation: Conversation) -> list[float]:
-    return [conversation.started, *(c.time for c in conversation.chunks())]
+    closing = conversation.closed(True)
+    return [conversation.started, *(c.time for c in conversation.chunks()),
+            *([closing] if closing is not None else [])]
 
 
 # -- the entry points -----------------------------------------------------------------------
