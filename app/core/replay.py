@@ -353,7 +353,7 @@ def add_capture_arguments(parser: argparse.ArgumentParser, framing: bool = True)
                         help="a TOML match file: byte ranges and regex masks a reply may differ in")
     if framing:
         parser.add_argument("--framing", metavar="SPEC",
-                            help="compare frame by frame, framed as the Framing property says (line, "
+                            help="compare frame by frame, cut as a component's framing spec cuts them (line, "
                                  "delimiter:..., fixed:N, length:..., regex:...)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MS, metavar="MS",
                         help=f"how long to wait for each exchange (default {DEFAULT_TIMEOUT_MS})")
