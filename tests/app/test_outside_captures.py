@@ -214,3 +214,17 @@ def test_a_capture_without_tcp_is_bad_input(tmp_path):
         writer.writepkt(bytes(dpkt.ip.IP(src=b"\x7f\0\0\1", dst=b"\x7f\0\0\1", p=17, data=udp)), 1.0)
     done = cli("replay", path, "--to", f"127.0.0.1:{free_port()}")
     assert done.returncode == 2 and "udp.pcap holds no TCP stream" in done.stderr
+
+
+def test_a_capture_cut_short_replays_what_it_has(tmp_path, echo_port):
+    whole = tmp_path / "whole.pcapng"
+    with open(whole, "wb") as file:
+        writer = dpkt.pcapng.Writer(file, snaplen=65535, linktype=101)
+        for i, raw in enumerate(synthesized(False)):
+            writer.writepkt(raw, 1_700_000_000 + i / 1000)
+    cut = tmp_path / "cut.pcapng"
+    cut.write_bytes(whole.read_bytes()[:-30])  # the last packet (an ACK) half written
+    done = cli("replay", cut, "--to", f"127.0.0.1:{echo_port}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "note: the capture is cut short in the middle of a packet" in done.stdout
+    assert "passed: 2/2 exchange(s)" in done.stdout
