@@ -315,6 +315,8 @@ def load(capture: str | Path, streams: list[int] | None = None, notes: list[str]
     name = Path(capture).name
     if not Path(capture).exists():
         raise BadInput(f"{capture}: no such file")
+    if not Path(capture).is_file():  # a FIFO or a device would block the read, a folder has no packets
+        raise BadInput(f"{capture} is not a regular file")
     try:
         conversations = read_capture(capture, notes)
     except CaptureError as exc:
