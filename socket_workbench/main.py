@@ -3,6 +3,8 @@
     socket-workbench [FORM]          open the workbench (with FORM if given)
     socket-workbench run FORM [...]  run a form headless and print its events
     socket-workbench convert IN OUT  .dfm -> .sockform or .sockform -> .dfm
+    socket-workbench replay CAPTURE --to HOST:PORT [...]   replay a capture, compare the replies
+    socket-workbench mock CAPTURE --listen [HOST:]PORT     serve a capture's server side
     socket-workbench bench [...]     the engine benchmark (components vs raw asyncio)
     socket-workbench bench-log       the log-pane flood benchmark
 """
@@ -30,6 +32,18 @@ def _convert(argv: list[str]) -> int:
     return convert.main(argv)
 
 
+def _replay(argv: list[str]) -> int:
+    from app.core import replay
+
+    return replay.main(argv)
+
+
+def _mock(argv: list[str]) -> int:
+    from app.core import mock
+
+    return mock.main(argv)
+
+
 def _bench(argv: list[str]) -> int:
     from bench import engine
 
@@ -45,6 +59,8 @@ def _bench_log(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, tuple[Command, str]] = {
     "run": (_run, "run a form headless and print its events"),
     "convert": (_convert, "convert between .dfm and .sockform forms"),
+    "replay": (_replay, "replay a capture's client side against a server and compare the replies"),
+    "mock": (_mock, "serve a capture's server side to the clients that connect"),
     "bench": (_bench, "benchmark the engine against raw asyncio and raw threads"),
     "bench-log": (_bench_log, "benchmark the event log under a flood of events"),
 }

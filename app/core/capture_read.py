@@ -14,6 +14,8 @@ with the higher port).
 from __future__ import annotations
 
 import socket
+import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,7 @@ class _Direction:
     segments: dict[int, tuple[float, bytes]] = field(default_factory=dict)  # offset -> (time, bytes)
     fin: bool = False
     rst: bool = False
+    closed: float | None = None  # when its first FIN or RST was captured
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Conversation:
     server: Endpoint
     directions: dict[bool, _Direction] = field(default_factory=lambda: {True: _Direction(), False: _Direction()})
     ended: bool = False
+    started: float = 0.0  # when its first segment (the SYN, when there was one) was captured
+    last: float = 0.0  # when its last segment was captured
 
     def chunks(self) -> list[Chunk]:
         """Both sides' bytes, each byte once, in the order they first appeared."""
@@ -72,6 +77,10 @@ class Conversation:
 
     def sent(self, from_client: bool) -> bytes:
         return b"".join(c.data for c in self.chunks() if c.from_client == from_client)
+
+    def closed(self, by_client: bool) -> float | None:
+        """When that side sent its FIN or RST (None if it never did in the capture)."""
+        return self.directions[by_client].closed
 
     @property
     def reset(self) -> bool:
@@ -109,8 +118,10 @@ def _address(packed: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET6 if len(packed) == 16 else socket.AF_INET, packed)
 
 
-def read_capture(path: str | Path) -> list[Conversation]:
-    """Every TCP conversation of the capture at ``path`` (CaptureError when it is none)."""
+def read_capture(path: str | Path, notes: list[str] | None = None) -> list[Conversation]:
+    """Every TCP conversation of the capture at ``path`` (CaptureError when it is none). A
+    capture cut short in the middle of a packet (a tcpdump killed, a disk full) is read up
+    to there, as Wireshark does, and ``notes`` gets a line saying so."""
     try:
         with open(path, "rb") as file:
             try:
@@ -120,7 +131,7 @@ def read_capture(path: str | Path) -> list[Conversation]:
             linktype = reader.datalink()
             conversations: list[Conversation] = []
             by_tuple: dict[tuple[Endpoint, Endpoint], Conversation] = {}
-            for when, frame in reader:
+            for when, frame in _packets(reader, notes):
                 try:
                     ip = _ip_of(frame, linktype)
                 except (dpkt.dpkt.UnpackError, IndexError):
@@ -131,6 +142,19 @@ def read_capture(path: str | Path) -> list[Conversation]:
     except OSError as exc:
         raise CaptureError(f"can't read {Path(path).name}: {exc.strerror or exc}") from None
     return conversations
+
+
+def _packets(reader: Iterable[tuple[float, bytes]], notes: list[str] | None) -> Iterator[tuple[float, bytes]]:
+    packets = iter(reader)
+    while True:
+        try:
+            yield next(packets)
+        except StopIteration:
+            return
+        except (dpkt.dpkt.NeedData, dpkt.dpkt.UnpackError, struct.error, ValueError):
+            if notes is not None:
+                notes.append("the capture is cut short in the middle of a packet; what comes before was read")
+            return
 
 
 def _segment(conversations: list[Conversation], by_tuple: dict[tuple[Endpoint, Endpoint], Conversation],
@@ -146,10 +170,11 @@ def _segment(conversations: list[Conversation], by_tuple: dict[tuple[Endpoint, E
             client, server = dst, src
         else:
             client, server = (src, dst) if src[1] > dst[1] else (dst, src)
-        conv = Conversation(len(conversations), client, server)
+        conv = Conversation(len(conversations), client, server, started=when)
         conversations.append(conv)
         by_tuple[(client, server)] = conv
         by_tuple.pop((server, client), None)
+    conv.last = when
     from_client = src == conv.client
     direction = conv.directions[from_client]
     if syn:
@@ -165,4 +190,6 @@ def _segment(conversations: list[Conversation], by_tuple: dict[tuple[Endpoint, E
         direction.fin = True
     if tcp.flags & dpkt.tcp.TH_RST:
         direction.rst = True
+    if tcp.flags & (dpkt.tcp.TH_FIN | dpkt.tcp.TH_RST) and direction.closed is None:
+        direction.closed = when
     conv.ended = conv.reset or (conv.directions[True].fin and conv.directions[False].fin)
