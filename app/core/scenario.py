@@ -204,7 +204,7 @@ class Scenario:
 
 
 # -- parsing ---------------------------------------------------------------------------
-_STEP_HEADER = re.compile(r"^\s*\[\[\s*step\s*\]\]", re.MULTILINE)
+_STEP_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*step[ \t]*\]\]", re.MULTILINE)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -467,7 +467,9 @@ class _Connection:
         try:
             async with asyncio.timeout(remaining):
                 data = await self.reader.read(READ_CHUNK)
-        except (ConnectionError, OSError) as exc:
+        except TimeoutError:
+            raise
+        except OSError as exc:
             raise _StepFailed(f"the connection failed: {exc}") from None
         if not data:
             self.eof = True
@@ -623,7 +625,7 @@ class _Run:
                 await conn.read_more(deadline)
             except TimeoutError:
                 pending = conn.pending()
-                raise _StepFailed(f"timed out after {timeout:g} s waiting for a {step.match} match "
+                raise _StepFailed(f"timed out after {timeout:g} s waiting for the {step.match} expect to match "
                                   f"({len(pending):,} bytes arrived unmatched)", _shown(step), pending) from None
 
     async def expect_close(self, step: ExpectClose) -> str:

@@ -1,0 +1,353 @@
+"""Scenario files: every step kind against real loopback servers, timeouts, and file mistakes."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from app.core.scenario import (
+    Connect,
+    Expect,
+    ExpectClose,
+    Repeat,
+    ScenarioError,
+    ScenarioResult,
+    Send,
+    Sleep,
+    load_scenario,
+    parse_scenario,
+    run_scenario,
+)
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(4096):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+def play(text: str, handler: Handler = echo) -> ScenarioResult:
+    """Run the scenario ``text`` against a loopback server running ``handler``."""
+    scenario = parse_scenario(textwrap.dedent(text), "t.toml")
+
+    async def main() -> ScenarioResult:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            return await run_scenario(scenario, ("127.0.0.1", port))
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    return asyncio.run(main())
+
+
+HEAD = """
+[scenario]
+timeout = 2
+
+[[step]]
+connect = "127.0.0.1:9"
+"""
+
+
+def test_every_step_kind_against_an_echo_server():
+    result = play(HEAD + """
+        framing = "line"
+
+        [[step]]
+        send = 'HELLO\\n'
+
+        [[step]]
+        expect = "HELLO"
+
+        [[step]]
+        sleep = 0.01
+
+        [[step]]
+        repeat = 3
+        steps = [{ send = "N {counter}\\n" }, { expect = 'N (\\d)', match = "regex" },
+                 { send = "got {1}\\n" }, { expect = "got", match = "contains" }]
+
+        [[step]]
+        send_hex = "01 03 00 00 00 02 {crc16_modbus} 0a"
+
+        [[step]]
+        expect = "01 03 00 00 00 02 ?? ??"
+        match = "hex"
+
+        [[step]]
+        close = true
+    """)
+    assert result.passed, result.steps
+    kinds = [s.kind for s in result.steps]
+    assert kinds == ["connect", "send", "expect", "sleep"] + ["send", "expect", "send", "expect"] * 3 + \
+        ["send", "expect", "close"]
+    assert [s.sent for s in result.steps if s.kind == "send"][1:7:2] == [b"N 1\n", b"N 2\n", b"N 3\n"]
+    assert result.steps[10].sent == b"got 2\n"  # {1} is the group of the regex expect before it
+    assert result.steps[-3].sent == bytes.fromhex("010300000002") + b"\xc4\x0b\n"
+    assert result.steps[5].label == "step 5.2 #1"
+
+
+def test_expect_close_when_the_peer_closes():
+    async def greet_and_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"bye\r\nleft over")
+        await writer.drain()
+        writer.close()
+
+    result = play(HEAD + """
+        [[step]]
+        expect = 'bye\\r\\n'
+
+        [[step]]
+        expect_close = true
+    """, greet_and_close)
+    assert result.passed
+    assert result.steps[-1].message == "the peer closed the connection (9 bytes were left unread)"
+
+
+def test_without_framing_the_stream_is_cut_by_the_expects():
+    async def two_writes(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b"\r\nhello")
+        await writer.drain()
+        writer.close()
+
+    result = play(HEAD + """
+        [[step]]
+        expect = 'HTTP/1.0 200'
+
+        [[step]]
+        expect = 'Content-Length: (\\d+)\\r\\n'
+        match = "regex"
+
+        [[step]]
+        expect = '\\r\\n'
+
+        [[step]]
+        expect = "68 65 6c ??"
+        match = "hex"
+
+        [[step]]
+        expect = "o"
+
+        [[step]]
+        expect_close = true
+    """, two_writes)
+    assert result.passed, result.steps
+    assert [s.received for s in result.steps[1:6]] == [b"HTTP/1.0 200", b" OK\r\nContent-Length: 5\r\n",
+                                                       b"\r\n", b"hell", b"o"]
+
+
+def test_an_exact_mismatch_fails_at_once_at_the_first_differing_byte():
+    result = play(HEAD + """
+        [[step]]
+        send = "PING"
+
+        [[step]]
+        expect = "PONG"
+        timeout = 60
+
+        [[step]]
+        close = true
+    """)
+    failed = result.steps[-1]
+    assert not result.passed and failed.kind == "expect" and failed.label == "step 3"
+    assert failed.message == "the bytes differ from byte 1"
+    assert failed.expected == b"PONG" and failed.received == b"PING"
+    assert failed.elapsed < 30  # did not wait for the timeout
+    assert len(result.steps) == 3  # the close after it did not run
+
+
+def test_an_expect_times_out():
+    result = play(HEAD + """
+        [[step]]
+        send = "half"
+
+        [[step]]
+        expect = "half and more"
+        timeout = 0.2
+    """)
+    failed = result.steps[-1]
+    assert not failed.passed
+    assert failed.message == "timed out after 0.2 s waiting for the exact expect to match (4 bytes arrived unmatched)"
+    assert failed.received == b"half"
+
+
+def test_expect_close_times_out_when_the_peer_stays():
+    result = play(HEAD + """
+        [[step]]
+        expect_close = true
+        timeout = 0.2
+    """)
+    assert result.steps[-1].message == "the peer did not close the connection within 0.2 s"
+
+
+def test_a_framed_expect_takes_one_frame_and_compares_it_whole():
+    result = play(HEAD + """
+        framing = "line"
+
+        [[step]]
+        send = "one\\ntwo\\n"
+
+        [[step]]
+        expect = "one"
+
+        [[step]]
+        expect = "tw"
+    """)
+    assert result.steps[-1].message == "the frame has 3 bytes, the expect 2"
+    assert result.steps[-1].received == b"two"
+
+
+def test_the_peer_closing_before_the_match_fails_the_expect():
+    async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"ab")
+        writer.close()
+
+    result = play(HEAD + """
+        [[step]]
+        expect = "abc"
+    """, close_at_once)
+    assert result.steps[-1].message == ("the peer closed the connection before the exact expect matched "
+                                        "(2 bytes unmatched)")
+
+
+def test_connect_refused_is_a_failed_step():
+    scenario = parse_scenario(HEAD, "t.toml")
+
+    async def main() -> ScenarioResult:
+        server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        server.close()
+        await server.wait_closed()
+        return await run_scenario(scenario, ("127.0.0.1", port))
+
+    result = asyncio.run(main())
+    assert not result.passed and result.steps[0].message.startswith("could not connect to 127.0.0.1:")
+
+
+def test_named_connections():
+    result = play("""
+        [[step]]
+        connect = "127.0.0.1:9"
+        connection = "alice"
+
+        [[step]]
+        connect = "127.0.0.1:9"
+        connection = "bob"
+
+        [[step]]
+        send = "to alice"
+        connection = "alice"
+
+        [[step]]
+        send = "to bob"
+
+        [[step]]
+        expect = "to bob"
+
+        [[step]]
+        expect = "to alice"
+        connection = "alice"
+
+        [[step]]
+        close = true
+        connection = "carol"
+    """)
+    assert [s.connection for s in result.steps[2:6]] == ["alice", "bob", "bob", "alice"]
+    assert result.steps[-1].message == "no open connection named 'carol'"
+
+
+def test_the_parsed_steps():
+    scenario = parse_scenario(textwrap.dedent("""
+        # a comment
+        [scenario]
+        name = "parsed"
+
+        [[step]]
+        connect = "[::1]:8080"
+        framing = "length:u16be@4"
+
+        [[step]]
+        repeat = 2
+
+        [[step.steps]]
+        send = "x"
+
+        [[step.steps]]
+        expect = "x"
+        match = "contains"
+
+        [[step]]
+        sleep = 0
+
+        [[step]]
+        expect_close = true
+    """), "p.toml")
+    connect, repeat, sleep, closes = scenario.steps
+    assert isinstance(connect, Connect) and (connect.host, connect.port, connect.framing) == \
+        ("::1", 8080, "length:u16be@4")
+    assert connect.where.line == 6
+    assert isinstance(repeat, Repeat) and repeat.count == 2 and repeat.where.line == 10
+    assert isinstance(repeat.steps[0], Send) and isinstance(repeat.steps[1], Expect)
+    assert repeat.steps[1].where.label == "step 2.2"
+    assert isinstance(sleep, Sleep) and isinstance(closes, ExpectClose)
+    assert scenario.name == "parsed"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[[step]]\nconnect = \"x\"\n", "t.toml:1: step 1: 'x' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080)"),
+    ("[scenario]\n[[step]]\nsend = 'a'\n\n[[step]]\nsned = 'b'\n",
+     "t.toml:5: step 2: a step has exactly one of connect, send, send_hex, expect, sleep, repeat, close, "
+     "expect_close; this one has none"),
+    ("[[step]]\nsend = 'a'\nexpect = 'b'\n",
+     "t.toml:1: step 1: a step has exactly one of connect, send, send_hex, expect, sleep, repeat, close, "
+     "expect_close; this one has send and expect"),
+    ("[[step]]\nsend = 'x'\ntimeout = 1\n", "t.toml:1: step 1: send does not take 'timeout' (it takes: connection)"),
+    ("[[step]]\nexpect = '(a'\nmatch = 'regex'\n",
+     "t.toml:1: step 1: expect (regex): missing ), unterminated subpattern (at character 1)"),
+    ("[[step]]\nexpect = '01 0x'\nmatch = 'hex'\n", "t.toml:1: step 1: expect (hex): '0x' is not a hex byte or ??"),
+    ("[[step]]\nexpect = 'a'\nmatch = 'fuzzy'\n",
+     "t.toml:1: step 1: match must be one of exact, contains, regex, hex, not 'fuzzy'"),
+    ("[[step]]\nsend = '{nope}'\n",
+     "t.toml:1: step 1: send: {nope} names a regex group, but no regex expect comes before this step (at character 1)"),
+    ("[[step]]\nsend = '{crc99}x'\n", "t.toml:1: step 1: send: {crc99} names a regex group"),
+    ("[[step]]\nsend_hex = '01 0'\n", "t.toml:1: step 1: send_hex: hex needs pairs of digits"),
+    ("[[step]]\nexpect = 'a'\ntimeout = -1\n",
+     "t.toml:1: step 1: timeout must be a number of seconds, more than 0 to 3600, not -1"),
+    ("[[step]]\nsleep = 'long'\n", "t.toml:1: step 1: sleep must be a number of seconds, 0 to 3600, not 'long'"),
+    ("[[step]]\nrepeat = 0\nsteps = []\n", "t.toml:1: step 1: repeat must be a whole number, 1 to 1,000,000, not 0"),
+    ("[[step]]\nrepeat = 2\nsteps = [{ send = 'a' }, { expect = 1 }]\n",
+     "t.toml:1: step 1.2: expect must be text, not 1"),
+    ("[[step]]\nclose = false\n", "t.toml:1: step 1: write close = true"),
+    ("[[step]]\nconnect = \"h:1\"\nframing = \"lines\"\n", "t.toml:1: step 1: framing: 'lines' is not a Framing spec"),
+    ("[[step]]\nsend = \"\\x01\"\n", "t.toml:2: not valid TOML: Unescaped '\\' in a string (column 11)"),
+    ("title = 'x'\n[[step]]\nclose = true\n", "t.toml: unknown table(s) or key(s) 'title' at the top"),
+    ("[scenario]\nname = 'x'\n", "t.toml: no steps: write them as [[step]] tables"),
+    ("[scenario]\nencoding = 'klingon'\n[[step]]\nclose = true\n",
+     "t.toml: [scenario] encoding 'klingon' is not a text encoding Python knows"),
+])
+def test_mistakes_in_the_file_name_the_line_and_the_step(text, message):
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "t.toml")
+    assert str(caught.value).startswith(message)
+
+
+def test_a_file_that_is_not_a_scenario(tmp_path):
+    binary = tmp_path / "b.toml"
+    binary.write_bytes(b"[[step]]\nsend = '\xff'\n")
+    with pytest.raises(ScenarioError, match=r"b.toml:2: not UTF-8 text"):
+        load_scenario(binary)
+    with pytest.raises(ScenarioError, match="is a folder, not a file"):
+        load_scenario(tmp_path)
+    with pytest.raises(ScenarioError, match="No such file"):
+        load_scenario(tmp_path / "missing.toml")
