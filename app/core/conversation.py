@@ -10,9 +10,11 @@ always plays the side that connects, so:
   peer: what the server read becomes send steps, and what it sent, expect steps
   against the server's own address.
 
-With a Framing, the expects compare frames: the bytes the scenario expects are cut
-by the same spec (a line's LF is not part of its frame). Without one, consecutive
-reads are one expect (how TCP split them is chance).
+A client's reads are frames of its Framing, so its scenario connects with the same
+Framing and expects frame by frame. A server's Framing says how it cuts what it reads,
+not what it sends: its scenario reads a plain stream (consecutive sends are one
+expect: how TCP split them is chance), and sends each frame the server read as it
+was on the wire (a line gets its LF back, a length frame its header).
 
 Records keep a preview of their payload (PREVIEW_BYTES), not all of it. An expect
 whose bytes were cut short becomes a hex pattern: the kept bytes, then ``??`` for
@@ -27,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from components.component import events_where
-from components.framing import parse_framing
+from components.framing import FramingSpec, parse_framing
 from components.observer import SEND, EventRecord
 
 MAX_WILDCARDS = 4096
@@ -76,6 +78,13 @@ def _hex(data: bytes) -> str:
     return data.hex(" ").upper()
 
 
+def _wire(spec: FramingSpec, frame: bytes) -> bytes:
+    """The bytes on the wire of a frame a server read (what the scenario must send)."""
+    if spec.kind in ("line", "delimiter") or (spec.kind == "length" and spec.strip):
+        return spec.encode(frame)
+    return frame  # none, fixed, regex, and length frames that keep their header: as they are
+
+
 @dataclass
 class _Piece:
     outgoing: bool  # the scenario sends it
@@ -94,6 +103,7 @@ def write_conversation(records: Iterable[EventRecord], *, name: str, host: str, 
     ``connection_id`` when given). ``accepted``: the connection is a server's, so the
     scenario plays its peer (see the module doc)."""
     spec = parse_framing(framing)
+    stream = spec.is_none or accepted  # the scenario's connection reads a plain stream
     pieces: list[_Piece] = []
     for r in records:
         if component is not None and r.component != component:
@@ -108,21 +118,23 @@ def write_conversation(records: Iterable[EventRecord], *, name: str, host: str, 
             continue
         if not r.byte_count:
             continue
-        if (pieces and not outgoing and not pieces[-1].outgoing and spec.is_none
+        data = bytes(r.preview)
+        if outgoing and accepted and r.byte_count == len(data):
+            data = _wire(spec, data)
+        if (pieces and not outgoing and not pieces[-1].outgoing and stream
                 and not pieces[-1].truncated):
             pieces[-1].data += r.preview  # one expect for consecutive reads (see the module doc)
             pieces[-1].size += r.byte_count
             continue
-        pieces.append(_Piece(outgoing, bytes(r.preview), r.byte_count))
+        pieces.append(_Piece(outgoing, data, max(r.byte_count, len(data))))
 
     out = Conversation("")
     lines = [f"# The conversation of {name}, saved from the event log of Socket Workbench.",
              "# Run it with: socket-workbench test THIS_FILE [--to HOST:PORT]", "",
              "[scenario]", f"name = {toml_string(name)}", "timeout = 5", "",
              "[[step]]", f"connect = {toml_string(f'[{host}]:{port}' if ':' in host else f'{host}:{port}')}"]
-    if not spec.is_none:
+    if not stream:
         lines.append(f"framing = {toml_string(spec.text)}")
-    framer = None if spec.is_none or not accepted else spec.framer()
     for piece in pieces:
         if piece.outgoing:
             lines.append("")
@@ -137,10 +149,7 @@ def write_conversation(records: Iterable[EventRecord], *, name: str, host: str, 
             else:
                 lines.append(f"send_hex = {toml_string(_hex(piece.data))}")
             continue
-        # what the scenario expects: a server's sends, cut by its Framing (the reads of a client
-        # are frames already)
-        frames = [piece.data] if framer is None or piece.truncated else framer.feed(piece.data)
-        for frame in frames:
+        for frame in (piece.data,):
             if not frame:
                 lines += ["", "# an empty frame arrived here (an expect needs at least one byte)"]
                 continue

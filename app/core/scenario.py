@@ -87,6 +87,7 @@ from app.core.rules import RuleError, parse_hex_pattern
 from app.core.templates import Context, Template, TemplateError, compile_template
 from components.escapes import unescape_bytes
 from components.framing import DEFAULT_FRAME_LIMIT, Framer, FrameTooLong, FramingError, parse_framing
+from components.observer import PREVIEW_BYTES, SCENARIO, SCENARIO_FAILED, EventRecord, thread_name
 
 SUFFIX = ".toml"
 MATCHES = ("exact", "contains", "regex", "hex")
@@ -722,3 +723,25 @@ async def run_scenario(scenario: Scenario, target: tuple[str, int] | None = None
         await run.close_all()
         result.elapsed = time.monotonic() - started
     return result
+
+
+# -- as records of the observer stream (the workbench's log) ------------------------------
+def step_record(scenario: Scenario, step: StepResult) -> EventRecord:
+    """The log's record of one step: Scenario when it passed, ScenarioFailed when not."""
+    data = step.received if step.received is not None else step.sent or b""
+    where = f" ({step.connection})" if step.connection else ""
+    return EventRecord(time.monotonic(), scenario.name, SCENARIO if step.passed else SCENARIO_FAILED, 0, "",
+                       thread_name(), len(data), data[:PREVIEW_BYTES], None,
+                       f"{step.label} {step.kind}{where}: {step.message}")
+
+
+def end_record(result: ScenarioResult) -> EventRecord:
+    """The log's record of the whole run."""
+    steps = len(result.steps)
+    if result.passed:
+        text = f"passed: {steps} step(s) in {result.elapsed:.3f} s"
+    else:
+        failed = next(s for s in result.steps if not s.passed)
+        text = f"failed at {failed.label} ({failed.kind}) after {steps} step(s) in {result.elapsed:.3f} s"
+    return EventRecord(time.monotonic(), result.scenario.name, SCENARIO if result.passed else SCENARIO_FAILED,
+                       0, "", thread_name(), 0, b"", None, text)
