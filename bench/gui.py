@@ -57,6 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from components import ServerSocket
+
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
@@ -318,14 +320,19 @@ class GuiServer(Server):
         self.uid = window.engine.uid_of(component)
         self.port = 0
 
+    def _server(self) -> ServerSocket:
+        comp = self.window.engine.component(self.uid)
+        assert isinstance(comp, ServerSocket), comp
+        return comp
+
     @property
     def connections(self) -> int:
-        return int(self.window.engine.component(self.uid).socket.active_connections)
+        return int(self._server().socket.active_connections)
 
     async def start(self) -> None:
         engine = self.window.engine
         engine.set_active(self.uid, True)
-        comp = engine.component(self.uid)
+        comp = self._server()
         deadline = time.monotonic() + 10
         while not comp.socket.listening:
             if time.monotonic() > deadline:
@@ -643,7 +650,7 @@ def run_gui_bench(quick: bool, runs: int, progress: Callable[[str], None] = lamb
     settings = QUICK if quick else FULL
     results = GuiResults()
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp, _quiet_qt():
-        loop = new_event_loop(app)  # type: ignore[arg-type]
+        loop = new_event_loop(app)
         results.loop = ("integrated (one notifier on epoll/kqueue)" if isinstance(loop, IntegratedEventLoop)
                         else "stock qasync (this platform has no selector descriptor)")
         quits = app.quitOnLastWindowClosed()
@@ -724,13 +731,13 @@ def report(results: GuiResults) -> list[str]:
                 continue
             cells = []
             for s in servers:
-                p = points.get(s)
-                if p is None or p.failure:
-                    cells.append("FAILED" if p is not None else "-")
+                point = points.get(s)
+                if point is None or point.failure:
+                    cells.append("FAILED" if point is not None else "-")
                 else:
-                    cells.append(f"{_fmt(p.accept_s)} s, {_ms(p.p50_ms)} / {_ms(p.p99_ms)} ms"
-                                 if p.accept_s is None or p.accept_s >= 100 else
-                                 f"{p.accept_s:.2f} s, {_ms(p.p50_ms)} / {_ms(p.p99_ms)} ms")
+                    cells.append(f"{_fmt(point.accept_s)} s, {_ms(point.p50_ms)} / {_ms(point.p99_ms)} ms"
+                                 if point.accept_s is None or point.accept_s >= 100 else
+                                 f"{point.accept_s:.2f} s, {_ms(point.p50_ms)} / {_ms(point.p99_ms)} ms")
             rows.append((f"{n:,}", *cells))
         out.append("")
         out.append("idle connections: time to accept all, probe echo p50 / p99")

@@ -60,7 +60,7 @@ def _new_loop(kind: str) -> Callable[[], asyncio.AbstractEventLoop]:
     if kind == "uvloop":
         import uvloop
 
-        return uvloop.new_event_loop  # type: ignore[no-any-return]
+        return uvloop.new_event_loop
     return asyncio.new_event_loop
 
 
@@ -69,7 +69,7 @@ def _load_loop() -> Callable[[], asyncio.AbstractEventLoop]:
         import uvloop
     except ImportError:
         return asyncio.new_event_loop
-    return uvloop.new_event_loop  # type: ignore[no-any-return]
+    return uvloop.new_event_loop
 
 
 # ---------------------------------------------------------------------------
@@ -458,7 +458,7 @@ def _percentile(values: list[float], q: float) -> float:
 async def _idle(job: dict[str, Any]) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     commands = await _stdin_lines()
-    transports: list[asyncio.BaseTransport] = []
+    transports: list[asyncio.Transport] = []
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
     async def connect() -> None:
@@ -474,8 +474,8 @@ async def _idle(job: dict[str, Any]) -> dict[str, Any]:
              first_failure=repr(failures[0]) if failures else "")
         if (await commands.readline()).strip() != b"probe":
             return {"aborted": True}
-        transport, probe = await loop.create_connection(_Probe, HOST, job["port"])
-        transports.append(transport)
+        probe_transport, probe = await loop.create_connection(_Probe, HOST, job["port"])
+        transports.append(probe_transport)
         payload = bytes(job.get("size", 64))
         rtts: list[float] = []
         for _ in range(job["probes"]):
