@@ -3,6 +3,7 @@
     socket-workbench [FORM]          open the workbench (with FORM if given)
     socket-workbench run FORM [...]  run a form headless and print its events
     socket-workbench convert IN OUT  .dfm -> .sockform or .sockform -> .dfm
+    socket-workbench test PATH...    run scenario files (and captures) against a server, for CI
     socket-workbench bench [...]     the engine benchmark (components vs raw asyncio)
     socket-workbench bench-log       the log-pane flood benchmark
 """
@@ -30,6 +31,12 @@ def _convert(argv: list[str]) -> int:
     return convert.main(argv)
 
 
+def _test(argv: list[str]) -> int:
+    from app.core import suite
+
+    return suite.main(argv)
+
+
 def _bench(argv: list[str]) -> int:
     from bench import engine
 
@@ -45,6 +52,7 @@ def _bench_log(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, tuple[Command, str]] = {
     "run": (_run, "run a form headless and print its events"),
     "convert": (_convert, "convert between .dfm and .sockform forms"),
+    "test": (_test, "run scenario files and captures against a server (exit 0/1/2, JUnit XML)"),
     "bench": (_bench, "benchmark the engine against raw asyncio and raw threads"),
     "bench-log": (_bench_log, "benchmark the event log under a flood of events"),
 }

@@ -429,6 +429,9 @@ class StepResult:
     received: bytes | None = None
     connection: str = ""
     sent: bytes | None = None  # what a send step sent
+    match: str = ""  # an expect's match kind
+    #: offsets of ``expected`` that match any byte (a hex pattern's ??)
+    ignored: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -533,9 +536,13 @@ class _Run:
             sent = None
             if isinstance(step, Send):
                 sent, expected = expected, None
+            match, ignored = "", frozenset[int]()
+            if isinstance(step, Expect):
+                match = step.match
+                ignored = frozenset(i for i, b in enumerate(step.hex_bytes) if b is None)
             outcome = StepResult(step.where.label + suffix, KIND_OF[type(step)], passed, message,
                                  time.monotonic() - started, expected, received,
-                                 getattr(step, "connection", "") or self.current, sent)
+                                 getattr(step, "connection", "") or self.current, sent, match, ignored)
             self.result.steps.append(outcome)
             if self.on_step is not None:
                 self.on_step(outcome)

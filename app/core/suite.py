@@ -1,0 +1,121 @@
+"""``socket-workbench test PATH... [--to HOST:PORT] [--junit report.xml]``: run checks in CI.
+
+Each PATH is a scenario file (``.toml``, app.core.scenario) or a capture (``.pcapng``,
+``.pcap``: its client side replayed, as ``replay`` does). Every file is one suite of the
+shared report (app.core.session_report): a scenario's steps are its cases, and a failed
+expect shows the first differing byte with a hex diff. The exit code is the report's: 0
+when everything passed, 1 on a failure, 2 when some input was bad (a file that does not
+load, a capture without ``--to``); a bad file is reported and the other files still run.
+
+``--to HOST:PORT`` sends every connect of the scenarios there (the address the file says
+is then ignored), and is where captures are replayed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from app.core.scenario import ScenarioError, ScenarioResult, StepResult, load_scenario, parse_address, run_scenario
+from app.core.session_report import (
+    EXIT_BAD_INPUT,
+    BadInput,
+    CaseResult,
+    SessionReport,
+    SuiteResult,
+    describe_difference,
+    first_difference,
+    hex_diff,
+    print_report,
+)
+
+PROG = "socket-workbench test"
+CAPTURE_SUFFIXES = (".pcapng", ".pcap", ".cap")
+SHOWN_BYTES = 200  # of the bytes a failed contains or regex expect received
+#: failures that are no mismatch: JUnit calls them errors
+_ERRORS = ("could not connect", "no connection to", "the connection failed", "could not send", "no open connection")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Run scenario files (.toml) and replay captures (.pcapng, .pcap) against a "
+                               "server; exit 0 when everything passed, 1 on a failure, 2 on bad input.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files and captures")
+    parser.add_argument("--to", metavar="HOST:PORT",
+                        help="connect there (every connect step of the scenarios; required for captures)")
+    parser.add_argument("--junit", metavar="FILE", help="also write the report as JUnit XML")
+    parser.add_argument("--verbose", action="store_true", help="show the hex dump of passed steps too")
+    return parser.parse_args(argv)
+
+
+def step_case(step: StepResult) -> CaseResult:
+    """A scenario step as a case of the report; a failed comparison gets its first differing
+    byte and hex diff."""
+    name = f"{step.label} {step.kind}"
+    if step.passed:
+        return CaseResult(name, True, step.message, step.expected, step.received, None, step.elapsed,
+                          kind=step.kind, sent=step.sent)
+    offset, detail, message = None, "", step.message
+    if step.expected is not None and step.received is not None and step.match in ("exact", "hex"):
+        offset = first_difference(step.expected, step.received, step.ignored)
+        if offset is not None:
+            message = f"{step.message}; {describe_difference(step.expected, step.received, offset)}"
+            detail = hex_diff(step.expected, step.received, offset, step.ignored)
+    elif step.received:
+        shown = step.received[:SHOWN_BYTES]
+        more = f" (the first {len(shown)})" if len(step.received) > len(shown) else ""
+        detail = f"received {len(step.received)} byte(s){more}: {shown!r}"
+    error = step.message.startswith(_ERRORS)
+    return CaseResult(name, False, message, step.expected, step.received, offset, step.elapsed, error=error,
+                      kind=step.kind, sent=step.sent, detail=detail)
+
+
+def scenario_suite(result: ScenarioResult) -> SuiteResult:
+    suite = SuiteResult(result.scenario.name, [step_case(s) for s in result.steps], result.elapsed,
+                        source=result.scenario.path)
+    if not result.passed:
+        suite.notes.append(f"stopped at {result.steps[-1].label}: the steps after it were not run")
+    return suite
+
+
+async def _run_scenario_file(path: Path, target: tuple[str, int] | None, report: SessionReport) -> None:
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        report.bad_input.append(str(exc))
+        return
+    report.suites.append(scenario_suite(await run_scenario(scenario, target)))
+
+
+async def run_paths(paths: list[Path], target: tuple[str, int] | None) -> SessionReport:
+    report = SessionReport()
+    for path in paths:
+        if path.suffix.lower() in CAPTURE_SUFFIXES:
+            report.bad_input.append(f"{path}: replaying captures from test is not wired in yet "
+                                    "(use socket-workbench replay for now)")
+            continue
+        await _run_scenario_file(path, target, report)
+    return report
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    target = None
+    if args.to is not None:
+        try:
+            target = parse_address(args.to)
+        except ValueError as exc:
+            print(f"{PROG}: --to {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    try:
+        report = asyncio.run(run_paths([Path(p) for p in args.paths], target))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return print_report(report, junit=args.junit)
+    except BadInput as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
