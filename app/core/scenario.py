@@ -332,7 +332,7 @@ class _StepParser:
             raise self.fail(str(exc), where) from None
         framing = raw.get("framing", "none")
         if not isinstance(framing, str):
-            raise self.fail(f"framing must be a Framing spec (text), not {framing!r}", where)
+            raise self.fail(f"framing must be text such as 'line' or 'length:u16be@4', not {framing!r}", where)
         try:
             spec = parse_framing(framing)
         except FramingError as exc:
