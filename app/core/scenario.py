@@ -60,7 +60,8 @@ A step is a table with exactly one of these keys:
 ``expect_close = true``, ``timeout``
     waits for the peer to close; bytes still unread then are reported, not failed.
 
-Every wait is bounded: the timeout, and FrameLimit (1 MiB) bytes waiting unmatched.
+Every wait is bounded: the timeout, and 1 MiB waiting unmatched (as the default
+FrameLimit); a run takes at most MAX_STEPS_RUN steps, repetitions counted.
 A step that fails ends the scenario (the next steps would talk to a peer in an
 unknown state). A mistake in the file is a ``ScenarioError`` naming the file, the
 line and the step, before any socket opens.
@@ -95,6 +96,8 @@ STEP_KINDS = ("connect", "send", "send_hex", "expect", "sleep", "repeat", "close
 DEFAULT_TIMEOUT = 5.0
 MAX_SECONDS = 3600.0
 MAX_REPEAT = 1_000_000
+#: steps one run may take, repetitions counted: each is a result (a JUnit testcase, a log record)
+MAX_STEPS_RUN = 100_000
 MAX_FILE_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 64 * 1024
 #: bytes that may wait unmatched for an expect without Framing (as FrameLimit with one)
@@ -264,7 +267,16 @@ def parse_scenario(text: str, path: str = "", default_name: str = "scenario") ->
         lines = []
     parser = _StepParser(path, encoding)
     steps = tuple(parser.step(raw, str(i + 1), lines[i] if lines else None) for i, raw in enumerate(raw_steps))
+    total = steps_run(steps)
+    if total > MAX_STEPS_RUN:
+        raise ScenarioError(f"the steps would run {total:,} times, repetitions counted; at most "
+                            f"{MAX_STEPS_RUN:,} can (each is a result in the report)", path)
     return Scenario(name.strip(), steps, timeout, encoding, path)
+
+
+def steps_run(steps: Sequence[Step]) -> int:
+    """How many steps a run takes when none fails, repetitions counted."""
+    return sum(s.count * steps_run(s.steps) if isinstance(s, Repeat) else 1 for s in steps)
 
 
 def _seconds(value: Any, key: str, path: str, label: str, line: int | None, zero: bool = False) -> float:

@@ -329,6 +329,8 @@ def test_the_parsed_steps():
     ("[[step]]\nrepeat = 2\nsteps = [{ send = 'a' }, { expect = 1 }]\n",
      "t.toml:1: step 1.2: expect must be text, not 1"),
     ("[[step]]\nclose = false\n", "t.toml:1: step 1: write close = true"),
+    ("[[step]]\nrepeat = 1000\nsteps = [{ repeat = 1000, steps = [{ sleep = 0 }] }]\n",
+     "t.toml: the steps would run 1,000,000 times, repetitions counted; at most 100,000 can"),
     ("[[step]]\nconnect = \"h:1\"\nframing = \"lines\"\n", "t.toml:1: step 1: framing: 'lines' is not a Framing spec"),
     ("[[step]]\nsend = \"\\x01\"\n", "t.toml:2: not valid TOML: Unescaped '\\' in a string (column 11)"),
     ("title = 'x'\n[[step]]\nclose = true\n", "t.toml: unknown table(s) or key(s) 'title' at the top"),
