@@ -3,7 +3,9 @@
     socket-workbench [FORM]          open the workbench (with FORM if given)
     socket-workbench run FORM [...]  run a form headless and print its events
     socket-workbench convert IN OUT  .dfm -> .sockform or .sockform -> .dfm
-    socket-workbench test PATH...    run scenario files (and captures) against a server, for CI
+    socket-workbench replay CAPTURE --to HOST:PORT [...]   replay a capture, compare the replies
+    socket-workbench mock CAPTURE --listen [HOST:]PORT     serve a capture's server side
+    socket-workbench test PATH... [--to HOST:PORT] [--junit F]  run scenarios and captures, for CI
     socket-workbench bench [...]     the engine benchmark (components vs raw asyncio)
     socket-workbench bench-log       the log-pane flood benchmark
 """
@@ -31,6 +33,18 @@ def _convert(argv: list[str]) -> int:
     return convert.main(argv)
 
 
+def _replay(argv: list[str]) -> int:
+    from app.core import replay
+
+    return replay.main(argv)
+
+
+def _mock(argv: list[str]) -> int:
+    from app.core import mock
+
+    return mock.main(argv)
+
+
 def _test(argv: list[str]) -> int:
     from app.core import suite
 
@@ -52,6 +66,8 @@ def _bench_log(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, tuple[Command, str]] = {
     "run": (_run, "run a form headless and print its events"),
     "convert": (_convert, "convert between .dfm and .sockform forms"),
+    "replay": (_replay, "replay a capture's client side against a server and compare the replies"),
+    "mock": (_mock, "serve a capture's server side to the clients that connect"),
     "test": (_test, "run scenario files and captures against a server (exit 0/1/2, JUnit XML)"),
     "bench": (_bench, "benchmark the engine against raw asyncio and raw threads"),
     "bench-log": (_bench_log, "benchmark the event log under a flood of events"),

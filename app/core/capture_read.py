@@ -50,6 +50,8 @@ class Conversation:
     server: Endpoint
     directions: dict[bool, _Direction] = field(default_factory=lambda: {True: _Direction(), False: _Direction()})
     ended: bool = False
+    started: float = 0.0  # when its first segment (the SYN, when there was one) was captured
+    last: float = 0.0  # when its last segment was captured
 
     def chunks(self) -> list[Chunk]:
         """Both sides' bytes, each byte once, in the order they first appeared."""
@@ -146,10 +148,11 @@ def _segment(conversations: list[Conversation], by_tuple: dict[tuple[Endpoint, E
             client, server = dst, src
         else:
             client, server = (src, dst) if src[1] > dst[1] else (dst, src)
-        conv = Conversation(len(conversations), client, server)
+        conv = Conversation(len(conversations), client, server, started=when)
         conversations.append(conv)
         by_tuple[(client, server)] = conv
         by_tuple.pop((server, client), None)
+    conv.last = when
     from_client = src == conv.client
     direction = conv.directions[from_client]
     if syn:
