@@ -18,6 +18,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from app.core.replay import load as load_capture
+from app.core.replay import replay
 from app.core.scenario import ScenarioError, ScenarioResult, StepResult, load_scenario, parse_address, run_scenario
 from app.core.session_report import (
     EXIT_BAD_INPUT,
@@ -89,14 +91,28 @@ async def _run_scenario_file(path: Path, target: tuple[str, int] | None, report:
     report.suites.append(scenario_suite(await run_scenario(scenario, target)))
 
 
+async def _replay_capture(path: Path, target: tuple[str, int] | None, report: SessionReport) -> None:
+    if target is None:
+        report.bad_input.append(f"{path}: a capture is replayed against a server: give it with --to HOST:PORT")
+        return
+    try:
+        conversations = load_capture(path)
+    except BadInput as exc:
+        report.bad_input.append(str(exc))
+        return
+    replayed = await replay(conversations, target, source=str(path))
+    report.suites.extend(replayed.suites)
+    report.bad_input.extend(replayed.bad_input)
+
+
 async def run_paths(paths: list[Path], target: tuple[str, int] | None) -> SessionReport:
+    """One report for every file, in the order given (a bad file is bad input; the rest run)."""
     report = SessionReport()
     for path in paths:
         if path.suffix.lower() in CAPTURE_SUFFIXES:
-            report.bad_input.append(f"{path}: replaying captures from test is not wired in yet "
-                                    "(use socket-workbench replay for now)")
-            continue
-        await _run_scenario_file(path, target, report)
+            await _replay_capture(path, target, report)
+        else:
+            await _run_scenario_file(path, target, report)
     return report
 
 

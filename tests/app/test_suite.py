@@ -15,6 +15,8 @@ from app.core.form_document import FormDocument
 from app.core.unit import bound_functions
 from tests.app.command import CLI
 
+from .serving import serving
+from .sessions import ECHO, record_echo
 from .test_runner import ROOT, LineReader, free_port, start_run
 
 EXAMPLES = ROOT / "resources" / "examples"
@@ -125,3 +127,21 @@ def test_a_refused_connection_is_a_failure_not_a_traceback(tmp_path):
 def test_bad_options_are_exit_2():
     assert test(str(SCENARIOS / "modbus.toml"), "--to", "nowhere").returncode == 2
     assert test().returncode == 2
+
+
+def test_a_capture_and_a_scenario_in_one_run(tmp_path):
+    """test replays a capture as replay does (one suite per stream) beside a scenario."""
+    recorded, _ = record_echo(tmp_path, [b"one\n", b"two\n"])
+    scenario = tmp_path / "echo.toml"
+    scenario.write_text("[[step]]\nconnect = '127.0.0.1:9'\n\n[[step]]\nsend = 'ping\\n'\n\n"
+                        "[[step]]\nexpect = 'ping\\n'\n\n[[step]]\nclose = true\n")
+    junit = tmp_path / "report.xml"
+    with serving(ECHO, "ServerSocket1", "--set=ClientSocket1.Active=False") as port:
+        done = test(str(recorded.path), str(scenario), "--to", f"127.0.0.1:{port}", "--junit", str(junit))
+        without_target = test(str(recorded.path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    suites = ET.parse(junit).getroot().findall("testsuite")
+    assert len(suites) == 3 and suites[-1].get("name") == "echo"  # two recorded streams, then the scenario
+    assert not ET.parse(junit).getroot().findall(".//failure")
+    assert without_target.returncode == 2
+    assert "a capture is replayed against a server: give it with --to HOST:PORT" in without_target.stdout
