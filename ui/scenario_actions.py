@@ -22,17 +22,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.core.atomic_file import write_atomically
 from app.core.conversation import Conversation, write_conversation
-from app.core.scenario import (
-    SUFFIX,
-    Scenario,
-    ScenarioError,
-    ScenarioResult,
-    StepResult,
-    end_record,
-    load_scenario,
-    run_scenario,
-    step_record,
-)
+from app.core.scenario import SUFFIX, Scenario, ScenarioError, end_record, load_scenario, run_scenario, step_record
+from app.core.session_report import CaseResult, SuiteResult
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ServerSocket
 from components.observer import SCENARIO_FAILED, EventRecord, ObserverStream, thread_name
@@ -46,13 +37,13 @@ class ScenarioActions(QObject):
     """The Run menu's scenario actions, and the scenario that is running."""
 
     message = Signal(str)  # for the status bar
-    finished = Signal(object)  # the ScenarioResult of a run that ended (not one cancelled)
+    finished = Signal(object)  # the SuiteResult of a run that ended (not one cancelled)
 
     def __init__(self, stream: ObserverStream, connections: ConnectionsPanel, log: EventLogFeeder,
                  window: QWidget) -> None:
         super().__init__(window)
         self.stream, self.connections, self.log, self.window = stream, connections, log, window
-        self._task: asyncio.Task[ScenarioResult] | None = None
+        self._task: asyncio.Task[SuiteResult] | None = None
         self.run_action = QAction(self)
         self.run_action.triggered.connect(self.choose_and_run)
         self.stop_action = QAction(self)
@@ -103,9 +94,9 @@ class ScenarioActions(QObject):
         self.message.emit(arg(self.tr("Running scenario %1…"), scenario.name))
         return True
 
-    async def _run(self, scenario: Scenario) -> ScenarioResult:
-        def report(step: StepResult) -> None:
-            self.stream.emit(step_record(scenario, step))
+    async def _run(self, scenario: Scenario) -> SuiteResult:
+        def report(case: CaseResult) -> None:
+            self.stream.emit(step_record(scenario, case))
 
         try:
             result = await run_scenario(scenario, on_step=report)
@@ -113,10 +104,10 @@ class ScenarioActions(QObject):
             self.stop_action.setEnabled(False)
         self.stream.emit(end_record(result))
         if result.passed:
-            self.message.emit(arg(self.tr("Scenario %1 passed (%2 steps)"), scenario.name, len(result.steps)))
+            self.message.emit(arg(self.tr("Scenario %1 passed (%2 steps)"), scenario.name, len(result.cases)))
         else:
-            failed = next(s for s in result.steps if not s.passed)
-            self.message.emit(arg(self.tr("Scenario %1 failed at %2: %3"), scenario.name, failed.label,
+            failed = result.failures[0]
+            self.message.emit(arg(self.tr("Scenario %1 failed at %2: %3"), scenario.name, failed.name,
                                   failed.message))
         self.finished.emit(result)
         return result

@@ -85,6 +85,7 @@ from typing import Any
 
 from app.core.bounded_read import FileRefused, read_form_file
 from app.core.rules import RuleError, parse_hex_pattern
+from app.core.session_report import CaseResult, SuiteResult, describe_difference, first_difference, hex_diff
 from app.core.templates import Context, Template, TemplateError, compile_template
 from components.escapes import unescape_bytes
 from components.framing import DEFAULT_FRAME_LIMIT, Framer, FrameTooLong, FramingError, parse_framing
@@ -427,34 +428,34 @@ def parse_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-# -- results ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StepResult:
-    """One step as it ran. ``expected``/``received`` are the bytes compared, when it compared."""
-
-    label: str
-    kind: str
-    passed: bool
-    message: str
-    elapsed: float
-    expected: bytes | None = None
-    received: bytes | None = None
-    connection: str = ""
-    sent: bytes | None = None  # what a send step sent
-    match: str = ""  # an expect's match kind
-    #: offsets of ``expected`` that match any byte (a hex pattern's ??)
-    ignored: frozenset[int] = frozenset()
+# -- results: the shared report's (app.core.session_report) ----------------------------------
+#: failures that are no mismatch: the report (and JUnit) call them errors
+_ERRORS = ("could not connect", "no connection to", "the connection failed", "could not send",
+           "no open connection")
+SHOWN_BYTES = 200  # of the bytes a failed contains or regex expect received, in the report
 
 
-@dataclass
-class ScenarioResult:
-    scenario: Scenario
-    steps: list[StepResult] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    @property
-    def passed(self) -> bool:
-        return all(s.passed for s in self.steps)
+def step_case(name: str, kind: str, passed: bool, message: str, elapsed: float, *, expected: bytes | None = None,
+              received: bytes | None = None, sent: bytes | None = None, match: str = "",
+              ignored: frozenset[int] = frozenset()) -> CaseResult:
+    """A step as a case of the report. A failed exact or hex expect gets its first differing
+    byte and a hex diff (``ignored``: the offsets a hex pattern's ?? match); a failed contains
+    or regex expect shows what arrived."""
+    if passed:
+        return CaseResult(name, True, message, expected, received, None, elapsed, kind=kind, sent=sent)
+    offset, detail = None, ""
+    if expected is not None and received is not None and match in ("exact", "hex"):
+        offset = first_difference(expected, received, ignored)
+        if offset is not None:
+            where = describe_difference(expected, received, offset).replace("reply", "what arrived", 1)
+            message = f"{message}; {where}"
+            detail = hex_diff(expected, received, offset, ignored)
+    elif received:
+        shown = received[:SHOWN_BYTES]
+        more = f" (the first {len(shown)})" if len(received) > len(shown) else ""
+        detail = f"received {len(received)} byte(s){more}: {shown!r}"
+    return CaseResult(name, False, message, expected, received, offset, elapsed, error=message.startswith(_ERRORS),
+                      kind=kind, sent=sent, detail=detail)
 
 
 class _StepFailed(Exception):  # noqa: N818 - carries a failed step's result
@@ -509,7 +510,7 @@ class _Connection:
         return b"".join(self.frames) if self.framer is not None else bytes(self.buffer)
 
 
-ResultHook = Callable[[StepResult], None]
+ResultHook = Callable[[CaseResult], None]
 
 
 @dataclass
@@ -517,7 +518,8 @@ class _Run:
     scenario: Scenario
     target: tuple[str, int] | None
     on_step: ResultHook | None
-    result: ScenarioResult
+    result: SuiteResult
+    named: bool = False  # the scenario names its connections: the cases say which
     connections: dict[str, _Connection] = field(default_factory=dict)
     current: str = ""
 
@@ -552,10 +554,13 @@ class _Run:
             if isinstance(step, Expect):
                 match = step.match
                 ignored = frozenset(i for i, b in enumerate(step.hex_bytes) if b is None)
-            outcome = StepResult(step.where.label + suffix, KIND_OF[type(step)], passed, message,
-                                 time.monotonic() - started, expected, received,
-                                 getattr(step, "connection", "") or self.current, sent, match, ignored)
-            self.result.steps.append(outcome)
+            name = f"{step.where.label}{suffix} {KIND_OF[type(step)]}"
+            connection = getattr(step, "connection", "") or self.current
+            if self.named and connection:
+                name += f" ({connection})"
+            outcome = step_case(name, KIND_OF[type(step)], passed, message, time.monotonic() - started,
+                                expected=expected, received=received, sent=sent, match=match, ignored=ignored)
+            self.result.add(outcome)
             if self.on_step is not None:
                 self.on_step(outcome)
             if not passed:
@@ -686,13 +691,13 @@ def _match_frame(step: Expect, frame: bytes, encoding: str, conn: _Connection) -
         if frame == step.expected:
             return True, ""
         at = _first_difference(step.expected, frame)
-        return False, (f"the frame differs from byte {at}" if at is not None else
+        return False, ("the frame differs" if at is not None else
                        f"the frame has {len(frame):,} bytes, the expect {len(step.expected):,}")
     if step.match == "hex":
         wanted = step.hex_bytes
         at = _first_difference(wanted, frame)
         if at is not None:
-            return False, f"the frame differs from byte {at}"
+            return False, "the frame differs"
         if len(frame) < len(wanted) or (not step.hex_any_tail and len(frame) != len(wanted)):
             return False, f"the frame has {len(frame):,} bytes, the pattern {len(wanted):,}"
         return True, ""
@@ -712,7 +717,7 @@ def _match_stream(step: Expect, buffer: bytearray, encoding: str, conn: _Connect
         wanted: Sequence[int | None] = step.expected if step.match == "exact" else step.hex_bytes
         at = _first_difference(wanted, buffer)
         if at is not None:
-            return None, f"the bytes differ from byte {at}"
+            return None, "the bytes differ"
         if len(buffer) < len(wanted):
             return None, ""
         return (len(buffer) if step.hex_any_tail else len(wanted)), ""
@@ -728,39 +733,44 @@ def _match_stream(step: Expect, buffer: bytearray, encoding: str, conn: _Connect
     return len(text[:m.end()].encode(encoding, "surrogateescape")), ""
 
 
+def _names_connections(steps: Sequence[Step]) -> bool:
+    return any(_names_connections(s.steps) if isinstance(s, Repeat) else bool(getattr(s, "connection", ""))
+               for s in steps)
+
+
 async def run_scenario(scenario: Scenario, target: tuple[str, int] | None = None,
-                       on_step: ResultHook | None = None) -> ScenarioResult:
-    """Run ``scenario`` (every connect to ``target`` when given); stops at the first failed step.
-    ``on_step`` sees each step's result as it ends. Every connection is closed at the end, also
-    when the task is cancelled."""
-    result = ScenarioResult(scenario)
-    run = _Run(scenario, target, on_step, result)
+                       on_step: ResultHook | None = None) -> SuiteResult:
+    """Run ``scenario`` (every connect to ``target`` when given): a suite of the shared report,
+    one case per step that ran; it stops at the first failed step. ``on_step`` sees each case
+    as its step ends. Every connection is closed at the end, also when the task is cancelled."""
+    result = SuiteResult(scenario.name, source=scenario.path)
+    run = _Run(scenario, target, on_step, result, named=_names_connections(scenario.steps))
     started = time.monotonic()
     try:
         await run.steps(scenario.steps, 1, "")
     finally:
         await run.close_all()
         result.elapsed = time.monotonic() - started
+    if not result.passed:
+        result.notes.append(f"stopped at {result.cases[-1].name}: the steps after it were not run")
     return result
 
 
 # -- as records of the observer stream (the workbench's log) ------------------------------
-def step_record(scenario: Scenario, step: StepResult) -> EventRecord:
+def step_record(scenario: Scenario, case: CaseResult) -> EventRecord:
     """The log's record of one step: Scenario when it passed, ScenarioFailed when not."""
-    data = step.received if step.received is not None else step.sent or b""
-    where = f" ({step.connection})" if step.connection else ""
-    return EventRecord(time.monotonic(), scenario.name, SCENARIO if step.passed else SCENARIO_FAILED, 0, "",
-                       thread_name(), len(data), data[:PREVIEW_BYTES], None,
-                       f"{step.label} {step.kind}{where}: {step.message}")
+    data = case.received if case.received is not None else case.sent or b""
+    return EventRecord(time.monotonic(), scenario.name, SCENARIO if case.passed else SCENARIO_FAILED, 0, "",
+                       thread_name(), len(data), data[:PREVIEW_BYTES], None, f"{case.name}: {case.message}")
 
 
-def end_record(result: ScenarioResult) -> EventRecord:
+def end_record(result: SuiteResult) -> EventRecord:
     """The log's record of the whole run."""
-    steps = len(result.steps)
+    steps = len(result.cases)
+    elapsed = result.elapsed or 0.0
     if result.passed:
-        text = f"passed: {steps} step(s) in {result.elapsed:.3f} s"
+        text = f"passed: {steps} step(s) in {elapsed:.3f} s"
     else:
-        failed = next(s for s in result.steps if not s.passed)
-        text = f"failed at {failed.label} ({failed.kind}) after {steps} step(s) in {result.elapsed:.3f} s"
-    return EventRecord(time.monotonic(), result.scenario.name, SCENARIO if result.passed else SCENARIO_FAILED,
+        text = f"failed at {result.failures[0].name} after {steps} step(s) in {elapsed:.3f} s"
+    return EventRecord(time.monotonic(), result.name, SCENARIO if result.passed else SCENARIO_FAILED,
                        0, "", thread_name(), 0, b"", None, text)

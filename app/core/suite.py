@@ -18,26 +18,13 @@ import asyncio
 import sys
 from pathlib import Path
 
+from app.core.replay import EXIT_INTERRUPTED, replay
 from app.core.replay import load as load_capture
-from app.core.replay import replay
-from app.core.scenario import ScenarioError, ScenarioResult, StepResult, load_scenario, parse_address, run_scenario
-from app.core.session_report import (
-    EXIT_BAD_INPUT,
-    BadInput,
-    CaseResult,
-    SessionReport,
-    SuiteResult,
-    describe_difference,
-    first_difference,
-    hex_diff,
-    print_report,
-)
+from app.core.scenario import ScenarioError, load_scenario, parse_address, run_scenario
+from app.core.session_report import EXIT_BAD_INPUT, BadInput, SessionReport, format_text, write_junit
 
 PROG = "socket-workbench test"
 CAPTURE_SUFFIXES = (".pcapng", ".pcap", ".cap")
-SHOWN_BYTES = 200  # of the bytes a failed contains or regex expect received
-#: failures that are no mismatch: JUnit calls them errors
-_ERRORS = ("could not connect", "no connection to", "the connection failed", "could not send", "no open connection")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -52,43 +39,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def step_case(step: StepResult) -> CaseResult:
-    """A scenario step as a case of the report; a failed comparison gets its first differing
-    byte and hex diff."""
-    name = f"{step.label} {step.kind}"
-    if step.passed:
-        return CaseResult(name, True, step.message, step.expected, step.received, None, step.elapsed,
-                          kind=step.kind, sent=step.sent)
-    offset, detail, message = None, "", step.message
-    if step.expected is not None and step.received is not None and step.match in ("exact", "hex"):
-        offset = first_difference(step.expected, step.received, step.ignored)
-        if offset is not None:
-            message = f"{step.message}; {describe_difference(step.expected, step.received, offset)}"
-            detail = hex_diff(step.expected, step.received, offset, step.ignored)
-    elif step.received:
-        shown = step.received[:SHOWN_BYTES]
-        more = f" (the first {len(shown)})" if len(step.received) > len(shown) else ""
-        detail = f"received {len(step.received)} byte(s){more}: {shown!r}"
-    error = step.message.startswith(_ERRORS)
-    return CaseResult(name, False, message, step.expected, step.received, offset, step.elapsed, error=error,
-                      kind=step.kind, sent=step.sent, detail=detail)
-
-
-def scenario_suite(result: ScenarioResult) -> SuiteResult:
-    suite = SuiteResult(result.scenario.name, [step_case(s) for s in result.steps], result.elapsed,
-                        source=result.scenario.path)
-    if not result.passed:
-        suite.notes.append(f"stopped at {result.steps[-1].label}: the steps after it were not run")
-    return suite
-
-
 async def _run_scenario_file(path: Path, target: tuple[str, int] | None, report: SessionReport) -> None:
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
         report.bad_input.append(str(exc))
         return
-    report.suites.append(scenario_suite(await run_scenario(scenario, target)))
+    report.suites.append(await run_scenario(scenario, target))
 
 
 async def _replay_capture(path: Path, target: tuple[str, int] | None, report: SessionReport) -> None:
@@ -125,13 +82,19 @@ def main(argv: list[str]) -> int:
         except ValueError as exc:
             print(f"{PROG}: --to {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
+    if args.junit is not None and not Path(args.junit).resolve().parent.is_dir():
+        print(f"{PROG}: --junit {args.junit}: the folder {Path(args.junit).parent} does not exist", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         report = asyncio.run(run_paths([Path(p) for p in args.paths], target))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INTERRUPTED
+    print(format_text(report, args.verbose), flush=True)
     try:
-        return print_report(report, junit=args.junit)
+        if args.junit is not None:
+            write_junit(report, args.junit)
     except BadInput as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    return report.exit_code

@@ -14,13 +14,13 @@ from app.core.scenario import (
     ExpectClose,
     Repeat,
     ScenarioError,
-    ScenarioResult,
     Send,
     Sleep,
     load_scenario,
     parse_scenario,
     run_scenario,
 )
+from app.core.session_report import SuiteResult
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -32,11 +32,11 @@ async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
     writer.close()
 
 
-def play(text: str, handler: Handler = echo) -> ScenarioResult:
+def play(text: str, handler: Handler = echo) -> SuiteResult:
     """Run the scenario ``text`` against a loopback server running ``handler``."""
     scenario = parse_scenario(textwrap.dedent(text), "t.toml")
 
-    async def main() -> ScenarioResult:
+    async def main() -> SuiteResult:
         server = await asyncio.start_server(handler, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
@@ -85,14 +85,14 @@ def test_every_step_kind_against_an_echo_server():
         [[step]]
         close = true
     """)
-    assert result.passed, result.steps
-    kinds = [s.kind for s in result.steps]
+    assert result.passed, result.cases
+    kinds = [s.kind for s in result.cases]
     assert kinds == ["connect", "send", "expect", "sleep"] + ["send", "expect", "send", "expect"] * 3 + \
         ["send", "expect", "close"]
-    assert [s.sent for s in result.steps if s.kind == "send"][1:7:2] == [b"N 1\n", b"N 2\n", b"N 3\n"]
-    assert result.steps[10].sent == b"got 2\n"  # {1} is the group of the regex expect before it
-    assert result.steps[-3].sent == bytes.fromhex("010300000002") + b"\xc4\x0b\n"
-    assert result.steps[5].label == "step 5.2 #1"
+    assert [s.sent for s in result.cases if s.kind == "send"][1:7:2] == [b"N 1\n", b"N 2\n", b"N 3\n"]
+    assert result.cases[10].sent == b"got 2\n"  # {1} is the group of the regex expect before it
+    assert result.cases[-3].sent == bytes.fromhex("010300000002") + b"\xc4\x0b\n"
+    assert result.cases[5].name == "step 5.2 #1 expect"
 
 
 def test_expect_close_when_the_peer_closes():
@@ -109,7 +109,7 @@ def test_expect_close_when_the_peer_closes():
         expect_close = true
     """, greet_and_close)
     assert result.passed
-    assert result.steps[-1].message == "the peer closed the connection (9 bytes were left unread)"
+    assert result.cases[-1].message == "the peer closed the connection (9 bytes were left unread)"
 
 
 def test_without_framing_the_stream_is_cut_by_the_expects():
@@ -142,8 +142,8 @@ def test_without_framing_the_stream_is_cut_by_the_expects():
         [[step]]
         expect_close = true
     """, two_writes)
-    assert result.passed, result.steps
-    assert [s.received for s in result.steps[1:6]] == [b"HTTP/1.0 200", b" OK\r\nContent-Length: 5\r\n",
+    assert result.passed, result.cases
+    assert [s.received for s in result.cases[1:6]] == [b"HTTP/1.0 200", b" OK\r\nContent-Length: 5\r\n",
                                                        b"\r\n", b"hell", b"o"]
 
 
@@ -159,12 +159,13 @@ def test_an_exact_mismatch_fails_at_once_at_the_first_differing_byte():
         [[step]]
         close = true
     """)
-    failed = result.steps[-1]
-    assert not result.passed and failed.kind == "expect" and failed.label == "step 3"
-    assert failed.message == "the bytes differ from byte 1"
+    failed = result.cases[-1]
+    assert not result.passed and failed.kind == "expect" and failed.name == "step 3 expect"
+    assert failed.message == "the bytes differ; first difference at byte 1 (0x1): expected 0x4f 'O', received 0x49 'I'"
+    assert failed.offset == 1 and "^^" in failed.detail
     assert failed.expected == b"PONG" and failed.received == b"PING"
     assert failed.elapsed < 30  # did not wait for the timeout
-    assert len(result.steps) == 3  # the close after it did not run
+    assert len(result.cases) == 3  # the close after it did not run
 
 
 def test_an_expect_times_out():
@@ -176,9 +177,10 @@ def test_an_expect_times_out():
         expect = "half and more"
         timeout = 0.2
     """)
-    failed = result.steps[-1]
-    assert not failed.passed
-    assert failed.message == "timed out after 0.2 s waiting for the exact expect to match (4 bytes arrived unmatched)"
+    failed = result.cases[-1]
+    assert not failed.passed and not failed.error
+    assert failed.message == ("timed out after 0.2 s waiting for the exact expect to match (4 bytes arrived "
+                              "unmatched); what arrived ends at byte 4 (0x4); 9 more byte(s) expected, next 0x20 ' '")
     assert failed.received == b"half"
 
 
@@ -188,7 +190,7 @@ def test_expect_close_times_out_when_the_peer_stays():
         expect_close = true
         timeout = 0.2
     """)
-    assert result.steps[-1].message == "the peer did not close the connection within 0.2 s"
+    assert result.cases[-1].message == "the peer did not close the connection within 0.2 s"
 
 
 def test_a_framed_expect_takes_one_frame_and_compares_it_whole():
@@ -204,8 +206,8 @@ def test_a_framed_expect_takes_one_frame_and_compares_it_whole():
         [[step]]
         expect = "tw"
     """)
-    assert result.steps[-1].message == "the frame has 3 bytes, the expect 2"
-    assert result.steps[-1].received == b"two"
+    assert result.cases[-1].message.startswith("the frame has 3 bytes, the expect 2; 1 extra byte(s) from byte 2")
+    assert result.cases[-1].received == b"two"
 
 
 def test_the_peer_closing_before_the_match_fails_the_expect():
@@ -217,14 +219,14 @@ def test_the_peer_closing_before_the_match_fails_the_expect():
         [[step]]
         expect = "abc"
     """, close_at_once)
-    assert result.steps[-1].message == ("the peer closed the connection before the exact expect matched "
-                                        "(2 bytes unmatched)")
+    assert result.cases[-1].message.startswith("the peer closed the connection before the exact expect matched "
+                                               "(2 bytes unmatched); what arrived ends at byte 2")
 
 
 def test_connect_refused_is_a_failed_step():
     scenario = parse_scenario(HEAD, "t.toml")
 
-    async def main() -> ScenarioResult:
+    async def main() -> SuiteResult:
         server = await asyncio.start_server(echo, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         server.close()
@@ -232,7 +234,7 @@ def test_connect_refused_is_a_failed_step():
         return await run_scenario(scenario, ("127.0.0.1", port))
 
     result = asyncio.run(main())
-    assert not result.passed and result.steps[0].message.startswith("could not connect to 127.0.0.1:")
+    assert not result.passed and result.cases[0].message.startswith("could not connect to 127.0.0.1:")
 
 
 def test_named_connections():
@@ -263,8 +265,10 @@ def test_named_connections():
         close = true
         connection = "carol"
     """)
-    assert [s.connection for s in result.steps[2:6]] == ["alice", "bob", "bob", "alice"]
-    assert result.steps[-1].message == "no open connection named 'carol'"
+    assert [s.name for s in result.cases[2:6]] == ["step 3 send (alice)", "step 4 send (bob)",
+                                                    "step 5 expect (bob)", "step 6 expect (alice)"]
+    assert result.cases[-1].message == "no open connection named 'carol'" and result.cases[-1].error
+    assert result.notes == ["stopped at step 7 close (carol): the steps after it were not run"]
 
 
 def test_the_parsed_steps():

@@ -98,13 +98,13 @@ def test_modbus_example_and_a_changed_reply_fails_at_the_first_differing_byte(tm
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Modbus/TCP: passed, 12/12" in passed.stdout
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert ("FAIL  step 3 expect: the frame differs from byte 10; first difference at byte 10 (0xa): "
+    assert ("FAIL  step 3 expect: the frame differs; first difference at byte 10 (0xa): "
             "expected 0x2b '+', received 0x2a '*'") in failed.stdout
     assert "expected 00000000  00 01 00 00 00 07 11 03 04 00 2b 01 00" in failed.stdout
     assert "received 00000000  00 01 00 00 00 07 11 03 04 00 2a 01 00" in failed.stdout
-    assert "stopped at step 3: the steps after it were not run" in failed.stdout
+    assert "stopped at step 3 expect: the steps after it were not run" in failed.stdout
     failure = ET.parse(junit).getroot().find(".//failure")
-    assert failure is not None and failure.get("message", "").startswith("the frame differs from byte 10")
+    assert failure is not None and failure.get("message", "").startswith("the frame differs; first difference at byte 10")
 
 
 def test_bad_input_is_exit_2_and_the_other_files_still_run(http_server, tmp_path):

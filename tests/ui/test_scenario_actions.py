@@ -80,15 +80,15 @@ timeout = 0.2
     with qtbot.waitSignal(w.scenarios.finished, timeout=10_000) as done:
         w.scenarios.run_action.trigger()
     result = done.args[0]
-    assert not result.passed and len(result.steps) == 6
+    assert not result.passed and len(result.cases) == 6
     qtbot.waitUntil(lambda: len(scenario_records(w)) == 7, timeout=3000)
     records = scenario_records(w)
     assert [r.event for r in records] == [SCENARIO] * 5 + [SCENARIO_FAILED] * 2
     assert all(r.component == "ping" for r in records)
-    assert records[1].detail == "step 2.1 #1 send (connection 1): sent 7 bytes"
+    assert records[1].detail == "step 2.1 #1 send: sent 7 bytes"
     assert records[1].preview == b"PING 1\n"
-    assert records[5].detail.startswith("step 3 expect (connection 1): timed out after 0.2 s")
-    assert records[6].detail.startswith("failed at step 3 (expect) after 6 step(s)")
+    assert records[5].detail.startswith("step 3 expect: timed out after 0.2 s")
+    assert records[6].detail.startswith("failed at step 3 expect after 6 step(s)")
     assert "Scenario ping failed at step 3" in w.statusBar().currentMessage()
 
 
@@ -146,7 +146,7 @@ def test_save_a_connection_as_a_scenario_and_run_it_again(window, qtbot, tmp_pat
 
     with qtbot.waitSignal(w.scenarios.finished, timeout=10_000) as done:
         assert w.scenarios.run_file(saved)
-    assert done.args[0].passed, done.args[0].steps
+    assert done.args[0].passed, done.args[0].cases
 
 
 def test_save_without_a_connection_says_so(window, qtbot):
