@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import textwrap
 from collections.abc import Awaitable, Callable
 
@@ -357,3 +358,22 @@ def test_a_file_that_is_not_a_scenario(tmp_path):
         load_scenario(tmp_path)
     with pytest.raises(ScenarioError, match="No such file"):
         load_scenario(tmp_path / "missing.toml")
+
+
+def test_connect_times_out_when_the_listener_takes_no_more():
+    """A listener with a backlog of 0 and one connection waiting: Linux drops the next SYN,
+    so the connect waits for its timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    waiting = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        scenario = parse_scenario(f"[[step]]\nconnect = '127.0.0.1:{port}'\ntimeout = 0.3\n", "t.toml")
+        result = asyncio.run(run_scenario(scenario))
+    finally:
+        waiting.close()
+        listener.close()
+    failed = result.cases[0]
+    assert not failed.passed and failed.error
+    assert failed.message == f"no connection to 127.0.0.1:{port} within 0.3 s"

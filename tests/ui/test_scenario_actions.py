@@ -153,3 +153,21 @@ def test_save_without_a_connection_says_so(window, qtbot):
     w = window
     w.scenarios.save_action.trigger()
     assert w.statusBar().currentMessage() == "Select a connection in the Connections panel first"
+
+
+def test_stop_scenario_cancels_the_run_and_closes_its_connections(window, qtbot, tmp_path):
+    w = window
+    port = echo_server(w, qtbot, tmp_path, framing="none")
+    path = tmp_path / "long.toml"
+    path.write_text(f"[[step]]\nconnect = '127.0.0.1:{port}'\n\n[[step]]\nsleep = 600\n", encoding="utf-8")
+    ended = []
+    w.scenarios.finished.connect(ended.append)
+    assert w.scenarios.run_file(path)
+    assert not w.scenarios.run_file(path)  # one at a time
+    assert w.statusBar().currentMessage() == "A scenario is running already: stop it first"
+    qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 1, timeout=3000)
+    assert w.scenarios.stop_action.isEnabled()
+    w.scenarios.stop_action.trigger()
+    qtbot.waitUntil(lambda: not w.scenarios.running, timeout=3000)
+    qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 0, timeout=3000)
+    assert not w.scenarios.stop_action.isEnabled() and ended == []
