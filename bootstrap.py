@@ -39,7 +39,7 @@ DEBIAN_PACKAGES = [
     "openssl",
 ]
 # What the test command needs besides: tshark reads the pcapng captures the tests record.
-TEST_DEBIAN_PACKAGES = ["tshark"]
+TEST_DEBIAN_PACKAGES = ["tshark", "tcpdump"]  # capture tests: tshark reads, tcpdump records loopback
 # debconf answers given before installing, so apt never asks (tshark's setuid question)
 DEBCONF_PRESEED = "wireshark-common wireshark-common/install-setuid boolean false\n"
 

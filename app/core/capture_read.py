@@ -41,6 +41,7 @@ class _Direction:
     segments: dict[int, tuple[float, bytes]] = field(default_factory=dict)  # offset -> (time, bytes)
     fin: bool = False
     rst: bool = False
+    closed: float | None = None  # when its first FIN or RST was captured
 
 
 @dataclass
@@ -74,6 +75,10 @@ class Conversation:
 
     def sent(self, from_client: bool) -> bytes:
         return b"".join(c.data for c in self.chunks() if c.from_client == from_client)
+
+    def closed(self, by_client: bool) -> float | None:
+        """When that side sent its FIN or RST (None if it never did in the capture)."""
+        return self.directions[by_client].closed
 
     @property
     def reset(self) -> bool:
@@ -168,4 +173,6 @@ def _segment(conversations: list[Conversation], by_tuple: dict[tuple[Endpoint, E
         direction.fin = True
     if tcp.flags & dpkt.tcp.TH_RST:
         direction.rst = True
+    if tcp.flags & (dpkt.tcp.TH_FIN | dpkt.tcp.TH_RST) and direction.closed is None:
+        direction.closed = when
     conv.ended = conv.reset or (conv.directions[True].fin and conv.directions[False].fin)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -59,6 +60,11 @@ class ReplayOptions:
     match: MatchFile = EXACT
     framing: FramingSpec | None = None
     timeout: float = DEFAULT_TIMEOUT_MS / 1000
+
+
+def os_error_text(exc: OSError) -> str:
+    """The system's words for an OSError (asyncio wraps them in longer sentences)."""
+    return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
 # -- the shared order of the streams -----------------------------------------------------
@@ -125,24 +131,28 @@ class _Stream:
         try:
             await self.schedule.wait_turn(self.index, conv.started)
             try:
-                self.reader, writer = await asyncio.wait_for(asyncio.open_connection(*target),
+                self.reader, opened = await asyncio.wait_for(asyncio.open_connection(*target),
                                                              self.options.timeout)
             except (OSError, TimeoutError) as exc:
-                why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+                why = "timed out" if isinstance(exc, TimeoutError) else os_error_text(exc)
                 self.suite.add(CaseResult("connect", False, f"can't connect to {target[0]}:{target[1]}: {why}",
                                           error=True, kind="connect"))
                 return
+            writer = opened
             self.schedule.done_until(self.index, conv.started)
             if self.options.framing is not None:
                 self.framer = self.options.framing.framer()
             expected_framer = self.options.framing.framer() if self.options.framing is not None else None
             for exchange in exchanges(conv):
-                case = await self.exchange(exchange, writer, expected_framer)
+                case = await self.exchange(exchange, opened, expected_framer)
                 self.suite.add(case)
                 self.schedule.done_until(self.index, exchange.replies[-1].time if exchange.replies
                                          else exchange.start)
                 if case.error:
                     break
+            closing = conv.closed(True)
+            if closing is not None:  # the client closed here: not before what came earlier elsewhere
+                await self.schedule.wait_turn(self.index, closing)
             leftover = len(self.buffer) + sum(len(f) for f in self.frames)
             if leftover:
                 self.suite.notes.append(f"{leftover} byte(s) arrived that no recorded reply has")
@@ -167,7 +177,7 @@ class _Stream:
                 await writer.drain()
                 self.schedule.done_until(self.index, chunk.time)
         except OSError as exc:
-            return CaseResult(name, False, f"can't send: {exc.strerror or exc}", error=True, kind="send",
+            return CaseResult(name, False, f"can't send: {os_error_text(exc)}", error=True, kind="send",
                               sent=exchange.request)
         sent_at = time.monotonic()
         mask = self.options.match.mask_for(self.index, exchange.number)
@@ -281,7 +291,9 @@ class _Stream:
 
 
 def _event_times(conversation: Conversation) -> list[float]:
-    return [conversation.started, *(c.time for c in conversation.chunks())]
+    closing = conversation.closed(True)
+    return [conversation.started, *(c.time for c in conversation.chunks()),
+            *([closing] if closing is not None else [])]
 
 
 # -- the entry points -----------------------------------------------------------------------
@@ -331,16 +343,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def add_capture_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options replay and mock share: the capture, streams, match file, framing, timeout."""
+def add_capture_arguments(parser: argparse.ArgumentParser, framing: bool = True) -> None:
+    """The options replay and mock share: the capture, streams, match file, timeout (and
+    for replay, framing)."""
     parser.add_argument("capture", help="a pcap or pcapng file (this workbench's, tcpdump's, Wireshark's)")
     parser.add_argument("--stream", type=int, nargs="+", action="extend", metavar="N",
                         help="only these TCP streams (numbered as tshark's tcp.stream); default all")
     parser.add_argument("--match", metavar="FILE",
                         help="a TOML match file: byte ranges and regex masks a reply may differ in")
-    parser.add_argument("--framing", metavar="SPEC",
-                        help="compare frame by frame, framed as the Framing property says (line, "
-                             "delimiter:..., fixed:N, length:..., regex:...)")
+    if framing:
+        parser.add_argument("--framing", metavar="SPEC",
+                            help="compare frame by frame, framed as the Framing property says (line, "
+                                 "delimiter:..., fixed:N, length:..., regex:...)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MS, metavar="MS",
                         help=f"how long to wait for each exchange (default {DEFAULT_TIMEOUT_MS})")
 
@@ -350,11 +364,12 @@ def options_from(args: argparse.Namespace, timing: str = "fast") -> ReplayOption
     if args.timeout <= 0:
         raise BadInput(f"--timeout must be more than 0 ms, not {args.timeout}")
     framing = None
-    if args.framing is not None:
+    spec = getattr(args, "framing", None)
+    if spec is not None:
         try:
-            framing = parse_framing(args.framing)
+            framing = parse_framing(spec)
         except FramingError as exc:
-            raise BadInput(f"--framing {args.framing!r}: {exc}") from None
+            raise BadInput(f"--framing {spec!r}: {exc}") from None
         if framing.is_none:
             framing = None
         elif framing.kind == "idle":
