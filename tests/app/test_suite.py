@@ -104,7 +104,8 @@ def test_modbus_example_and_a_changed_reply_fails_at_the_first_differing_byte(tm
     assert "received 00000000  00 01 00 00 00 07 11 03 04 00 2a 01 00" in failed.stdout
     assert "stopped at step 3 expect: the steps after it were not run" in failed.stdout
     failure = ET.parse(junit).getroot().find(".//failure")
-    assert failure is not None and failure.get("message", "").startswith("the frame differs; first difference at byte 10")
+    assert failure is not None
+    assert failure.get("message", "").startswith("the frame differs; first difference at byte 10")
 
 
 def test_bad_input_is_exit_2_and_the_other_files_still_run(http_server, tmp_path):
