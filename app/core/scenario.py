@@ -88,7 +88,7 @@ from app.core.rules import RuleError, parse_hex_pattern
 from app.core.session_report import CaseResult, SuiteResult, describe_difference, first_difference, hex_diff
 from app.core.templates import Context, Template, TemplateError, compile_template
 from components.escapes import unescape_bytes
-from components.framing import DEFAULT_FRAME_LIMIT, Framer, FrameTooLong, FramingError, parse_framing
+from components.framing import DEFAULT_FRAME_LIMIT, BadFrameLength, Framer, FrameTooLong, FramingError, parse_framing
 from components.observer import PREVIEW_BYTES, SCENARIO, SCENARIO_FAILED, EventRecord, thread_name
 
 SUFFIX = ".toml"
@@ -377,8 +377,12 @@ class _StepParser:
                 raise TemplateError(f"{{{template.groups[0][0]}}} names a regex group, but no regex expect "
                                     "comes before this step", template.groups[0][1])
             template.check_groups(self.last_regex)
+            template.render(Context(encoding=self.encoding))  # text the encoding can't write
         except TemplateError as exc:
             raise self.fail(f"{kind}: {exc}", where) from None
+        except UnicodeEncodeError as exc:
+            raise self.fail(f"{kind}: {exc.object[exc.start:exc.end]!r} can't be written in {self.encoding}",
+                            where) from None
         return template
 
     def _expect(self, value: Any, match: Any, where: Where, connection: str, timeout: float | None) -> Expect:
@@ -387,7 +391,11 @@ class _StepParser:
         if match not in MATCHES:
             raise self.fail(f"match must be one of {', '.join(MATCHES)}, not {match!r}", where)
         if match in ("exact", "contains"):
-            expected = unescape_bytes(value, self.encoding)
+            try:
+                expected = unescape_bytes(value, self.encoding)
+            except UnicodeEncodeError as exc:
+                raise self.fail(f"expect: {exc.object[exc.start:exc.end]!r} can't be written in "
+                                f"{self.encoding}", where) from None
             if not expected:
                 raise self.fail(f"expect ({match}) needs some text", where)
             return Expect(where, match, value, expected=expected, timeout=timeout, connection=connection)
@@ -503,8 +511,8 @@ class _Connection:
             return
         try:
             self.frames.extend(self.framer.feed(data))
-        except FrameTooLong as exc:
-            raise _StepFailed(str(exc)) from None
+        except (FrameTooLong, BadFrameLength) as exc:
+            raise _StepFailed(f"framing {self.framer.spec.text}: {exc}") from None
 
     def pending(self) -> bytes:
         return b"".join(self.frames) if self.framer is not None else bytes(self.buffer)
@@ -531,6 +539,8 @@ class _Run:
         if key not in self.connections:
             if name:
                 raise _StepFailed(f"no open connection named {name!r}")
+            if self.current:
+                raise _StepFailed(f"no open connection: {self.current} is closed")
             raise _StepFailed("no open connection: a connect step must come first")
         return self.connections[key]
 

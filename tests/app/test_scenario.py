@@ -211,6 +211,35 @@ def test_a_framed_expect_takes_one_frame_and_compares_it_whole():
     assert result.cases[-1].received == b"two"
 
 
+def test_a_bad_length_field_fails_the_expect():
+    async def bad_frame(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"\x00\x00\x00\x00\x00\x00\x11\x03")  # Modbus/TCP says 0 bytes follow its unit
+        await writer.drain()
+        await reader.read(1)
+        writer.close()
+
+    result = play(HEAD + """
+        framing = "length:u16be@4-1"
+
+        [[step]]
+        expect = "00"
+        match = "hex"
+    """, bad_frame)
+    assert result.cases[-1].message.startswith("framing length:u16be@4-1: the u16be length field says 0")
+    assert result.notes == ["stopped at step 2 expect: the steps after it were not run"]
+
+
+def test_a_closed_connection_is_said_by_name():
+    result = play(HEAD + """
+        [[step]]
+        close = true
+
+        [[step]]
+        send = "x"
+    """)
+    assert result.cases[-1].message == "no open connection: connection 1 is closed"
+
+
 def test_the_peer_closing_before_the_match_fails_the_expect():
     async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"ab")
@@ -340,6 +369,10 @@ def test_the_parsed_steps():
     ("[[step]]\nsend = \"\\x01\"\n", "t.toml:2: not valid TOML: Unescaped '\\' in a string (column 11)"),
     ("title = 'x'\n[[step]]\nclose = true\n", "t.toml: unknown table(s) or key(s) 'title' at the top"),
     ("[scenario]\nname = 'x'\n", "t.toml: no steps: write them as [[step]] tables"),
+    ("[scenario]\nencoding = 'ascii'\n[[step]]\nsend = 'caf\u00e9'\n",
+     "t.toml:3: step 1: send: '\u00e9' can't be written in ascii"),
+    ("[scenario]\nencoding = 'ascii'\n[[step]]\nexpect = '\u00e9'\nmatch = 'contains'\n",
+     "t.toml:3: step 1: expect: '\u00e9' can't be written in ascii"),
     ("[scenario]\nencoding = 'klingon'\n[[step]]\nclose = true\n",
      "t.toml: [scenario] encoding 'klingon' is not a text encoding Python knows"),
 ])
