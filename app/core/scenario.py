@@ -73,7 +73,6 @@ alike by ``socket-workbench test``, the workbench's Run menu and the tests.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import re
 import time
 import tomllib
@@ -100,6 +99,7 @@ MAX_REPEAT = 1_000_000
 #: steps one run may take, repetitions counted: each is a result (a JUnit testcase, a log record)
 MAX_STEPS_RUN = 100_000
 MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32  # repeats inside repeats, at most
 READ_CHUNK = 64 * 1024
 #: bytes that may wait unmatched for an expect without Framing (as FrameLimit with one)
 BUFFER_LIMIT = DEFAULT_FRAME_LIMIT
@@ -238,6 +238,15 @@ def parse_scenario(text: str, path: str = "", default_name: str = "scenario") ->
         reason = str(exc)[:m.start()].strip() if m else str(exc)
         raise ScenarioError(f"not valid TOML: {reason}" + (f" (column {m.group(2)})" if m else ""),
                             path, line) from None
+    except RecursionError:
+        raise ScenarioError(f"tables or lists nested too deeply (at most {MAX_DEPTH} levels)", path) from None
+    lines = [text.count("\n", 0, m.start()) + 1 for m in _STEP_HEADER.finditer(text)]
+    return scenario_from_document(document, path, default_name, lines)
+
+
+def scenario_from_document(document: Mapping[str, Any], path: str = "", default_name: str = "scenario",
+                           lines: Sequence[int] = ()) -> Scenario:
+    """The scenario of a TOML document already read (``lines``: where its [[step]] tables are)."""
     unknown = sorted(set(document) - {"scenario", "step"})
     if unknown:
         raise ScenarioError(f"unknown table(s) or key(s) {', '.join(map(repr, unknown))} at the top "
@@ -257,13 +266,12 @@ def parse_scenario(text: str, path: str = "", default_name: str = "scenario") ->
     try:
         if not isinstance(encoding, str):
             raise LookupError
-        codecs.lookup(encoding)
+        "".encode(encoding)  # LookupError for a codec that is no text encoding (hex, rot13)
     except LookupError:
         raise ScenarioError(f"[scenario] encoding {encoding!r} is not a text encoding Python knows", path) from None
     raw_steps = document.get("step", [])
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ScenarioError("no steps: write them as [[step]] tables", path)
-    lines = [text.count("\n", 0, m.start()) + 1 for m in _STEP_HEADER.finditer(text)]
     if len(lines) != len(raw_steps):
         lines = []
     parser = _StepParser(path, encoding)
@@ -301,6 +309,8 @@ class _StepParser:
 
     def step(self, raw: Any, number: str, line: int | None) -> Step:
         where = Where(f"step {number}", line)
+        if number.count(".") >= MAX_DEPTH:
+            raise self.fail(f"repeats nested too deeply (at most {MAX_DEPTH} levels)", where)
         if not isinstance(raw, Mapping):
             raise self.fail("must be a table of keys, e.g. send = \"...\"", where)
         kinds = [k for k in STEP_KINDS if k in raw]

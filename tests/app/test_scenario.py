@@ -8,6 +8,8 @@ import textwrap
 from collections.abc import Awaitable, Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.scenario import (
     Connect,
@@ -20,6 +22,7 @@ from app.core.scenario import (
     load_scenario,
     parse_scenario,
     run_scenario,
+    scenario_from_document,
 )
 from app.core.session_report import SuiteResult
 
@@ -373,6 +376,8 @@ def test_the_parsed_steps():
      "t.toml:3: step 1: send: '\u00e9' can't be written in ascii"),
     ("[scenario]\nencoding = 'ascii'\n[[step]]\nexpect = '\u00e9'\nmatch = 'contains'\n",
      "t.toml:3: step 1: expect: '\u00e9' can't be written in ascii"),
+    ("[scenario]\nencoding = 'hex'\n[[step]]\nclose = true\n",
+     "t.toml: [scenario] encoding 'hex' is not a text encoding Python knows"),
     ("[scenario]\nencoding = 'klingon'\n[[step]]\nclose = true\n",
      "t.toml: [scenario] encoding 'klingon' is not a text encoding Python knows"),
 ])
@@ -410,3 +415,30 @@ def test_connect_times_out_when_the_listener_takes_no_more():
     failed = result.cases[0]
     assert not failed.passed and failed.error
     assert failed.message == f"no connection to 127.0.0.1:{port} within 0.3 s"
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 10**7) | st.floats(allow_nan=True) | st.text(max_size=12)
+    | st.sampled_from(["127.0.0.1:80", "line", "hex", "regex", "(", "01 ??", "{1}", "{counter}", "\\x4", "hex"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["connect", "send", "send_hex", "expect", "sleep", "repeat", "close", "expect_close", "match", "timeout",
+         "framing", "connection", "steps", "x"]), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(["scenario", "step", "other"]), _VALUES, max_size=3))
+def test_any_document_is_a_scenario_or_a_scenario_error(document):
+    try:
+        scenario_from_document(document, "f.toml")
+    except ScenarioError as exc:
+        assert str(exc).startswith("f.toml")
+
+
+def test_deep_nesting_is_refused_with_a_message():
+    deep = "[[step]]\nsend = 'x'\n" + "[[step]]\nrepeat = 1\nsteps = " + "[{ repeat = 1, steps = " * 40 + \
+        "[{ sleep = 0 }]" + " }]" * 40 + "\n"
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        parse_scenario(deep, "d.toml")
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        parse_scenario("x = " + "[" * 5000 + "]" * 5000, "d.toml")
