@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.log_pane = EventLogPane(self.log_feeder)
         self.connections = ConnectionsPanel(self.model, self.engine)
         self.messages = MessagesPanel(self.model, self.connections)
-        self.scenarios = ScenarioActions(self.stream, self.connections, self.log_feeder, self)
+        self.scenarios = ScenarioActions(self.stream, self.connections, self.log_feeder, self.log_pane, self)
         self._component_panes: dict[str, QDockWidget] = {}
 
         self.unit_editor = UnitEditor()

@@ -6,8 +6,10 @@ server; each step's result goes to the event log as a record (Scenario, or
 ScenarioFailed drawn as an error), then one record for the whole run. One scenario
 runs at a time; closing the window cancels it, and its connections close.
 
-Saving writes the selected connection's conversation, as the log holds it
-(app.core.conversation), as a scenario file.
+Saving writes a connection's conversation, as the log holds it (app.core.conversation),
+as a scenario file: the connection selected in the Connections panel, or (from the log's
+context menu, and when the panel has none) the connection of the log's selected row,
+which may have closed long ago.
 """
 
 from __future__ import annotations
@@ -16,19 +18,28 @@ import asyncio
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.core.atomic_file import write_atomically
 from app.core.conversation import Conversation, write_conversation
-from app.core.scenario import SUFFIX, Scenario, ScenarioError, end_record, load_scenario, run_scenario, step_record
+from app.core.scenario import (
+    SUFFIX,
+    Scenario,
+    ScenarioError,
+    end_record,
+    load_scenario,
+    parse_address,
+    run_scenario,
+    step_record,
+)
 from app.core.session_report import CaseResult, SuiteResult
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
-from components import ServerSocket
+from components import ClientSocket, ServerSocket
 from components.observer import SCENARIO_FAILED, EventRecord, ObserverStream, thread_name
 from ui.connections_panel import ConnectionsPanel
-from ui.event_log_view import EventLogFeeder
+from ui.event_log_view import EventLogFeeder, EventLogPane
 
 FILE_FILTER = QT_TRANSLATE_NOOP("ScenarioActions", "Scenarios (*.toml);;All files (*)")
 
@@ -40,9 +51,10 @@ class ScenarioActions(QObject):
     finished = Signal(object)  # the SuiteResult of a run that ended (not one cancelled)
 
     def __init__(self, stream: ObserverStream, connections: ConnectionsPanel, log: EventLogFeeder,
-                 window: QWidget) -> None:
+                 log_pane: EventLogPane, window: QWidget) -> None:
         super().__init__(window)
         self.stream, self.connections, self.log, self.window = stream, connections, log, window
+        self.log_pane = log_pane
         self._task: asyncio.Task[SuiteResult] | None = None
         self.run_action = QAction(self)
         self.run_action.triggered.connect(self.choose_and_run)
@@ -52,6 +64,11 @@ class ScenarioActions(QObject):
         self.save_action = QAction(self)
         self.save_action.triggered.connect(self.choose_and_save)
         connections.saveScenarioRequested.connect(self.choose_and_save)
+        # the log's context menu: the connection of the selected row, open or closed
+        self.save_logged_action = QAction(self)
+        self.save_logged_action.triggered.connect(self.choose_and_save_logged)
+        log_pane.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        log_pane.view.addAction(self.save_logged_action)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -61,6 +78,7 @@ class ScenarioActions(QObject):
         self.save_action.setText(self.tr("Save Connection as Scena&rio…"))
         self.save_action.setStatusTip(self.tr("Write the selected connection's conversation, as the log "
                                               "holds it, as a scenario file"))
+        self.save_logged_action.setText(self.tr("Save This Connection as Scenario…"))
 
     # -- running ----------------------------------------------------------------------
     @property
@@ -122,23 +140,54 @@ class ScenarioActions(QObject):
 
     # -- saving a conversation ------------------------------------------------------------
     def conversation(self) -> Conversation | None:
-        """The selected connection's conversation as a scenario, or None when none is selected."""
+        """The conversation of the connection selected in the Connections panel, else of the
+        log's selected row; None when neither names a connection."""
         conn = self.connections.target()
         component = self.connections.component()
         if conn is None or component is None:
-            return None
+            return self.logged_conversation()
         accepted = isinstance(component, ServerSocket)
         host, port = ((conn.local_address, conn.local_port) if accepted
                       else (conn.remote_address, conn.remote_port))
-        name = f"{component.name} {conn.peer}"
-        return write_conversation(self.log.history(component.name), name=name, host=host, port=port,
-                                  framing=component.framing, accepted=accepted, connection_id=conn.id,
-                                  component=component.name)
+        return write_conversation(self.log.history(component.name), name=f"{component.name} {conn.peer}",
+                                  host=host, port=port, framing=component.framing, accepted=accepted,
+                                  connection_id=conn.id, component=component.name)
+
+    def logged_conversation(self) -> Conversation | None:
+        """The conversation of the connection of the log's selected row (it may have closed)."""
+        selection = self.log_pane.view.selectionModel()
+        rows = selection.selectedRows() if selection is not None else []
+        if not rows:
+            return None
+        record = self.log_pane.shown_record(rows[0].row())
+        component = next((c for c in self.connections.engine.live.values() if c.name == record.component), None)
+        if not record.connection_id or not isinstance(component, ClientSocket | ServerSocket):
+            return None
+        records = [r for r in self.log.history(component.name) if r.connection_id == record.connection_id]
+        peer = next((r.peer for r in records if r.peer), "")
+        if isinstance(component, ServerSocket):  # the scenario plays the peer, against the server
+            listener = component.socket
+            host, port = ((listener.local_address, listener.local_port) if listener.listening
+                          else (component.address or "127.0.0.1", component.port))
+        else:
+            try:
+                host, port = parse_address(peer)
+            except ValueError:
+                return None
+        return write_conversation(records, name=f"{component.name} {peer}".strip(), host=host, port=port,
+                                  framing=component.framing, accepted=isinstance(component, ServerSocket),
+                                  connection_id=record.connection_id, component=component.name)
 
     def choose_and_save(self) -> None:
-        conversation = self.conversation()
+        self._choose_and_save(self.conversation())
+
+    def choose_and_save_logged(self) -> None:
+        self._choose_and_save(self.logged_conversation())
+
+    def _choose_and_save(self, conversation: Conversation | None) -> None:
         if conversation is None:
-            self.message.emit(self.tr("Select a connection in the Connections panel first"))
+            self.message.emit(self.tr("Select a connection in the Connections panel, or a row of one in the "
+                                      "event log, first"))
             return
         path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Save Connection as Scenario"), "",
                                               self.tr(FILE_FILTER))

@@ -50,6 +50,16 @@ def echo_server(w: MainWindow, qtbot, tmp_path, framing: str = "line") -> int:
     return server.socket.local_port
 
 
+def echoed(peer: socket.socket, wanted: bytes, buffer: bytearray) -> bool:
+    """For qtbot.waitUntil: whether ``wanted`` came back (read without blocking the loop)."""
+    peer.setblocking(False)
+    try:
+        buffer += peer.recv(100)
+    except BlockingIOError:
+        pass
+    return bytes(buffer) == wanted
+
+
 def scenario_records(w: MainWindow):
     w.log_feeder.flush()
     return [r for r in w.log_pane.shown_records() if r.event in (SCENARIO, SCENARIO_FAILED)]
@@ -109,18 +119,8 @@ def test_save_a_connection_as_a_scenario_and_run_it_again(window, qtbot, tmp_pat
     peer = socket.create_connection(("127.0.0.1", port), timeout=5)
     try:
         peer.sendall(b"hello\nworld {x}\n")
-        got = b""
-
-        def echoed() -> bool:
-            nonlocal got
-            peer.setblocking(False)
-            try:
-                got += peer.recv(100)
-            except BlockingIOError:
-                pass
-            return got == b"helloworld {x}"  # echo sends the frames it read
-
-        qtbot.waitUntil(echoed, timeout=5000)
+        got = bytearray()
+        qtbot.waitUntil(lambda: echoed(peer, b"helloworld {x}", got), timeout=5000)  # echo sends the frames
         panel = w.connections
         qtbot.waitUntil(lambda: panel.connections.rowCount() == 1, timeout=3000)
         panel.view.selectRow(0)
@@ -152,7 +152,8 @@ def test_save_a_connection_as_a_scenario_and_run_it_again(window, qtbot, tmp_pat
 def test_save_without_a_connection_says_so(window, qtbot):
     w = window
     w.scenarios.save_action.trigger()
-    assert w.statusBar().currentMessage() == "Select a connection in the Connections panel first"
+    assert w.statusBar().currentMessage() == ("Select a connection in the Connections panel, or a row of one in "
+                                              "the event log, first")
 
 
 def test_stop_scenario_cancels_the_run_and_closes_its_connections(window, qtbot, tmp_path):
@@ -171,3 +172,27 @@ def test_stop_scenario_cancels_the_run_and_closes_its_connections(window, qtbot,
     qtbot.waitUntil(lambda: not w.scenarios.running, timeout=3000)
     qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 0, timeout=3000)
     assert not w.scenarios.stop_action.isEnabled() and ended == []
+
+
+def test_save_a_closed_connection_from_the_log(window, qtbot, tmp_path, monkeypatch):
+    w = window
+    port = echo_server(w, qtbot, tmp_path, framing="none")
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as peer:
+        peer.sendall(b"\x01\x02binary\xff")
+        got = bytearray()
+        qtbot.waitUntil(lambda: echoed(peer, b"\x01\x02binary\xff", got), timeout=5000)  # the server is on this thread
+    qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 0, timeout=3000)  # it closed
+    w.log_feeder.flush()
+    rows = [row for row in range(w.log_pane.shown_count())
+            if w.log_pane.shown_record(row).event == "OnClientRead"]
+    w.log_pane.view.selectRow(rows[0])
+    assert w.scenarios.save_logged_action in w.log_pane.view.actions()
+    target = tmp_path / "closed.toml"
+    monkeypatch.setattr("ui.scenario_actions.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    w.scenarios.save_logged_action.trigger()
+    text = target.read_text(encoding="utf-8")
+    assert f"connect = '127.0.0.1:{port}'" in text
+    assert "send_hex = '01 02 62 69 6E 61 72 79 FF'" in text and "expect = '01 02 62 69 6E 61 72 79 FF'" in text
+    with qtbot.waitSignal(w.scenarios.finished, timeout=10_000) as done:
+        assert w.scenarios.run_file(target)
+    assert done.args[0].passed, done.args[0].cases
