@@ -57,6 +57,8 @@ SLOW_HANDLER = "SlowHandler"  # a handler held an event loop's thread too long; 
 DROPPED = "Dropped"  # records a bounded buffer had to discard here; byte_count is how many
 LOG = "Log"  # a line a form's unit wrote with log(...) (app.core.unit)
 RULE = "Rule"  # what reply rules did with a frame: which rule answered, or unmatched (app.core.rules)
+SCENARIO = "Scenario"  # a scenario step that passed, or the end of a scenario run (app.core.scenario)
+SCENARIO_FAILED = "ScenarioFailed"  # a scenario step that failed: the log shows it as an error
 
 
 class EventRecord(NamedTuple):

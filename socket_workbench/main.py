@@ -5,6 +5,7 @@
     socket-workbench convert IN OUT  .dfm -> .sockform or .sockform -> .dfm
     socket-workbench replay CAPTURE --to HOST:PORT [...]   replay a capture, compare the replies
     socket-workbench mock CAPTURE --listen [HOST:]PORT     serve a capture's server side
+    socket-workbench test PATH... [--to HOST:PORT] [--junit F]  run scenarios and captures, for CI
     socket-workbench bench [...]     the engine benchmark (components vs raw asyncio)
     socket-workbench bench-log       the log-pane flood benchmark
 """
@@ -44,6 +45,12 @@ def _mock(argv: list[str]) -> int:
     return mock.main(argv)
 
 
+def _test(argv: list[str]) -> int:
+    from app.core import suite
+
+    return suite.main(argv)
+
+
 def _bench(argv: list[str]) -> int:
     from bench import engine
 
@@ -61,6 +68,7 @@ SUBCOMMANDS: dict[str, tuple[Command, str]] = {
     "convert": (_convert, "convert between .dfm and .sockform forms"),
     "replay": (_replay, "replay a capture's client side against a server and compare the replies"),
     "mock": (_mock, "serve a capture's server side to the clients that connect"),
+    "test": (_test, "run scenario files and captures against a server (exit 0/1/2, JUnit XML)"),
     "bench": (_bench, "benchmark the engine against raw asyncio and raw threads"),
     "bench-log": (_bench_log, "benchmark the event log under a flood of events"),
 }

@@ -212,6 +212,7 @@ class ConnectionsPanel(QWidget):
     """Live connections of the selected component, and the send box."""
 
     message = Signal(str)  # for the status bar
+    saveScenarioRequested = Signal()  # Save as Scenario… was clicked (ui.scenario_actions writes it)
     _sent = Signal(str, bool)  # how a send went (from whichever thread ran it)
 
     MODES = (QT_TRANSLATE_NOOP("ConnectionsPanel", "Text"), QT_TRANSLATE_NOOP("ConnectionsPanel", "Hex"),
@@ -253,6 +254,7 @@ class ConnectionsPanel(QWidget):
         self.send_button = QPushButton()
         self.send_button.setDefault(True)
         self.close_button = QPushButton()
+        self.scenario_button = QPushButton()
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
         self.tls_details = TlsDetails()  # the selected connection's TLS version, cipher, peer certificate
@@ -265,6 +267,7 @@ class ConnectionsPanel(QWidget):
         row.addWidget(self.send_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.feedback, 1)
+        buttons.addWidget(self.scenario_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -280,6 +283,7 @@ class ConnectionsPanel(QWidget):
         self.send_button.clicked.connect(self.send)
         self.input.returnPressed.connect(self.send)
         self.close_button.clicked.connect(self.close_connection)
+        self.scenario_button.clicked.connect(self.saveScenarioRequested)
         self._sent.connect(self._show)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         model.selectionChanged.connect(self._follow_selection)
@@ -301,6 +305,9 @@ class ConnectionsPanel(QWidget):
         self.browse.setText(self.tr("Browse…"))
         self.send_button.setText(self.tr("Send"))
         self.close_button.setText(self.tr("Close connection"))
+        self.scenario_button.setText(self.tr("Save as Scenario…"))
+        self.scenario_button.setToolTip(self.tr("Write this connection's conversation, as the event log holds "
+                                                "it, as a scenario file to run again"))
 
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):
@@ -364,6 +371,7 @@ class ConnectionsPanel(QWidget):
         self.tls_details.show_connection(target)
         self.send_button.setEnabled(target is not None)
         self.close_button.setEnabled(target is not None)
+        self.scenario_button.setEnabled(target is not None)
 
     # -- selection inside the table ------------------------------------------------
     def selected_connection(self) -> CustomWinSocket | None:

@@ -53,6 +53,7 @@ from ui.messages_panel import MessagesPanel
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
 from ui.saved_active_banner import SavedActiveBanner
+from ui.scenario_actions import ScenarioActions
 from ui.settings import read_string_list
 from ui.tab_style import show_whole_tab_text
 from ui.unit_controller import UnitController
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.log_pane = EventLogPane(self.log_feeder)
         self.connections = ConnectionsPanel(self.model, self.engine)
         self.messages = MessagesPanel(self.model, self.connections)
+        self.scenarios = ScenarioActions(self.stream, self.connections, self.log_feeder, self.log_pane, self)
         self._component_panes: dict[str, QDockWidget] = {}
 
         self.unit_editor = UnitEditor()
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
         self.model.pathChanged.connect(self._update_title)
         self.connections.message.connect(self.show_message)
         self.messages.message.connect(self.show_message)
+        self.scenarios.message.connect(self.show_message)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_MS)
         self._status_timer.timeout.connect(self._tick)
@@ -291,6 +294,8 @@ class MainWindow(QMainWindow):
         self.language_menu.addActions(list(self.language_actions.values()))
         self.run_menu = run = bar.addMenu("")
         run.addActions([self.activate_all_action, self.deactivate_all_action])
+        run.addSeparator()
+        run.addActions([self.scenarios.run_action, self.scenarios.stop_action, self.scenarios.save_action])
         self.tools_menu = bar.addMenu("")
         self.tools_menu.addAction(self.certificates_action)
         self.help_menu = bar.addMenu("")
@@ -352,6 +357,7 @@ class MainWindow(QMainWindow):
             if isinstance(pane, EventLogPane):
                 dock.setWindowTitle(pane.title())
         self.palette_bar.setWindowTitle(self.tr("Component Palette"))
+        self.scenarios.retranslate_ui()
         self.tabs.setTabText(0, self.tr("Form"))
         self._update_title()
         self._tick()
@@ -669,6 +675,7 @@ class MainWindow(QMainWindow):
         """Close every socket and stop every timer (also used by tests)."""
         self._status_timer.stop()
         self.statusBar().clearMessage()  # stops the message's own timer
+        self.scenarios.shutdown()
         self.connections.shutdown()
         self.messages.shutdown()
         self.units.shutdown()

@@ -25,7 +25,7 @@ from typing import Any
 from app.core.local_time import ClockFormatter, IsoTimeFormatter
 from components.component import events_where
 from components.errors import ErrorInfo
-from components.observer import DROPPED, HANDLER_ERROR, MONO_TO_WALL, RECEIVE, SEND, EventRecord
+from components.observer import DROPPED, HANDLER_ERROR, MONO_TO_WALL, RECEIVE, SCENARIO_FAILED, SEND, EventRecord
 
 # How the Data column spells a payload, so every payload reads one way. A payload that
 # is valid UTF-8 shows as text ("héllo"), with what a font would draw as nothing or as
@@ -63,7 +63,7 @@ def _text_escapes() -> dict[int, str]:
 
 
 #: records that are not errors of the engine but should stand out like one
-_ALARMING = frozenset({HANDLER_ERROR, "SlowHandler", DROPPED})
+_ALARMING = frozenset({HANDLER_ERROR, "SlowHandler", DROPPED, SCENARIO_FAILED})
 
 
 def is_error(record: EventRecord) -> bool:

@@ -50,6 +50,8 @@ class RuleError(ValueError):
             where += f", {field}"
         super().__init__(f"{where}: {message}")
         self.index, self.field, self.position = index, field, position
+        #: what is wrong, without saying where (for a caller that names the place its own way)
+        self.reason = message
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class _Compiled:
                 raise RuleError(f"{exc.msg} (at character {(exc.pos or 0) + 1})", index, "pattern",
                                 exc.pos) from None
         elif rule.match == "hex":
-            self.hex_bytes, self.hex_any_tail = _parse_hex_pattern(rule.pattern, index)
+            self.hex_bytes, self.hex_any_tail = parse_hex_pattern(rule.pattern, index)
         if not 0 <= rule.delay_ms <= MAX_DELAY_MS:
             raise RuleError(f"must be 0 to {MAX_DELAY_MS} ms, not {rule.delay_ms}", index, "delay_ms")
         try:
@@ -177,7 +179,8 @@ class _Compiled:
         return m is not None, m
 
 
-def _parse_hex_pattern(pattern: str, index: int) -> tuple[list[int | None], bool]:
+def parse_hex_pattern(pattern: str, index: int = -1) -> tuple[list[int | None], bool]:
+    """The bytes of a hex pattern (None where it says ??) and whether it ends with ``*``."""
     tokens = pattern.replace(",", " ").replace(":", " ").split()
     tail = bool(tokens) and tokens[-1] == "*"
     if tail:
