@@ -360,8 +360,8 @@ class TimelineView(QAbstractScrollArea):
         first, end = self.index.first_time, self.index.end
         if end > first:
             self.follow = False
-            self.set_scale(self.plot_height() * 0.95 / (end - first))
-            self.scroll_to(first)
+            self.set_scale(self.plot_height() * 0.9 / (end - first))
+            self.scroll_to(first - self.span() * 0.04)
 
     def _follow_end(self) -> None:
         self.top = max(self.index.first_time, self.index.end - self.span() * 0.9)
@@ -426,7 +426,7 @@ class TimelineView(QAbstractScrollArea):
         for rect, seq in self._hits:
             if rect.contains(x, y):
                 d = abs(rect.center().y() - y)
-                if d < best_d:
+                if d <= best_d:  # the last drawn (on top) of equals
                     best, best_d = seq, d
         return best
 
@@ -600,25 +600,19 @@ class TimelineView(QAbstractScrollArea):
     def _header(self, painter: QPainter, lane: Lane, color: QColor) -> None:
         painter.setFont(self._bold)
         fm = QFontMetrics(self._bold)
-        if lane.has_peer and lane.connection:
-            name = f"{lane.component} #{lane.connection}"
-        elif lane.has_peer:
-            name = lane.component
-        else:
-            name = arg(self.tr("%1 (listener)"), lane.component)
+        name = f"{lane.component} #{lane.connection}" if lane.has_peer and lane.connection else lane.component
         painter.setPen(color)
         painter.drawText(QRectF(lane.x + 6, 3, lane.width - 10, fm.height()),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          fm.elidedText(name, Qt.TextElideMode.ElideRight, lane.width - 10))
-        if lane.has_peer:
-            painter.setFont(self._small)
-            small = QFontMetrics(self._small)
-            peer = lane.peer or self.tr("peer")
-            painter.setPen(QColor(110, 110, 110))
-            painter.drawText(QRectF(lane.x + 6, 4 + fm.height(), lane.width - 10, small.height()),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             small.elidedText(arg(self.tr("peer %1"), peer), Qt.TextElideMode.ElideLeft,
-                                              lane.width - 10))
+        painter.setFont(self._small)
+        small = QFontMetrics(self._small)
+        painter.setPen(QColor(110, 110, 110))
+        second = arg(self.tr("peer %1"), lane.peer or "?") if lane.has_peer else self.tr("listener")
+        painter.drawText(QRectF(lane.x + 6, 4 + fm.height(), lane.width - 10, small.height()),
+                         int((Qt.AlignmentFlag.AlignRight if lane.has_peer else Qt.AlignmentFlag.AlignLeft)
+                             | Qt.AlignmentFlag.AlignVCenter),
+                         small.elidedText(second, Qt.TextElideMode.ElideLeft, lane.width - 10))
 
     def _arrow(self, painter: QPainter, lane: Lane, y: float, outgoing: bool, size: int, preview: bytes,
                labelled: bool, fm: QFontMetrics, seq: int) -> None:
@@ -668,11 +662,15 @@ class TimelineView(QAbstractScrollArea):
         room = int(lane.x + lane.width - x - 12)
         self._hits.append((QRectF(x - 6, y - fm.height() / 2, room + 8, fm.height()), seq))
         if labelled:
-            painter.setFont(self._bold if error else self._small)
+            font = self._bold if error else self._small
+            metrics = QFontMetrics(font)
+            text = metrics.elidedText(event, Qt.TextElideMode.ElideRight, room)
+            box = QRectF(x + 7, y - fm.height() / 2, metrics.horizontalAdvance(text) + 4, fm.height())
+            painter.fillRect(box, self.palette().color(QPalette.ColorRole.Base))  # legible over arrows
+            painter.setFont(font)
             painter.setPen(color if error else QColor(70, 70, 70))
-            painter.drawText(QRectF(x + 8, y - fm.height() / 2, room, fm.height()),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             fm.elidedText(event, Qt.TextElideMode.ElideRight, room))
+            painter.drawText(box.adjusted(2, 0, 0, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             text)
 
     # -- export -----------------------------------------------------------------------
     def export_svg(self, path: str | Path) -> None:

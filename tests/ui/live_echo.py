@@ -4,6 +4,7 @@ take turns (three interleaved connections), for the Record and Timeline tests.""
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 from app.core.form_document import HandlerBinding
 from ui.main_window import MainWindow
@@ -37,7 +38,8 @@ def receive(qtbot, sock: socket.socket, wanted: int) -> bytes:
     return bytes(got)
 
 
-def interleaved_session(qtbot, port: int, rounds: int = 3) -> dict[int, bytes]:
+def interleaved_session(qtbot, port: int, rounds: int = 3, pause: Callable[[], None] | None = None
+                        ) -> dict[int, bytes]:
     """Three clients connect, take turns sending lines, read each echo, then close in turn.
     What each client (by its index) sent, which the echo returned exactly."""
     clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
@@ -51,6 +53,8 @@ def interleaved_session(qtbot, port: int, rounds: int = 3) -> dict[int, bytes]:
                 c.sendall(line)
                 assert receive(qtbot, c, len(line)) == line
                 sent[i] += line
+                if pause is not None:
+                    pause()
     finally:
         for c in clients:
             c.close()
