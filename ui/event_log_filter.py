@@ -500,6 +500,21 @@ class EventLogFilter(QAbstractTableModel):
         seq = older[n - 1 - row] if row < n else self._newer[self._newer_start + row - n]
         return seq - self._log.first_seq  # type: ignore[union-attr]  # rows imply a log
 
+    def proxy_row(self, source_row: int) -> int | None:
+        """The row showing the source model's row ``source_row``, or None when the filter hides it."""
+        if self._log is None:
+            return None
+        seq = source_row + self._log.first_seq
+        older, n = self._older, len(self._older)
+        # older holds rows 0..n-1 newest first; newer the rest, oldest first
+        i = bisect.bisect_left(older, -seq, key=operator.neg)
+        if i < n and older[i] == seq:
+            return n - 1 - i
+        j = bisect.bisect_left(self._newer, seq, lo=self._newer_start)
+        if j < len(self._newer) and self._newer[j] == seq:
+            return n + j - self._newer_start
+        return None
+
     def mapToSource(self, index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         if not index.isValid() or self._log is None:
             return QModelIndex()

@@ -43,6 +43,7 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QByteArray,
     QEvent,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPoint,
@@ -190,6 +191,9 @@ class EventLogPane(QWidget):
     from the toolbar or the header's context menu; the choice is remembered
     (QSettings ``eventLog/hiddenColumns``) for the panes opened later.
     """
+
+    #: the current row changed: the sequence number of its record in ``model`` (the Timeline follows it)
+    currentRecordChanged = Signal(int)
 
     def __init__(self, source: EventLogModel | EventLogFeeder, parent: QWidget | None = None, *,
                  component: str | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
@@ -556,6 +560,27 @@ class EventLogPane(QWidget):
             self.view.horizontalHeader().restoreState(self._column_state)
         for signal, handler in self._row_handlers(target):
             signal.connect(handler)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current_row)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.currentRecordChanged.emit(self.model.first_seq + self._source_row(current.row()))
+
+    def _source_row(self, row: int) -> int:
+        return self.proxy.source_row(row) if self.view.model() is self.proxy else row
+
+    def select_source_row(self, row: int) -> bool:
+        """Select (and show) the row showing the model's row ``row``; False when the filters hide it."""
+        shown = row if self.view.model() is self.model else self.proxy.proxy_row(row)
+        if shown is None or not 0 <= shown < self.view.model().rowCount():
+            return False
+        index = self.view.model().index(shown, 0)
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.set_autoscroll_paused(True)  # the user looks at that row: the log must not run away from it
+        return True
 
     def _row_handlers(self, model: QAbstractItemModel) -> tuple[tuple[Any, Callable[..., None]], ...]:
         return ((model.rowsInserted, self._on_rows_inserted),

@@ -52,10 +52,12 @@ from ui.form_designer import FormDesigner
 from ui.messages_panel import MessagesPanel
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
+from ui.recording import RecordingController
 from ui.saved_active_banner import SavedActiveBanner
 from ui.scenario_actions import ScenarioActions
 from ui.settings import read_string_list
 from ui.tab_style import show_whole_tab_text
+from ui.timeline import TimelinePane
 from ui.unit_controller import UnitController
 from ui.unit_editor import UnitEditor
 
@@ -137,7 +139,21 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
 
+        self.timeline = TimelinePane(self.log_pane, self._accepts_connections)
+        self.timeline_dock = self._dock("", "TimelineDock", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.log_dock, self.timeline_dock)
+        self.log_dock.raise_()
+
+        self.recording = RecordingController(self.stream, self)
+        self.recording.message.connect(self.show_message)
+        self.run_bar = QToolBar()
+        self.run_bar.setObjectName("RunToolBar")
+        self.run_bar.setMovable(False)
+        self.run_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.run_bar.addAction(self.recording.action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.run_bar)
         self.status_counts = QLabel()
+        self.statusBar().addPermanentWidget(self.recording.label)
         self.statusBar().addPermanentWidget(self.status_counts)
         self._copied_from = ""  # the example an untitled form was copied from
         self._make_actions()
@@ -285,7 +301,8 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addActions([self.select_all_action, self.rename_action])
         self.view_menu = view = bar.addMenu("")
-        for dock in (self.inspector_dock, self.log_dock, self.connections_dock, self.messages_dock):
+        for dock in (self.inspector_dock, self.log_dock, self.timeline_dock, self.connections_dock,
+                     self.messages_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.component_log_action)
         view.addSeparator()
@@ -294,6 +311,8 @@ class MainWindow(QMainWindow):
         self.language_menu.addActions(list(self.language_actions.values()))
         self.run_menu = run = bar.addMenu("")
         run.addActions([self.activate_all_action, self.deactivate_all_action])
+        run.addSeparator()
+        run.addActions([self.recording.action, self.recording.limit_action])
         run.addSeparator()
         run.addActions([self.scenarios.run_action, self.scenarios.stop_action, self.scenarios.save_action])
         self.tools_menu = bar.addMenu("")
@@ -349,7 +368,8 @@ class MainWindow(QMainWindow):
         for action in self.examples_menu.actions():
             action.setText(example_title(Path(action.data())))
         for dock, title in ((self.inspector_dock, self.tr("Object Inspector")),
-                            (self.log_dock, self.tr("Event Log")), (self.connections_dock, self.tr("Connections")),
+                            (self.log_dock, self.tr("Event Log")), (self.timeline_dock, self.tr("Timeline")),
+                            (self.connections_dock, self.tr("Connections")),
                             (self.messages_dock, self.tr("Messages"))):
             dock.setWindowTitle(title)
         for dock in self._component_panes.values():
@@ -358,6 +378,8 @@ class MainWindow(QMainWindow):
                 dock.setWindowTitle(pane.title())
         self.palette_bar.setWindowTitle(self.tr("Component Palette"))
         self.scenarios.retranslate_ui()
+        self.run_bar.setWindowTitle(self.tr("Run"))
+        self.recording.retranslate_ui()
         self.tabs.setTabText(0, self.tr("Form"))
         self._update_title()
         self._tick()
@@ -537,6 +559,14 @@ class MainWindow(QMainWindow):
         return lambda: self.open_form(path)
 
     # -- docks ------------------------------------------------------------------
+    def _accepts_connections(self, name: str) -> bool:
+        """Whether the component ``name`` accepts connections (its lifelines are one per
+        connection on the Timeline); unknown names count as servers."""
+        for entry in self.model.entries():
+            if entry.name == name:
+                return bool(entry.cls.accepts_connections)
+        return True
+
     def open_component_log(self) -> None:
         """A log pane for the selected component only, as its own dock."""
         entry = self.model.current()
@@ -674,6 +704,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Close every socket and stop every timer (also used by tests)."""
         self._status_timer.stop()
+        self.recording.stop()
+        self.timeline.shutdown()
         self.statusBar().clearMessage()  # stops the message's own timer
         self.scenarios.shutdown()
         self.connections.shutdown()
