@@ -316,6 +316,9 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         peer._arrived(data)
         self.datagrams_in += 1
         self.bytes_in += len(data)
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.datagram(peer, False, data)
         self._current = peer
         try:
             self.udp.connection_read(peer, data)
@@ -418,6 +421,9 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         peer._sent(len(data))
         self.datagrams_out += 1
         self.bytes_out += len(data)
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.datagram(peer, True, data)
         if self.owner.observer.active:
             self.owner.record(SEND, peer, data)
         return len(data)

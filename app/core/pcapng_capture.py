@@ -1,11 +1,14 @@
-"""Writing a session as pcapng: each connection one TCP stream Wireshark can follow.
+"""Writing a session as pcapng: each connection one TCP stream Wireshark can follow, each
+UDP datagram one UDP packet.
 
 The engine sees bytes, not packets. ``CaptureWriter`` makes packets of them:
 per connection a handshake (SYN, SYN-ACK, ACK) between the real local and
 remote addresses and ports, one segment per read or send with sequence and
 acknowledgement numbers that count every byte, an ACK from the receiving side,
-and FIN or RST as the connection ended. IPv4 or IPv6 headers as the connection
-was. Link type RAW (plain IP packets), timestamps in microseconds. Event names
+and FIN or RST as the connection ended. A UdpSocket's datagrams are one UDP packet
+each (``udp_packet``), between the socket's address and its peer's; a socket bound to
+all interfaces is shown with the address the system would send from (``source_for``).
+IPv4 or IPv6 headers as the connection was. Link type RAW (plain IP packets), timestamps in microseconds. Event names
 go on the packets as pcapng comments (``frame.comment`` in Wireshark).
 
 dpkt builds the IP and TCP headers (with their checksums) and the pcapng blocks.
@@ -167,3 +170,54 @@ def ending(stream: TcpStream, how: str, when: float) -> list[Packet]:
     first = local if how == END_LOCAL else not local
     return [Packet(when, stream.packet(first, FIN | ACK)), Packet(when, stream.packet(not first, FIN | ACK)),
             Packet(when, stream.packet(first, ACK))]
+
+
+def _route_source(remote: str, family: int) -> str:
+    """The address this machine sends to ``remote`` from (a routing lookup: a connected UDP
+    socket sends nothing); the loopback address when there is no route."""
+    loopback = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((remote, 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return loopback
+
+
+class UdpAddresses:
+    """The two addresses a datagram's packet shows, with the unspecified local address of a
+    socket bound to all interfaces replaced by the one the system sends from (looked up once
+    per peer)."""
+
+    def __init__(self) -> None:
+        self._sources: dict[tuple[str, int], str] = {}
+
+    def source_for(self, local: str, remote: str) -> str:
+        _, family = _packed(remote)
+        local_ip = _packed(local)
+        if local and local_ip[1] == family and local_ip[0] != b"\0" * len(local_ip[0]):
+            return local
+        key = (remote, family)
+        found = self._sources.get(key)
+        if found is None:
+            if len(self._sources) > 4096:
+                self._sources.clear()
+            found = self._sources[key] = _route_source(str(ipaddress.ip_address(_packed(remote)[0])), family)
+        return found
+
+
+def udp_packet(src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
+    """One IPv4 or IPv6 packet with a UDP header (checksums computed by dpkt)."""
+    source, family = _packed(src[0])
+    target, other = _packed(dst[0])
+    if family != other:
+        source, target, family = _v6(source), _v6(target), socket.AF_INET6
+    udp = dpkt.udp.UDP(sport=src[1] & 0xFFFF, dport=dst[1] & 0xFFFF, data=payload)
+    udp.ulen = len(udp)
+    ip: dpkt.Packet
+    if family == socket.AF_INET6:
+        ip = dpkt.ip6.IP6(src=source, dst=target, nxt=dpkt.ip.IP_PROTO_UDP, hlim=64, data=udp, plen=len(udp))
+    else:
+        ip = dpkt.ip.IP(src=source, dst=target, p=dpkt.ip.IP_PROTO_UDP, ttl=64, data=udp)
+        ip.len = ip.__hdr_len__ + len(udp)
+    return bytes(ip)

@@ -35,7 +35,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.core.pcapng_capture import PACKET_OVERHEAD, CaptureWriter, Packet, TcpStream, ending, handshake, segments
+from app.core.pcapng_capture import (
+    PACKET_OVERHEAD,
+    CaptureWriter,
+    Packet,
+    TcpStream,
+    UdpAddresses,
+    ending,
+    handshake,
+    segments,
+    udp_packet,
+)
 from components.observer import DROPPED, RECEIVE, SEND, EventRecord, ObserverStream, TapConnection
 
 DEFAULT_LIMIT = 1024 * 1024 * 1024
@@ -43,7 +53,7 @@ DEFAULT_LIMIT = 1024 * 1024 * 1024
 ITEM_OVERHEAD = 4 * PACKET_OVERHEAD
 #: records whose payload the packets show already
 _NOT_COMMENTS = {SEND, RECEIVE, DROPPED}
-_OPEN, _DATA, _CLOSE, _RECORD = range(4)
+_OPEN, _DATA, _CLOSE, _RECORD, _DATAGRAM = range(5)
 #: the longest comment, in characters (a traceback's first line, a long error message)
 COMMENT_CHARS = 300
 
@@ -100,6 +110,7 @@ class SessionRecorder:
         self._held: tuple[int, list[Packet]] | None = None
         self._pending: dict[int, list[str]] = {}
         self._offset = time.time() - time.monotonic()
+        self._udp = UdpAddresses()
 
     # -- life -----------------------------------------------------------------
     def start(self) -> None:
@@ -185,6 +196,12 @@ class SessionRecorder:
         if self._take(ITEM_OVERHEAD):
             self._queue.append((_CLOSE, time.monotonic(), conn.id, how))
 
+    def datagram(self, conn: TapConnection, outgoing: bool, data: bytes) -> None:
+        if self._take(len(data) + ITEM_OVERHEAD):
+            self._queue.append((_DATAGRAM, time.monotonic(), conn.id, outgoing,
+                                (conn.local_address, conn.local_port), (conn.remote_address, conn.remote_port),
+                                bytes(data)))
+
     def _record(self, record: EventRecord) -> None:
         if record.event in _NOT_COMMENTS:
             return
@@ -227,6 +244,8 @@ class SessionRecorder:
                 self._open(*item[1:])
             elif kind == _DATA:
                 self._data(*item[1:])
+            elif kind == _DATAGRAM:
+                self._datagram(*item[1:])
             else:
                 self._close(*item[1:])
 
@@ -281,6 +300,12 @@ class SessionRecorder:
             # delayed ACK does), its comments with it
             packets[0].comments[:0] = held[1].pop().comments
         self._hold(conn_id, packets)
+
+    def _datagram(self, when: float, conn_id: int, outgoing: bool, local: tuple[str, int],
+                  remote: tuple[str, int], data: bytes) -> None:
+        here = (self._udp.source_for(local[0], remote[0]), local[1])
+        src, dst = (here, remote) if outgoing else (remote, here)
+        self._hold(conn_id, [Packet(self._wall(when), udp_packet(src, dst, data))])
 
     def _close(self, when: float, conn_id: int, how: str) -> None:
         stream = self._streams.get(conn_id)
