@@ -82,3 +82,20 @@ def test_the_multicast_chat_example_members_hear_each_other(tmp_path):
         logs = [json.loads(line)["detail"] for line in (tmp_path / f"{mine}.out").read_text().splitlines()
                 if '"Log"' in line]
         assert any("joined" in t or "is here" in t for t in logs), (mine, logs)
+
+
+def test_dfm_import_of_a_udp_socket_object_says_it_is_not_imported():
+    """A .dfm can't hold a UdpSocket (the VCL has none); one written by hand is kept as a
+    foreign object, and the report says why it is not a component of the form."""
+    from app.core.dfm_import import import_dfm
+
+    dfm = (b"object Form1: TForm1\n  Caption = 'udp'\n"
+           b"  object Udp1: TUdpSocket\n    LocalPort = 7007\n  end\n"
+           b"  object Client1: TClientSocket\n    Port = 7\n  end\nend\n")
+    imported = import_dfm(dfm)
+    assert [c.name for c in imported.document.components] == ["Client1"]
+    assert ("Udp1", "TUdpSocket") in imported.report.foreign
+    lines = imported.report.lines()
+    assert any("Udp1 is a TUdpSocket: the VCL has no such component" in line
+               and "not imported" in line for line in lines), lines
+
