@@ -11,8 +11,9 @@ workbench's File > Import DFM do.
 
 Everything else (TMemo, TButton, ...) is not ours: the import report lists it by
 name and class (an object of a class the VCL does not have but a component of ours
-names, a hand-written TUdpSocket, gets a warning saying it is not imported), and the whole original tree is kept in the form file, so that
-exporting writes it back unchanged (app.core.dfm_export).
+names, a hand-written TUdpSocket, gets a warning saying it is not imported), and
+the whole original tree is kept in the form file, so that exporting writes it back
+unchanged (app.core.dfm_export).
 
 A value our components do not accept (Port = 70000) is an error, like a damaged
 file: no partial form is made.
