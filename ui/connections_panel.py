@@ -339,7 +339,7 @@ class ConnectionsPanel(QWidget):
         if selected is not None:
             self.select_connection(selected)
         if comp is None:
-            self.title.setText(self.tr("Select a ClientSocket, ServerSocket or UdpSocket on the form"))
+            self.title.setText(self.tr("Select a ClientSocket or ServerSocket on the form"))
         elif isinstance(comp, ServerSocket):
             count = comp.socket.active_connections
             if comp.socket.listening:
