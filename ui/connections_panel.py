@@ -296,11 +296,11 @@ class ConnectionsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = self.peers_view.fontMetrics()
-        pad = metrics.horizontalAdvance("M") + 6
+        pad = metrics.horizontalAdvance("M")
         header.setMinimumSectionSize(metrics.horizontalAdvance("Peer") + pad)
         for column in range(1, self.peers.columnCount()):
             title = str(self.peers.headerData(column, Qt.Orientation.Horizontal))
-            sample = "00:00:00" if column == self.peers.columnCount() - 1 else "999 KiB"
+            sample = "00:00:00" if column == self.peers.columnCount() - 1 else "99 · 999 KiB"
             header.resizeSection(column, max(metrics.horizontalAdvance(sample),
                                              metrics.horizontalAdvance(title)) + pad)
 

@@ -1,7 +1,8 @@
 """The peers a UdpSocket has heard from or sent to, for the Connections panel.
 
 A datagram socket has no connections: its rows are the remote endpoints seen
-(address:port), with the datagrams and bytes each way and when the last one went or
+(address:port), with the datagrams and bytes each way (In and Out: ``3 · 1.2 KiB``, so
+the table fits a dock; the tooltip has the exact counts) and when the last one went or
 came. Rows keep the order the peers first appeared, so a selection stays put while
 datagrams flow; the engine forgets the quietest peer past PEER_LIMIT, and so does the
 table.
@@ -21,7 +22,7 @@ from components.udp_socket import UdpPeer, UdpSocket
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
-PEER, DATAGRAMS_IN, DATAGRAMS_OUT, BYTES_IN, BYTES_OUT, LAST_SEEN = range(6)
+PEER, IN, OUT, LAST_SEEN = range(4)
 
 
 def human_bytes(n: int) -> str:
@@ -35,8 +36,6 @@ class UdpPeersModel(QAbstractTableModel):
     """The peers of one UdpSocket, refreshed from the engine."""
 
     COLUMNS = (QT_TRANSLATE_NOOP("UdpPeersModel", "Peer"),
-               QT_TRANSLATE_NOOP("UdpPeersModel", "Datagrams in"),
-               QT_TRANSLATE_NOOP("UdpPeersModel", "Datagrams out"),
                QT_TRANSLATE_NOOP("UdpPeersModel", "In"),
                QT_TRANSLATE_NOOP("UdpPeersModel", "Out"),
                QT_TRANSLATE_NOOP("UdpPeersModel", "Last seen"))
@@ -65,7 +64,7 @@ class UdpPeersModel(QAbstractTableModel):
             self._rows = rows
             self.endResetModel()
         elif rows:
-            self.dataChanged.emit(self.index(0, DATAGRAMS_IN), self.index(len(rows) - 1, LAST_SEEN))
+            self.dataChanged.emit(self.index(0, IN), self.index(len(rows) - 1, LAST_SEEN))
 
     def peer(self, row: int) -> UdpPeer | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -85,9 +84,12 @@ class UdpPeersModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
                    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.COLUMNS):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.tr(self.COLUMNS[section])
+        if role == Qt.ItemDataRole.ToolTipRole and section in (IN, OUT):
+            return self.tr("Datagrams · bytes received") if section == IN else self.tr("Datagrams · bytes sent")
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -98,24 +100,21 @@ class UdpPeersModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == PEER:
                 return peer.peer
-            if column == DATAGRAMS_IN:
-                return f"{peer.datagrams_in:,}"
-            if column == DATAGRAMS_OUT:
-                return f"{peer.datagrams_out:,}"
-            if column == BYTES_IN:
-                return human_bytes(peer.bytes_in)
-            if column == BYTES_OUT:
-                return human_bytes(peer.bytes_out)
+            if column == IN:
+                return f"{peer.datagrams_in:,} · {human_bytes(peer.bytes_in)}"
+            if column == OUT:
+                return f"{peer.datagrams_out:,} · {human_bytes(peer.bytes_out)}"
             if column == LAST_SEEN:
                 return clock_seconds(peer.last_seen)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (DATAGRAMS_IN, DATAGRAMS_OUT, BYTES_IN,
-                                                                     BYTES_OUT):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (IN, OUT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column in (BYTES_IN, BYTES_OUT):
-                count = peer.bytes_in if column == BYTES_IN else peer.bytes_out
-                return arg(self.tr("%1 bytes %2"), f"{count:,}",
-                           self.tr("received") if column == BYTES_IN else self.tr("sent"))
+            if column == IN:
+                return arg(self.tr("%1 datagrams, %2 bytes received"), f"{peer.datagrams_in:,}",
+                           f"{peer.bytes_in:,}")
+            if column == OUT:
+                return arg(self.tr("%1 datagrams, %2 bytes sent"), f"{peer.datagrams_out:,}",
+                           f"{peer.bytes_out:,}")
             if column == LAST_SEEN:
                 return arg(self.tr("First seen %1, last seen %2"), date_and_time(peer.first_seen),
                            date_and_time(peer.last_seen))

@@ -17,9 +17,12 @@ from app.core.repeat import REPEATS
 from components import SocketState
 from ui.connections_panel import ConnectionsPanel
 from ui.messages_panel import MessagesPanel
-from ui.udp_peers_model import BYTES_IN, DATAGRAMS_IN, DATAGRAMS_OUT, PEER
+from ui.udp_peers_model import IN, OUT, PEER
+
+from .test_workbench import window  # noqa: F401 - the main window fixture
 
 SHOTS = os.environ.get("SHOTS_DIR", "")
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
@@ -92,8 +95,8 @@ def test_peers_seen_with_counts_and_send_to_the_selected_peer_or_the_default_des
         qtmodeltester.check(peers)
         a, b = (f"127.0.0.1:{s.getsockname()[1]}" for s in (alice, bob))
         assert [peers.index(r, PEER).data() for r in range(2)] == [a, b]  # in the order first seen
-        assert [peers.index(1, c).data() for c in (DATAGRAMS_IN, DATAGRAMS_OUT, BYTES_IN)] == ["2", "2", "9 B"]
-        assert peers.index(1, BYTES_IN).data(Qt.ItemDataRole.ToolTipRole) == "9 bytes received"
+        assert [peers.index(1, c).data() for c in (IN, OUT)] == ["2 · 9 B", "2 · 9 B"]
+        assert peers.index(1, IN).data(Qt.ItemDataRole.ToolTipRole) == "2 datagrams, 9 bytes received"
         assert f"bound to 127.0.0.1:{port}, 2 peer(s) seen" in widget.title.text()
 
         # nothing selected: Send goes to the default destination
@@ -153,3 +156,41 @@ def test_saved_messages_and_a_repeat_go_to_the_selected_peer(panels, qtbot):
     finally:
         default.close()
         alice.close()
+
+
+def test_in_the_workbench_the_log_and_the_connections_dock_show_a_udp_echo(window, qtbot):  # noqa: F811
+    """The whole window: a UdpSocket with Echo back, two peers; the log has each OnRead with
+    its sender and the datagram, the Connections dock the two peers."""
+    w = window
+    uid = w.model.add_component("UdpSocket", 40, 40)
+    w.model.set_property(uid, "LocalAddress", "127.0.0.1")
+    w.model.set_binding(uid, "OnRead", HandlerBinding("echo", ""))
+    w.model.set_property(uid, "Active", True)
+    udp = w.engine.component(uid)
+    qtbot.waitUntil(lambda: udp.state is SocketState.LISTENING and udp.socket.transport is not None,
+                    timeout=3000)
+    w.model.set_selection([uid])
+    alice, bob = udp_peer(), udp_peer()
+    try:
+        port = udp.socket.local_port
+        alice.sendto(b"hello from alice", ("127.0.0.1", port))
+        assert received(qtbot, alice, 1) == [b"hello from alice"]
+        for k in range(3):
+            bob.sendto(b"bob %d" % k, ("127.0.0.1", port))
+        assert len(received(qtbot, bob, 3)) == 3
+        qtbot.waitUntil(lambda: sum(r.event == "OnRead" for r in w.log_pane.shown_records()) == 4, timeout=5000)
+        reads = [r for r in w.log_pane.shown_records() if r.event == "OnRead"]
+        assert reads[0].preview == b"hello from alice"
+        assert reads[0].peer == f"127.0.0.1:{alice.getsockname()[1]}"
+        w.connections.refresh()
+        assert w.connections.peers.rowCount() == 2
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            w.connections.peers_view.selectRow(1)
+            for width, height in ((1024, 700), (1440, 900)):
+                w.resize(width, height)
+                qtbot.wait(50)
+                w.grab().save(os.path.join(SHOTS, f"workbench_udp_{width}x{height}.png"))
+    finally:
+        alice.close()
+        bob.close()
