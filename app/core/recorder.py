@@ -18,6 +18,12 @@ ServerSocket) sees each connection twice: the second end to open is matched to
 the first by its addresses and counted as the same stream (its bytes are the
 same bytes; its events become comments on that stream).
 
+A UdpSocket's datagrams (the tap's ``datagram``) are one UDP packet each, from the sender
+to the receiver; the records that follow one (OnRead after a read) are its comments. Two
+UdpSockets of one form talking to each other: a datagram one of them sent that the other
+reads (the same ends, the same bytes) is the packet already written, and the reader's
+records become its comments (the last UDP_MIRRORS sends are remembered for this).
+
 Bounded: every queued item counts against ``limit`` bytes (payload plus the most
 the headers can add). The first item that would go over it stops the recording:
 tap and subscription are removed, ``limit_message`` says so (and ``on_limit`` is
@@ -28,9 +34,10 @@ before the limit, nothing is written after it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,6 +61,8 @@ ITEM_OVERHEAD = 4 * PACKET_OVERHEAD
 #: records whose payload the packets show already
 _NOT_COMMENTS = {SEND, RECEIVE, DROPPED}
 _OPEN, _DATA, _CLOSE, _RECORD, _DATAGRAM = range(5)
+#: datagrams sent that a UdpSocket of the same form may read, remembered to show them once
+UDP_MIRRORS = 4096
 #: the longest comment, in characters (a traceback's first line, a long error message)
 COMMENT_CHARS = 300
 
@@ -111,6 +120,9 @@ class SessionRecorder:
         self._pending: dict[int, list[str]] = {}
         self._offset = time.time() - time.monotonic()
         self._udp = UdpAddresses()
+        #: (source, destination, size, digest of the bytes) of datagrams sent -> the sending ids
+        self._udp_sent: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self._held_also: set[int] = set()  # other ids whose records go on the held packets
 
     # -- life -----------------------------------------------------------------
     def start(self) -> None:
@@ -261,6 +273,7 @@ class SessionRecorder:
 
     def _hold(self, conn_id: int, packets: list[Packet]) -> None:
         self._flush_held()
+        self._held_also = set()
         waiting = self._pending.pop(conn_id, []) + self._pending.pop(0, [])
         if waiting:
             packets[0].comments[:0] = waiting
@@ -269,7 +282,7 @@ class SessionRecorder:
     def _comment(self, conn_id: int, text: str) -> None:
         key = self._primary.get(conn_id, conn_id)
         held = self._held
-        if held is not None and (held[0] == key or conn_id == 0):
+        if held is not None and (held[0] == key or key in self._held_also or conn_id == 0):
             held[1][-1].comments.append(text)
         else:
             self._pending.setdefault(key, []).append(text)
@@ -305,6 +318,24 @@ class SessionRecorder:
                   remote: tuple[str, int], data: bytes) -> None:
         here = (self._udp.source_for(local[0], remote[0]), local[1])
         src, dst = (here, remote) if outgoing else (remote, here)
+        key = (src, dst, len(data), hashlib.blake2b(data, digest_size=16).digest())
+        sent = self._udp_sent
+        if outgoing:
+            sent.setdefault(key, []).append(conn_id)
+            sent.move_to_end(key)
+            while len(sent) > UDP_MIRRORS:
+                sent.popitem(last=False)
+        else:
+            senders = sent.get(key)
+            if senders:  # a datagram this form sent and reads: written once, as sent
+                sender = senders.pop(0)
+                if not senders:
+                    del sent[key]
+                held = self._held
+                if held is not None and held[0] == sender:
+                    self._held_also.add(conn_id)
+                    held[1][-1].comments.extend(self._pending.pop(conn_id, []))
+                return
         self._hold(conn_id, [Packet(self._wall(when), udp_packet(src, dst, data))])
 
     def _close(self, when: float, conn_id: int, how: str) -> None:

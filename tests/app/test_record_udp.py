@@ -86,3 +86,43 @@ def test_every_datagram_is_one_udp_packet_with_its_bytes_and_the_events_as_comme
     texts = comments(path)
     assert any(t.startswith("UdpEcho OnListen") for t in texts), texts
     assert sum(t.startswith("UdpEcho OnRead") for t in texts) == len(datagrams), texts
+
+
+def test_two_udp_sockets_of_one_form_show_each_datagram_once(tmp_path):
+    """A client and an echo, both UdpSockets on one stream: each datagram is one packet (as
+    sent), with both sides' events as its comments."""
+    stream = ObserverStream()
+    path = tmp_path / "both.pcapng"
+    recorder = SessionRecorder(stream, path)
+    answers: list[bytes] = []
+
+    async def main() -> None:
+        echo = UdpSocket(name="Echo", observer=stream, local_address="127.0.0.1")
+        echo.on_read = lambda s, peer: peer.send_buf(peer.receive_buf())
+        client = UdpSocket(name="Client", observer=stream, local_address="127.0.0.1",
+                           remote_address="127.0.0.1")
+        client.on_read = lambda s, peer: answers.append(peer.receive_buf())
+        recorder.start()
+        echo.active = True
+        client.remote_port = echo.socket.local_port
+        client.active = True
+        try:
+            for k in range(3):
+                client.socket.send_text(f"ping {k}")
+                for _ in range(400):
+                    if len(answers) > k:
+                        break
+                    await asyncio.sleep(0.005)
+        finally:
+            client.active = False
+            echo.active = False
+            recorder.stop()
+
+    asyncio.run(main())
+    assert answers == [b"ping 0", b"ping 1", b"ping 2"]
+    rows = fields(path, "udp.payload", "data.data")
+    assert [bytes.fromhex((p or d).replace(":", "")) for p, d in rows] == [
+        b"ping 0", b"ping 0", b"ping 1", b"ping 1", b"ping 2", b"ping 2"]  # each datagram and its echo, once
+    texts = comments(path)
+    assert sum(t.startswith("Echo OnRead") for t in texts) == 3
+    assert sum(t.startswith("Client OnRead") for t in texts) == 3
