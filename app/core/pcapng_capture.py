@@ -184,40 +184,76 @@ def _route_source(remote: str, family: int) -> str:
         return loopback
 
 
+#: (source, destination) pairs whose headers are kept made (UdpPackets), and sources looked up
+UDP_CACHE = 4096
+
+
 class UdpAddresses:
     """The two addresses a datagram's packet shows, with the unspecified local address of a
     socket bound to all interfaces replaced by the one the system sends from (looked up once
     per peer)."""
 
     def __init__(self) -> None:
-        self._sources: dict[tuple[str, int], str] = {}
+        self._sources: dict[tuple[str, str], str] = {}
 
     def source_for(self, local: str, remote: str) -> str:
-        _, family = _packed(remote)
-        local_ip = _packed(local)
-        if local and local_ip[1] == family and local_ip[0] != b"\0" * len(local_ip[0]):
-            return local
-        key = (remote, family)
+        key = (local, remote)
         found = self._sources.get(key)
         if found is None:
-            if len(self._sources) > 4096:
+            _, family = _packed(remote)
+            local_ip = _packed(local)
+            if local and local_ip[1] == family and local_ip[0] != b"\0" * len(local_ip[0]):
+                found = local
+            else:
+                found = _route_source(str(ipaddress.ip_address(_packed(remote)[0])), family)
+            if len(self._sources) >= UDP_CACHE:
                 self._sources.clear()
-            found = self._sources[key] = _route_source(str(ipaddress.ip_address(_packed(remote)[0])), family)
+            self._sources[key] = found
         return found
 
 
-def udp_packet(src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
-    """One IPv4 or IPv6 packet with a UDP header (checksums computed by dpkt)."""
+class UdpPackets:
+    """IPv4/IPv6 + UDP packets, the headers of each (source, destination) made once and
+    refilled for each datagram (dpkt's constructors are the slow part)."""
+
+    def __init__(self) -> None:
+        self._headers: dict[tuple[Endpoint, Endpoint], tuple[dpkt.Packet, dpkt.udp.UDP]] = {}
+
+    def packet(self, src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
+        """One packet from ``src`` to ``dst`` carrying ``payload`` (checksums by dpkt)."""
+        key = (src, dst)
+        headers = self._headers.get(key)
+        if headers is None:
+            if len(self._headers) >= UDP_CACHE:
+                self._headers.clear()
+            headers = self._headers[key] = _udp_headers(src, dst)
+        ip, udp = headers
+        udp.data = payload
+        udp.ulen = len(udp)
+        udp.sum = 0  # dpkt computes the checksums of a zero sum
+        if isinstance(ip, dpkt.ip6.IP6):
+            ip.plen = udp.ulen
+        else:
+            ip.len = ip.__hdr_len__ + udp.ulen
+            ip.sum = 0
+        ip.data = udp
+        return bytes(ip)
+
+
+def _udp_headers(src: Endpoint, dst: Endpoint) -> tuple[dpkt.Packet, dpkt.udp.UDP]:
     source, family = _packed(src[0])
     target, other = _packed(dst[0])
     if family != other:
         source, target, family = _v6(source), _v6(target), socket.AF_INET6
-    udp = dpkt.udp.UDP(sport=src[1] & 0xFFFF, dport=dst[1] & 0xFFFF, data=payload)
-    udp.ulen = len(udp)
+    udp = dpkt.udp.UDP(sport=src[1] & 0xFFFF, dport=dst[1] & 0xFFFF)
     ip: dpkt.Packet
     if family == socket.AF_INET6:
-        ip = dpkt.ip6.IP6(src=source, dst=target, nxt=dpkt.ip.IP_PROTO_UDP, hlim=64, data=udp, plen=len(udp))
+        ip = dpkt.ip6.IP6(src=source, dst=target, nxt=dpkt.ip.IP_PROTO_UDP, hlim=64, data=udp)
     else:
         ip = dpkt.ip.IP(src=source, dst=target, p=dpkt.ip.IP_PROTO_UDP, ttl=64, data=udp)
-        ip.len = ip.__hdr_len__ + len(udp)
-    return bytes(ip)
+    return ip, udp
+
+
+def udp_packet(src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
+    """One IPv4 or IPv6 packet with a UDP header (checksums computed by dpkt)."""
+    return UdpPackets().packet(src, dst, payload)

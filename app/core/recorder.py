@@ -48,10 +48,10 @@ from app.core.pcapng_capture import (
     Packet,
     TcpStream,
     UdpAddresses,
+    UdpPackets,
     ending,
     handshake,
     segments,
-    udp_packet,
 )
 from components.observer import DROPPED, RECEIVE, SEND, EventRecord, ObserverStream, TapConnection
 
@@ -120,6 +120,7 @@ class SessionRecorder:
         self._pending: dict[int, list[str]] = {}
         self._offset = time.time() - time.monotonic()
         self._udp = UdpAddresses()
+        self._udp_packets = UdpPackets()
         #: (source, destination, size, digest of the bytes) of datagrams sent -> the sending ids
         self._udp_sent: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
         self._held_also: set[int] = set()  # other ids whose records go on the held packets
@@ -336,7 +337,7 @@ class SessionRecorder:
                     self._held_also.add(conn_id)
                     held[1][-1].comments.extend(self._pending.pop(conn_id, []))
                 return
-        self._hold(conn_id, [Packet(self._wall(when), udp_packet(src, dst, data))])
+        self._hold(conn_id, [Packet(self._wall(when), self._udp_packets.packet(src, dst, data))])
 
     def _close(self, when: float, conn_id: int, how: str) -> None:
         stream = self._streams.get(conn_id)
