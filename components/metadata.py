@@ -358,8 +358,9 @@ class EventSpec:
     has_connection: bool = False
     #: the connection is made here: its record is the first to carry the peer's address
     connects: bool = False
-    #: its socket is a datagram's sender (UdpSocket): it can be replied to, but it is no
-    #: stream: nothing to send a file down, no connection to close
+    #: its socket is a datagram socket (UdpSocket: a datagram's sender, or the socket itself
+    #: sending to its default destination): it can be sent to, but it is no stream: nothing
+    #: to send a file down, no connection to close
     datagram: bool = False
 
     @property

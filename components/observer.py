@@ -137,6 +137,11 @@ class PayloadTap(Protocol):
     def closed(self, conn: TapConnection, how: str) -> None:
         """``conn`` ended; ``how`` is one of the CLOSED_* names."""
 
+    def datagram(self, conn: TapConnection, outgoing: bool, data: bytes) -> None:
+        """One whole UDP datagram (a UdpSocket's): ``conn`` is its peer (remote_*: who sent it
+        or where it went; local_*: the socket's bound address), read (``outgoing`` False) or
+        sent (True). A datagram socket opens and closes nothing the wire would show."""
+
 
 class ObserverStream:
     """A thread-safe fan-out of records to subscribers."""

@@ -151,7 +151,14 @@ def validate_datagram_framing(value: str) -> str:
 
 
 # -- the sender of a datagram ---------------------------------------------------------
-class UdpPeer(CustomWinSocket):
+class _Labelled(CustomWinSocket):
+    def label_here(self) -> str:
+        """The label of a send_labelled running on this thread ('' otherwise)."""
+        label = self._send_label
+        return label[1] if label is not None and label[0] == threading.get_ident() else ""
+
+
+class UdpPeer(_Labelled):
     """A remote endpoint the socket heard from or sent to: what OnRead hands its handler.
 
     ``receive_*`` give the datagram that just arrived from it (each new one replaces the
@@ -187,10 +194,18 @@ class UdpPeer(CustomWinSocket):
 
     def send_buf(self, data: bytes | bytearray | memoryview) -> int:
         """Send ``data`` as one datagram back to this peer (see UdpWinSocket.send_to)."""
-        return self.endpoint.send_to(data, self.remote_address, self.remote_port)
+        return self.endpoint.send_datagram(data, self.remote_address, self.remote_port, self.label_here())
 
     def send_to(self, data: bytes | bytearray | memoryview, host: str, port: int) -> int:
-        return self.endpoint.send_to(data, host, port)
+        return self.endpoint.send_datagram(data, host, port, self.label_here())
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop the socket runs on (a delayed reply, a repeat, wait on it)."""
+        return self.endpoint.loop
+
+    def on_loop_thread(self) -> bool:
+        return self.endpoint.on_loop_thread()
 
     def send_room(self) -> int:
         return self.endpoint.send_room()
@@ -216,7 +231,7 @@ class UdpPeer(CustomWinSocket):
 
 
 # -- the bound socket ------------------------------------------------------------------
-class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
+class UdpWinSocket(_Labelled, asyncio.DatagramProtocol):
     """A UdpSocket's bound socket (``component.socket``) and its asyncio datagram protocol."""
 
     def __init__(self, owner: UdpSocket, sock: socket.socket | None = None, everywhere: bool = False) -> None:
@@ -316,6 +331,9 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         peer._arrived(data)
         self.datagrams_in += 1
         self.bytes_in += len(data)
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.datagram(peer, False, data)
         self._current = peer
         try:
             self.udp.connection_read(peer, data)
@@ -383,20 +401,26 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
 
     def send_buf(self, data: bytes | bytearray | memoryview) -> int:
         """Send ``data`` as one datagram to the default destination."""
+        if not self.connected:
+            return 0
         target = self._default_target()
         if target is None:
             return -1
-        return self.send_to(data, str(target[0]), int(target[1]))
+        return self.send_datagram(data, str(target[0]), int(target[1]), self.label_here())
 
     def send_to(self, data: bytes | bytearray | memoryview, host: str, port: int) -> int:
         """Send ``data`` as one datagram to ``host`` (an address or a name) at ``port``: the
         count when it went (or waits whole in the loop's queue), -1 when it was refused
         (OnError(eeSend) or (eeLookup) said why), 0 when the socket is closed."""
+        return self.send_datagram(data, host, port, self.label_here())
+
+    def send_datagram(self, data: bytes | bytearray | memoryview, host: str, port: int, label: str = "") -> int:
+        """send_to, with ``label`` (a saved message's name) as the detail of its Send record."""
         data = bytes(data)
         if not self.connected:
             return 0
         if not self.on_loop_thread() and self.loop is not None:
-            self.loop.call_soon_threadsafe(self.send_to, data, host, port)
+            self.loop.call_soon_threadsafe(self.send_datagram, data, host, port, label)
             return len(data)  # a failure comes through OnError, on the loop
         sockaddr = self._resolve(host, port)
         if sockaddr is None:
@@ -418,8 +442,11 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         peer._sent(len(data))
         self.datagrams_out += 1
         self.bytes_out += len(data)
+        tap = self.owner.observer.tap
+        if tap is not None:
+            tap.datagram(peer, True, data)
         if self.owner.observer.active:
-            self.owner.record(SEND, peer, data)
+            self.owner.record(SEND, peer, data, detail=label)
         return len(data)
 
     def _send_now(self, data: bytes, sockaddr: tuple[Any, ...]) -> None:
@@ -549,10 +576,15 @@ class UdpWinSocket(CustomWinSocket, asyncio.DatagramProtocol):
         """Nothing: a datagram socket has no connection to close; Active = False closes it."""
 
     def shut(self) -> None:
-        """Stop serving: the loop closes the socket (the port is free one loop pass later)."""
+        """Stop serving: the loop closes the socket (the port is free one loop pass later).
+        The socket and its peers count as finished (what repeats on them stops)."""
         self.connected = False
         self._closing = True
         self._drained.clear()
+        for peer in self.peers:
+            peer.connected = False
+            peer.begin_disconnect()
+        self.begin_disconnect()
         transport, self.transport = self.transport, None
         if transport is not None:
             transport.close()
@@ -629,7 +661,9 @@ class UdpSocket(SocketComponent):
     on_read = Event("OnRead", NOTIFY, "A datagram arrived; socket is its sender: ReceiveText/ReceiveBuf "
                                       "give the datagram, SendText answers it.",
                     data=True, connection=True, datagram=True)
-    on_write = Event("OnWrite", NOTIFY, "Once the socket is served, then whenever a full send buffer drained.")
+    on_write = Event("OnWrite", NOTIFY, "Once the socket is served, then whenever a full send buffer drained; "
+                                        "socket sends to the default destination.", connection=True,
+                     datagram=True)
     on_error = Event("OnError", ERROR, "A send or lookup failed; return 0 to suppress the error.")
 
     def __init__(self, **properties: Any) -> None:

@@ -1,9 +1,12 @@
 """The Connections panel: a component's live connections, and a box to send to one.
 
 For the selected ServerSocket it lists every open connection (peer, connected
-since, bytes in and out, thread); for a ClientSocket its own connection. The send
-box sends text (with a line ending: none, LF or CRLF), hex (validated) or a file
-to the selected connection, or closes it.
+since, bytes in and out, thread); for a ClientSocket its own connection; for a
+UdpSocket the peers it has heard from or sent to (ui.udp_peers_model: datagrams and
+bytes each way, last seen). The send box sends text (with a line ending: none, LF or
+CRLF), hex (validated) or a file to the selected connection, or closes it; for a
+UdpSocket it sends one datagram to the selected peer, or with none selected to the
+default destination (RemoteHost / RemoteAddress, RemotePort / Service).
 
 Sends to a blocking connection (ctBlocking, stThreadBlocking) block until the
 kernel has taken the bytes, so they run on a short-lived worker thread; the
@@ -44,10 +47,11 @@ from app.core.local_time import clock_seconds, date_and_time
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
-from components import ClientSocket, ServerSocket, ServerType
+from components import ClientSocket, ServerSocket, ServerType, UdpSocket
 from components.connection import BlockingWinSocket, CustomWinSocket
 from ui.retranslate import is_language_change, refresh_model
 from ui.tls_details import TlsDetails, tls_tooltip
+from ui.udp_peers_model import UdpPeersModel
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -241,6 +245,22 @@ class ConnectionsPanel(QWidget):
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a squeezed peer keeps its port
         self._size_columns()
+        # a UdpSocket's peers: a table of their own, shown instead of the connections
+        self.peers = UdpPeersModel(self)
+        self.peers_view = QTableView()
+        self.peers_view.setObjectName("udpPeers")
+        self.peers_view.setModel(self.peers)
+        for view in (self.peers_view,):
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            view.verticalHeader().hide()
+            view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+            view.setAlternatingRowColors(True)
+            view.setWordWrap(False)
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self._size_peer_columns()
+        self.peers_view.hide()
 
         self.mode = QComboBox()
         for mode in self.MODES:
@@ -273,6 +293,7 @@ class ConnectionsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.peers_view, 1)
         layout.addWidget(self.tls_details)
         layout.addLayout(row)
         layout.addLayout(buttons)
@@ -286,6 +307,7 @@ class ConnectionsPanel(QWidget):
         self.scenario_button.clicked.connect(self.saveScenarioRequested)
         self._sent.connect(self._show)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.peers_view.selectionModel().selectionChanged.connect(self._update_buttons)
         model.selectionChanged.connect(self._follow_selection)
         model.documentReset.connect(self._follow_selection)
         model.componentRemoved.connect(lambda _uid: self._follow_selection())
@@ -315,6 +337,7 @@ class ConnectionsPanel(QWidget):
             self._mode_changed()
             self.refresh()
             refresh_model(self.connections)
+            refresh_model(self.peers)
         super().changeEvent(event)
 
     def _size_columns(self) -> None:
@@ -329,12 +352,36 @@ class ConnectionsPanel(QWidget):
         for column, sample in ((1, "00:00:00"), (2, "999 KiB"), (3, "999 KiB"), (4, "ServerSocket1 client 99")):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
 
+    def _size_peer_columns(self) -> None:
+        header = self.peers_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        metrics = self.peers_view.fontMetrics()
+        pad = metrics.horizontalAdvance("M")
+        header.setMinimumSectionSize(metrics.horizontalAdvance("Peer") + pad)
+        for column in range(1, self.peers.columnCount()):
+            title = str(self.peers.headerData(column, Qt.Orientation.Horizontal))
+            sample = "00:00:00" if column == self.peers.columnCount() - 1 else "99 · 999 KiB"
+            header.resizeSection(column, max(metrics.horizontalAdvance(sample),
+                                             metrics.horizontalAdvance(title)) + pad)
+
     # -- following the selection and the engine -----------------------------------
     def _follow_selection(self) -> None:
         entry = self.form_model.current()
         self._uid = entry.uid if entry is not None else 0
         component = self.engine.live.get(self._uid) if self._uid else None
         self.connections.set_component(component)
+        self.peers.set_component(component)
+        udp = isinstance(component, UdpSocket)
+        self.view.setVisible(not udp)
+        self.peers_view.setVisible(udp)
+        self.close_button.setVisible(not udp)
+        # a file is no datagram: File is for streams
+        file_item = self.mode.model().item(self.mode.findData("File"))  # type: ignore[attr-defined]
+        file_item.setEnabled(not udp)
+        if udp and self.mode.currentData() == "File":
+            self.mode.setCurrentIndex(self.mode.findData("Text"))
         self.refresh()
 
     def component(self) -> Any:
@@ -342,6 +389,9 @@ class ConnectionsPanel(QWidget):
 
     def refresh(self) -> None:
         comp = self.component()
+        if isinstance(comp, UdpSocket):
+            self._refresh_udp(comp)
+            return
         selected = self.selected_connection()
         self.connections.refresh()
         # a non-blocking component's connections all run on the event loop: a column of
@@ -366,6 +416,25 @@ class ConnectionsPanel(QWidget):
             self.title.setText(f"{comp.name} — {state}")
         self._update_buttons()
 
+    def _refresh_udp(self, comp: UdpSocket) -> None:
+        selected = self.selected_peer()
+        self.peers.refresh()
+        if selected is not None:
+            row = self.peers.row_of(selected)
+            if row >= 0:
+                self.peers_view.selectRow(row)
+        sock = comp.socket
+        if sock.connected:
+            count = self.peers.rowCount()
+            destination = sock.destination()
+            where = (arg(self.tr("default destination %1"), f"{destination[0]}:{destination[1]}")
+                     if isinstance(destination, tuple) else self.tr("no default destination"))
+            self.title.setText(arg(self.tr("%1 — bound to %2, %n peer(s) seen, %3", "", count), comp.name,
+                                   sock.where, where))
+        else:
+            self.title.setText(arg(self.tr("%1 — not bound"), comp.name))
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         target = self.target()
         self.tls_details.show_connection(target)
@@ -383,11 +452,24 @@ class ConnectionsPanel(QWidget):
         if row >= 0:
             self.view.selectRow(row)
 
+    def selected_peer(self) -> CustomWinSocket | None:
+        """The UdpSocket peer selected in the peers table."""
+        rows = self.peers_view.selectionModel().selectedRows()
+        return self.peers.peer(rows[0].row()) if rows else None
+
     def target(self) -> CustomWinSocket | None:
-        """Where Send goes: the selected connection, or a client's own connection."""
+        """Where Send goes: the selected connection, or a client's own connection; for a
+        UdpSocket the selected peer, or its socket (the default destination) when none is."""
         comp = self.component()
         if isinstance(comp, ClientSocket):
             return comp.socket if comp.socket.connected else None
+        if isinstance(comp, UdpSocket):
+            if not comp.socket.connected:
+                return None
+            peer = self.selected_peer()
+            if peer is not None:
+                return peer
+            return comp.socket if isinstance(comp.socket.destination(), tuple) else None
         return self.selected_connection()
 
     # -- sending ------------------------------------------------------------
@@ -454,11 +536,18 @@ class ConnectionsPanel(QWidget):
             def job() -> str:
                 return send_or_report(conn, data, PANEL_SOURCE)
 
+        peer = conn.peer or self._destination_text()
         if isinstance(conn, BlockingWinSocket):
-            self._show(arg(self.tr("Sending to %1…"), conn.peer))
-            threading.Thread(target=self._guarded, args=(job, conn.peer), name="send", daemon=True).start()
+            self._show(arg(self.tr("Sending to %1…"), peer))
+            threading.Thread(target=self._guarded, args=(job, peer), name="send", daemon=True).start()
         else:
-            self._guarded(job, conn.peer)
+            self._guarded(job, peer)
+
+    def _destination_text(self) -> str:
+        """A UdpSocket's default destination, as Send's feedback names it."""
+        comp = self.component()
+        destination = comp.socket.destination() if isinstance(comp, UdpSocket) else None
+        return f"{destination[0]}:{destination[1]}" if isinstance(destination, tuple) else ""
 
     def _guarded(self, job: Any, peer: str) -> None:
         """Run a send (on a worker thread for blocking connections) and say how it went."""

@@ -10,8 +10,10 @@ writes the form file and the stubs beside it: what both ``convert`` and the
 workbench's File > Import DFM do.
 
 Everything else (TMemo, TButton, ...) is not ours: the import report lists it by
-name and class, and the whole original tree is kept in the form file, so that
-exporting writes it back unchanged (app.core.dfm_export).
+name and class (an object of a class the VCL does not have but a component of ours
+names, a hand-written TUdpSocket, gets a warning saying it is not imported), and
+the whole original tree is kept in the form file, so that exporting writes it back
+unchanged (app.core.dfm_export).
 
 A value our components do not accept (Port = 70000) is an error, like a damaged
 file: no partial form is made.
@@ -75,6 +77,11 @@ def _socket_classes() -> dict[str, type[Component]]:
     return {cls.vcl_class.lower(): cls for cls in component_classes().values() if cls.in_vcl}
 
 
+def _ours_not_vcl() -> dict[str, type[Component]]:
+    """Our components the VCL has no counterpart of (UdpSocket), by the class name they go by."""
+    return {cls.vcl_class.lower(): cls for cls in component_classes().values() if not cls.in_vcl}
+
+
 def plain_value(value: Value) -> object:
     """A DFM value as the Python value a property takes."""
     if isinstance(value, IntegerValue):
@@ -107,6 +114,7 @@ def import_dfm(data: bytes, encoding: str = "cp1252", source: str = "form.dfm") 
         if isinstance(value, IntegerValue) and 0 < value.value <= 100_000:
             setattr(doc, key, value.value)
     classes = _socket_classes()
+    not_vcl = _ours_not_vcl()
     stubs: list[str] = []
     for obj in root.walk():
         if obj is root:
@@ -114,6 +122,11 @@ def import_dfm(data: bytes, encoding: str = "cp1252", source: str = "form.dfm") 
         cls = classes.get(obj.class_name.lower())
         if cls is None:
             report.foreign.append((obj.name, obj.class_name))
+            ours = not_vcl.get(obj.class_name.lower())
+            if ours is not None:
+                report.warnings.append(f"{obj.name} is a {obj.class_name}: the VCL has no such component, and a "
+                                       f"{ours.__name__} is not imported from a .dfm (nor exported to one); "
+                                       "it is kept as it is, not run")
             continue
         entry = _map_socket(obj, cls, doc, report, source)
         doc.components.append(entry)

@@ -1,11 +1,14 @@
-"""Writing a session as pcapng: each connection one TCP stream Wireshark can follow.
+"""Writing a session as pcapng: each connection one TCP stream Wireshark can follow, each
+UDP datagram one UDP packet.
 
 The engine sees bytes, not packets. ``CaptureWriter`` makes packets of them:
 per connection a handshake (SYN, SYN-ACK, ACK) between the real local and
 remote addresses and ports, one segment per read or send with sequence and
 acknowledgement numbers that count every byte, an ACK from the receiving side,
-and FIN or RST as the connection ended. IPv4 or IPv6 headers as the connection
-was. Link type RAW (plain IP packets), timestamps in microseconds. Event names
+and FIN or RST as the connection ended. A UdpSocket's datagrams are one UDP packet
+each (``udp_packet``), between the socket's address and its peer's; a socket bound to
+all interfaces is shown with the address the system would send from (``source_for``).
+IPv4 or IPv6 headers as the connection was. Link type RAW (plain IP packets), timestamps in microseconds. Event names
 go on the packets as pcapng comments (``frame.comment`` in Wireshark).
 
 dpkt builds the IP and TCP headers (with their checksums) and the pcapng blocks.
@@ -167,3 +170,90 @@ def ending(stream: TcpStream, how: str, when: float) -> list[Packet]:
     first = local if how == END_LOCAL else not local
     return [Packet(when, stream.packet(first, FIN | ACK)), Packet(when, stream.packet(not first, FIN | ACK)),
             Packet(when, stream.packet(first, ACK))]
+
+
+def _route_source(remote: str, family: int) -> str:
+    """The address this machine sends to ``remote`` from (a routing lookup: a connected UDP
+    socket sends nothing); the loopback address when there is no route."""
+    loopback = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((remote, 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return loopback
+
+
+#: (source, destination) pairs whose headers are kept made (UdpPackets), and sources looked up
+UDP_CACHE = 4096
+
+
+class UdpAddresses:
+    """The two addresses a datagram's packet shows, with the unspecified local address of a
+    socket bound to all interfaces replaced by the one the system sends from (looked up once
+    per peer)."""
+
+    def __init__(self) -> None:
+        self._sources: dict[tuple[str, str], str] = {}
+
+    def source_for(self, local: str, remote: str) -> str:
+        key = (local, remote)
+        found = self._sources.get(key)
+        if found is None:
+            _, family = _packed(remote)
+            local_ip = _packed(local)
+            if local and local_ip[1] == family and local_ip[0] != b"\0" * len(local_ip[0]):
+                found = local
+            else:
+                found = _route_source(str(ipaddress.ip_address(_packed(remote)[0])), family)
+            if len(self._sources) >= UDP_CACHE:
+                self._sources.clear()
+            self._sources[key] = found
+        return found
+
+
+class UdpPackets:
+    """IPv4/IPv6 + UDP packets, the headers of each (source, destination) made once and
+    refilled for each datagram (dpkt's constructors are the slow part)."""
+
+    def __init__(self) -> None:
+        self._headers: dict[tuple[Endpoint, Endpoint], tuple[dpkt.Packet, dpkt.udp.UDP]] = {}
+
+    def packet(self, src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
+        """One packet from ``src`` to ``dst`` carrying ``payload`` (checksums by dpkt)."""
+        key = (src, dst)
+        headers = self._headers.get(key)
+        if headers is None:
+            if len(self._headers) >= UDP_CACHE:
+                self._headers.clear()
+            headers = self._headers[key] = _udp_headers(src, dst)
+        ip, udp = headers
+        udp.data = payload
+        udp.ulen = len(udp)
+        udp.sum = 0  # dpkt computes the checksums of a zero sum
+        if isinstance(ip, dpkt.ip6.IP6):
+            ip.plen = udp.ulen
+        else:
+            ip.len = ip.__hdr_len__ + udp.ulen
+            ip.sum = 0
+        ip.data = udp
+        return bytes(ip)
+
+
+def _udp_headers(src: Endpoint, dst: Endpoint) -> tuple[dpkt.Packet, dpkt.udp.UDP]:
+    source, family = _packed(src[0])
+    target, other = _packed(dst[0])
+    if family != other:
+        source, target, family = _v6(source), _v6(target), socket.AF_INET6
+    udp = dpkt.udp.UDP(sport=src[1] & 0xFFFF, dport=dst[1] & 0xFFFF)
+    ip: dpkt.Packet
+    if family == socket.AF_INET6:
+        ip = dpkt.ip6.IP6(src=source, dst=target, nxt=dpkt.ip.IP_PROTO_UDP, hlim=64, data=udp)
+    else:
+        ip = dpkt.ip.IP(src=source, dst=target, p=dpkt.ip.IP_PROTO_UDP, ttl=64, data=udp)
+    return ip, udp
+
+
+def udp_packet(src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
+    """One IPv4 or IPv6 packet with a UDP header (checksums computed by dpkt)."""
+    return UdpPackets().packet(src, dst, payload)

@@ -18,6 +18,12 @@ ServerSocket) sees each connection twice: the second end to open is matched to
 the first by its addresses and counted as the same stream (its bytes are the
 same bytes; its events become comments on that stream).
 
+A UdpSocket's datagrams (the tap's ``datagram``) are one UDP packet each, from the sender
+to the receiver; the records that follow one (OnRead after a read) are its comments. Two
+UdpSockets of one form talking to each other: a datagram one of them sent that the other
+reads (the same ends, the same bytes) is the packet already written, and the reader's
+records become its comments (the last UDP_MIRRORS sends are remembered for this).
+
 Bounded: every queued item counts against ``limit`` bytes (payload plus the most
 the headers can add). The first item that would go over it stops the recording:
 tap and subscription are removed, ``limit_message`` says so (and ``on_limit`` is
@@ -28,14 +34,25 @@ before the limit, nothing is written after it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.core.pcapng_capture import PACKET_OVERHEAD, CaptureWriter, Packet, TcpStream, ending, handshake, segments
+from app.core.pcapng_capture import (
+    PACKET_OVERHEAD,
+    CaptureWriter,
+    Packet,
+    TcpStream,
+    UdpAddresses,
+    UdpPackets,
+    ending,
+    handshake,
+    segments,
+)
 from components.observer import DROPPED, RECEIVE, SEND, EventRecord, ObserverStream, TapConnection
 
 DEFAULT_LIMIT = 1024 * 1024 * 1024
@@ -43,7 +60,9 @@ DEFAULT_LIMIT = 1024 * 1024 * 1024
 ITEM_OVERHEAD = 4 * PACKET_OVERHEAD
 #: records whose payload the packets show already
 _NOT_COMMENTS = {SEND, RECEIVE, DROPPED}
-_OPEN, _DATA, _CLOSE, _RECORD = range(4)
+_OPEN, _DATA, _CLOSE, _RECORD, _DATAGRAM = range(5)
+#: datagrams sent that a UdpSocket of the same form may read, remembered to show them once
+UDP_MIRRORS = 4096
 #: the longest comment, in characters (a traceback's first line, a long error message)
 COMMENT_CHARS = 300
 
@@ -100,6 +119,11 @@ class SessionRecorder:
         self._held: tuple[int, list[Packet]] | None = None
         self._pending: dict[int, list[str]] = {}
         self._offset = time.time() - time.monotonic()
+        self._udp = UdpAddresses()
+        self._udp_packets = UdpPackets()
+        #: (source, destination, size, digest of the bytes) of datagrams sent -> the sending ids
+        self._udp_sent: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self._held_also: set[int] = set()  # other ids whose records go on the held packets
 
     # -- life -----------------------------------------------------------------
     def start(self) -> None:
@@ -185,6 +209,12 @@ class SessionRecorder:
         if self._take(ITEM_OVERHEAD):
             self._queue.append((_CLOSE, time.monotonic(), conn.id, how))
 
+    def datagram(self, conn: TapConnection, outgoing: bool, data: bytes) -> None:
+        if self._take(len(data) + ITEM_OVERHEAD):
+            self._queue.append((_DATAGRAM, time.monotonic(), conn.id, outgoing,
+                                (conn.local_address, conn.local_port), (conn.remote_address, conn.remote_port),
+                                bytes(data)))
+
     def _record(self, record: EventRecord) -> None:
         if record.event in _NOT_COMMENTS:
             return
@@ -227,6 +257,8 @@ class SessionRecorder:
                 self._open(*item[1:])
             elif kind == _DATA:
                 self._data(*item[1:])
+            elif kind == _DATAGRAM:
+                self._datagram(*item[1:])
             else:
                 self._close(*item[1:])
 
@@ -242,6 +274,7 @@ class SessionRecorder:
 
     def _hold(self, conn_id: int, packets: list[Packet]) -> None:
         self._flush_held()
+        self._held_also = set()
         waiting = self._pending.pop(conn_id, []) + self._pending.pop(0, [])
         if waiting:
             packets[0].comments[:0] = waiting
@@ -250,7 +283,7 @@ class SessionRecorder:
     def _comment(self, conn_id: int, text: str) -> None:
         key = self._primary.get(conn_id, conn_id)
         held = self._held
-        if held is not None and (held[0] == key or conn_id == 0):
+        if held is not None and (held[0] == key or key in self._held_also or conn_id == 0):
             held[1][-1].comments.append(text)
         else:
             self._pending.setdefault(key, []).append(text)
@@ -281,6 +314,30 @@ class SessionRecorder:
             # delayed ACK does), its comments with it
             packets[0].comments[:0] = held[1].pop().comments
         self._hold(conn_id, packets)
+
+    def _datagram(self, when: float, conn_id: int, outgoing: bool, local: tuple[str, int],
+                  remote: tuple[str, int], data: bytes) -> None:
+        here = (self._udp.source_for(local[0], remote[0]), local[1])
+        src, dst = (here, remote) if outgoing else (remote, here)
+        key = (src, dst, len(data), hashlib.blake2b(data, digest_size=16).digest())
+        sent = self._udp_sent
+        if outgoing:
+            sent.setdefault(key, []).append(conn_id)
+            sent.move_to_end(key)
+            while len(sent) > UDP_MIRRORS:
+                sent.popitem(last=False)
+        else:
+            senders = sent.get(key)
+            if senders:  # a datagram this form sent and reads: written once, as sent
+                sender = senders.pop(0)
+                if not senders:
+                    del sent[key]
+                held = self._held
+                if held is not None and held[0] == sender:
+                    self._held_also.add(conn_id)
+                    held[1][-1].comments.extend(self._pending.pop(conn_id, []))
+                return
+        self._hold(conn_id, [Packet(self._wall(when), self._udp_packets.packet(src, dst, data))])
 
     def _close(self, when: float, conn_id: int, how: str) -> None:
         stream = self._streams.get(conn_id)

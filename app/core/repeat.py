@@ -11,6 +11,8 @@ Where it runs: on the engine, never on a GUI timer.
   loop's hiccup of a few ms costs no sends and the rate stays exact; when it
   has fallen further behind (a long handler, a stalled machine), the missed
   sends are not made up in a burst: the schedule starts again from now.
+  A UdpSocket's socket (its default destination) or one of its peers repeats on the
+  socket's loop the same way.
 * A blocking connection (ctBlocking, stThreadBlocking) has its thread busy
   reading (client_execute), so a repeat runs on a thread of its own, named
   ``repeat <message>``, waiting on an Event with the same deadlines.
@@ -46,6 +48,7 @@ from components.connection import AsyncWinSocket, CustomWinSocket
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo, SocketError
 from components.observer import CALLER_ERROR
+from components.udp_socket import UdpPeer, UdpWinSocket
 
 MIN_INTERVAL_MS = 1
 MAX_INTERVAL_MS = 24 * 3600 * 1000
@@ -53,6 +56,13 @@ MAX_COUNT = 1_000_000_000
 #: how late a send may be and still be made (then the next ones follow at once, to catch up)
 CATCH_UP_SECONDS = 0.02
 KEYS = ("message", "interval_ms", "count")
+
+
+def loop_of(conn: CustomWinSocket) -> asyncio.AbstractEventLoop | None:
+    """The loop a connection runs on (non-blocking, or a UdpSocket's), None for a blocking one."""
+    if isinstance(conn, AsyncWinSocket | UdpWinSocket | UdpPeer):
+        return conn.loop
+    return None
 
 
 @dataclass(frozen=True)
@@ -172,9 +182,10 @@ class Repeat:
         if self._done:  # the connection had finished already
             return self
         conn = self.conn
-        if isinstance(conn, AsyncWinSocket):
+        loop = loop_of(conn)
+        if loop is not None:
             try:
-                conn.loop.call_soon_threadsafe(self._first_on_loop)
+                loop.call_soon_threadsafe(self._first_on_loop)
             except RuntimeError:  # the loop has closed
                 self._end()
         else:
@@ -185,12 +196,13 @@ class Repeat:
     def stop(self) -> None:
         """Stop it (from any thread); nothing more is sent. Safe to call twice."""
         conn = self.conn
-        if isinstance(conn, AsyncWinSocket) and not conn.on_loop_thread():
+        loop = loop_of(conn)
+        if loop is not None and not conn.on_loop_thread():  # type: ignore[attr-defined]
             with self._lock:
                 if self._done:
                     return
             try:
-                conn.loop.call_soon_threadsafe(self._end)
+                loop.call_soon_threadsafe(self._end)
             except RuntimeError:  # the loop has closed: no timer of it can fire again
                 self._end()
             return
@@ -206,17 +218,17 @@ class Repeat:
     def _first_on_loop(self) -> None:
         if self._done:
             return
-        assert isinstance(self.conn, AsyncWinSocket)
-        self._start = self.conn.loop.time()
+        loop = loop_of(self.conn)
+        assert loop is not None
+        self._start = loop.time()
         self._tick_on_loop()
 
     def _tick_on_loop(self) -> None:
         self._handle = None
         if self._done or not self._send():
             return
-        conn = self.conn
-        assert isinstance(conn, AsyncWinSocket)
-        loop = conn.loop
+        loop = loop_of(self.conn)
+        assert loop is not None
         due = self._next_due(loop.time())
         self._handle = loop.call_at(due, self._tick_on_loop)
 

@@ -34,6 +34,10 @@ class ListTap:
         with self.lock:
             self.items.append(("close", conn.id, how))
 
+    def datagram(self, conn, outgoing, data):
+        with self.lock:
+            self.items.append(("sent" if outgoing else "read", conn.id, bytes(data), conn.remote_port))
+
     def bytes(self, kind: str) -> bytes:
         return b"".join(i[2] for i in self.items if i[0] == kind)
 
@@ -159,3 +163,36 @@ def test_no_tap_means_nothing_is_copied(recorder, run):
 
     assert recorder.stream.tap is None
     assert run(main()) == b"abc"
+
+
+def test_a_udp_socket_taps_each_datagram_whole_with_its_peer(recorder, run_any):
+    """A UdpSocket hands the tap every datagram whole, read and sent, with the peer it is from
+    or to; nothing is opened or closed (a datagram socket has no connection)."""
+    from components import UdpSocket
+
+    tap = ListTap()
+    recorder.stream.set_tap(tap)
+    recorder.expect("Udp1", "udp")
+    echo = UdpSocket(name="Udp1", observer=recorder.stream, local_address="127.0.0.1")
+    echo.on_read = lambda s, peer: peer.send_buf(peer.receive_buf())
+    datagrams = [b"one", b"\x00" * 9000, b"three"]
+
+    async def main() -> int:
+        echo.open()
+        loop = asyncio.get_running_loop()
+        client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        client.bind(("127.0.0.1", 0))
+        client.settimeout(10)
+        try:  # a plain blocking peer on a worker thread (uvloop has no sock_sendto)
+            for d in datagrams:
+                client.sendto(d, ("127.0.0.1", echo.socket.local_port))
+                assert await loop.run_in_executor(None, client.recv, 65_536) == d
+            return client.getsockname()[1]
+        finally:
+            client.close()
+            echo.close()
+
+    port = run_any(main())
+    assert [i[0] for i in tap.items] == ["read", "sent"] * 3
+    assert [i[2] for i in tap.items] == [d for d in datagrams for _ in (0, 1)]
+    assert {i[3] for i in tap.items} == {port}
