@@ -1100,8 +1100,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma list of bulk,pingpong,churn,threads,protocols,tls,run,gui (protocols: "
                              "framing's cost and the repeat timer, bench/protocols.py; tls: bulk and "
                              "ping-pong over TLS against a raw asyncio TLS server, bench/tls.py; run: "
-                             "`socket-workbench run` with its output on against a raw echo process; gui: the real workbench "
-                             "window serving, against headless servers; see bench/gui.py)")
+                             "`socket-workbench run` with its output on against a raw echo process; gui: the real "
+                             "workbench window serving, against headless servers; see bench/gui.py)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-pin", action="store_true",
                         help="let the threads rows use every core (by default they share one: "
