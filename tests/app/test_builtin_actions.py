@@ -224,7 +224,7 @@ def test_a_delayed_reply_is_cancelled_when_its_connection_closes(recorder, threa
             assert loop.time() - started < 5  # not when the minute is up
             await until(lambda: server.active_connections == 0)
             if not threaded:
-                timers = [h for h in loop._scheduled if not h.cancelled()]  # noqa: SLF001
+                timers = [h for h in loop._scheduled if not h.cancelled()]
                 assert not any("fire" in repr(h) for h in timers), timers
         finally:
             writer.close()
