@@ -22,6 +22,8 @@ Rows (per loop: asyncio, uvloop, qasync; plus "threads" for stThreadBlocking):
   SessionRecorder (app.core.recorder) writing every byte to a pcapng file in a
   temporary folder; against the plain row it is what recording costs (off, the
   plain row is the cost: the tap is one attribute read per read and send).
+* TLS bulk and TLS ping-pong 1 conn (``--only tls``, bench/tls.py): the same with
+  TLS on both ends, against an asyncio server with ``ssl=`` the same certificate.
 
 The threads rows run pinned to one CPU (``--no-pin`` lifts that): left to spread,
 the kernel's placement of the client and server threads decides the result (raw
@@ -82,7 +84,8 @@ MANY_CONNECTIONS = 16
 OBSERVER_DRAIN_INTERVAL = 0.05
 
 ALL_LOOPS = ("asyncio", "uvloop", "qasync")
-ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "protocols", "run", "gui")  # protocols: bench/protocols.py
+ALL_GROUPS = ("bulk", "pingpong", "churn", "threads", "protocols", "tls", "run", "gui")
+# protocols: bench/protocols.py; tls: bench/tls.py
 
 BULK = "bulk"
 PP1 = "ping-pong 1 conn"
@@ -882,6 +885,10 @@ async def _async_suite(loop_name: str, groups: Sequence[str], settings: Settings
         from bench.protocols import protocols_suite  # it builds on this module's helpers
 
         await protocols_suite(loop_name, settings, run_index, results, quick=settings is QUICK)
+    if "tls" in groups:
+        from bench.tls import tls_suite  # it builds on this module's helpers too
+
+        await tls_suite(loop_name, settings, run_index, results, quick=settings is QUICK)
 
 
 def _thread_suite(settings: Settings, run_index: int, results: Results) -> None:
@@ -1090,10 +1097,11 @@ def _parser() -> argparse.ArgumentParser:
                         default=list(ALL_LOOPS), help="comma list of asyncio,uvloop,qasync")
     parser.add_argument("--only", type=lambda t: _parse_list(t, ALL_GROUPS, "row group"),
                         default=list(ALL_GROUPS),
-                        help="comma list of bulk,pingpong,churn,threads,protocols,run,gui (protocols: "
-                             "framing's cost and the repeat timer, bench/protocols.py; run: `socket-workbench "
-                             "run` with its output on against a raw echo process; gui: the real workbench "
-                             "window serving, against headless servers; see bench/gui.py)")
+                        help="comma list of bulk,pingpong,churn,threads,protocols,tls,run,gui (protocols: "
+                             "framing's cost and the repeat timer, bench/protocols.py; tls: bulk and "
+                             "ping-pong over TLS against a raw asyncio TLS server, bench/tls.py; run: "
+                             "`socket-workbench run` with its output on against a raw echo process; gui: the real "
+                             "workbench window serving, against headless servers; see bench/gui.py)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--no-pin", action="store_true",
                         help="let the threads rows use every core (by default they share one: "

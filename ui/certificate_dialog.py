@@ -82,7 +82,9 @@ class CertificateDialog(QDialog):
         self.problem.setStyleSheet("color: #c62828;")
 
         form = QFormLayout()
-        form.addRow(self.tr("&Folder:"), folder_row)
+        folder_label = QLabel(self.tr("&Folder:"))  # a row that is a layout gets no buddy of its own
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, folder_row)
         form.addRow(self.tr("File &prefix:"), self.prefix)
         form.addRow(self.tr("Extra &names:"), self.names)
         form.addRow("", self.client)

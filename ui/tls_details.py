@@ -8,7 +8,8 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from app.core.local_time import date_and_time
 from app.qt.i18n import arg
@@ -47,16 +48,20 @@ def tls_tooltip(conn: CustomWinSocket | None) -> str:
 
 
 class TlsDetails(QLabel):
-    """The selected connection's TLS, in one wrapped line under the connections table;
-    hidden for a connection without TLS."""
+    """The selected connection's TLS under the connections table, in two lines that never
+    wrap (the dock may be short): the protocol and cipher, then the peer certificate, each
+    elided to the width; the whole of it is the label's tooltip. Hidden for a connection
+    without TLS."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TlsDetails")
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._shown: tuple[int, object] | None = None
+        self._lines: list[str] = []
         self.hide()
 
     def show_connection(self, conn: CustomWinSocket | None) -> None:
@@ -66,4 +71,22 @@ class TlsDetails(QLabel):
         self._shown = key
         rows = tls_lines(conn)
         self.setVisible(bool(rows))
-        self.setText(" &nbsp; ".join(f"<b>{escape(k)}:</b> {escape(v)}" for k, v in rows))
+        first = [r for r in rows if r[0] in (_tr("Protocol"), _tr("Cipher"), _tr("Server name"))]
+        rest = [r for r in rows if r not in first]
+        self._lines = ["   ".join(arg(_tr("%1: %2"), k, v) for k, v in part) for part in (first, rest) if part]
+        self.setToolTip(tls_tooltip(conn))
+        self._elide()
+
+    def full_text(self) -> str:
+        """Both lines, not elided."""
+        return "\n".join(self._lines)
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        width = max(0, self.contentsRect().width())
+        self.setText("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) if width else line
+                               for line in self._lines))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()

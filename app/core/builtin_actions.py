@@ -344,11 +344,43 @@ def reply_rules(rules: Sequence[Rule]) -> Callable[[Any, Any], None]:
         if not delay:
             _send_answer(sender, conn, found)
         elif hasattr(conn, "loop"):  # non-blocking: a timer on the connection's loop
-            conn.loop.call_later(delay / 1000, _send_answer, sender, conn, found)
+            _answer_later(sender, conn, found, delay / 1000)
         else:  # blocking: this is the connection's own thread
             _send_answer(sender, conn, found, closed=conn.wait_closed(delay / 1000))
 
     return answer
+
+
+def _answer_later(sender: Any, conn: Any, found: Answer, delay: float) -> None:
+    """The delayed answer on a non-blocking connection: a timer on its loop, cancelled when
+    the connection finishes first (then the log says the reply was not sent, at once), so
+    no timer outlives its connection."""
+    loop = conn.loop
+    forget: Callable[[], None] | None = None
+    finished = False
+
+    def fire() -> None:
+        nonlocal finished
+        if finished:
+            return
+        finished = True
+        if forget is not None:
+            forget()
+        _send_answer(sender, conn, found)
+
+    def closed() -> None:  # from the thread that finishes the connection
+        nonlocal finished
+        if finished:
+            return
+        finished = True
+        if conn.on_loop_thread():
+            handle.cancel()
+        else:
+            loop.call_soon_threadsafe(handle.cancel)
+        _send_answer(sender, conn, found, closed=True)
+
+    handle = loop.call_later(delay, fire)
+    forget = conn.add_close_callback(closed)
 
 
 def _send_answer(sender: Any, conn: Any, found: Answer, closed: bool = False) -> None:

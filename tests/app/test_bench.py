@@ -101,3 +101,17 @@ def test_quick_protocols_rows(capsys: pytest.CaptureFixture[str]) -> None:
         for quantile in QUANTILES:
             _check_row(out, "asyncio", repeat_row(interval, quantile), "ms", status=("info",))
     assert "threads |" not in out
+
+
+def test_quick_tls_rows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Bulk and ping-pong over TLS: the TLS ServerSocket against a raw asyncio TLS server."""
+    from bench.tls import TLS_BULK, TLS_PP1
+
+    report = tmp_path / "tls.json"
+    assert main(["--quick", "--runs", "1", "--loops", "asyncio", "--only", "tls", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    _check_row(out, "asyncio", TLS_BULK, "MB/s")
+    _check_row(out, "asyncio", TLS_PP1, "msg/s")
+    assert "threads |" not in out
+    rows = {r["row"]: r for r in json.loads(report.read_text())["rows"]}
+    assert rows[TLS_BULK]["ratio"] > 0 and rows[TLS_PP1]["ratio"] > 0

@@ -11,8 +11,9 @@ import socket
 
 import pytest
 
-from app.core.builtin_actions import make_handler
+from app.core.builtin_actions import make_handler, reply_rules
 from app.core.file_access import FileAccess
+from app.core.rules import Rule
 from components import ServerSocket
 from components.connection import RECEIVE_HIGH_WATER, SEND_BUFFER_CAP
 from components.enums import ErrorEvent
@@ -191,3 +192,44 @@ def test_a_second_file_while_one_is_being_sent_is_reported(recorder, run, tmp_pa
     assert (record.error.errno, record.error.code) == (errno.EALREADY, 10037)
     assert record.error.message == (f"Send file: {len(payload):,} bytes not sent: another file is still "
                                     "being sent on this connection")
+
+
+def rule_details(recorder: Recorder) -> list[str]:
+    return [r.detail for r in recorder.take() if r.event == "Rule"]
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["nonblocking", "threadblocking"])
+@pytest.mark.parametrize("closer", ["peer", "server"])
+def test_a_delayed_reply_is_cancelled_when_its_connection_closes(recorder, threaded, closer):
+    """A rule with delay_ms of a minute: the connection closes after a few ms, and at once the
+    log says the reply was not sent; no timer of it is left on the loop, nothing reaches the peer."""
+    slow = reply_rules([Rule(match="any", reply="late", delay_ms=60_000, name="slow")])
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        server = make_server(recorder, threaded=threaded)
+        server.on_client_read = slow
+        server.open()
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.local_port)
+        try:
+            writer.write(b"ask")
+            await until(lambda: any("answers in 60000 ms" in d for d in rule_details(recorder)))
+            started = loop.time()
+            if closer == "peer":
+                writer.close()
+            else:
+                server.socket.connections[0].close()
+                assert await asyncio.wait_for(reader.read(), 5) == b""  # the end, and no reply
+            await until(lambda: any("not sent" in d for d in rule_details(recorder)))
+            assert loop.time() - started < 5  # not when the minute is up
+            await until(lambda: server.active_connections == 0)
+            if not threaded:
+                timers = [h for h in loop._scheduled if not h.cancelled()]
+                assert not any("fire" in repr(h) for h in timers), timers
+        finally:
+            writer.close()
+            server.close()
+
+    run_on("asyncio", scenario())
+    assert [d for d in rule_details(recorder) if "not sent" in d] == [
+        "rule 1 'slow': not sent, the connection closed before the delay ended"]

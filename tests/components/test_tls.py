@@ -21,6 +21,7 @@ from components.tls import (
     TLS_CERTIFICATE_REQUIRED,
     TLS_PROTOCOL_VERSION,
     TLS_UNKNOWN_CA,
+    TLS_VERIFY_FAILED,
     TLS_WRONG_HOST,
 )
 
@@ -554,3 +555,89 @@ def test_back_pressure_holds_over_tls(recorder, pki, kind):
     assert state["refused"] == -1
     assert pusher.max_queue <= 2 * MiB
     assert state["digest"] == pusher.sent_digest.hexdigest()
+
+
+# -- a certificate that does not verify (12101), and the thread-blocking server's failures ------
+def expired_server_certificate(pki, folder):
+    """A server certificate for localhost, signed by the trusted CA, that expired yesterday."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    files, _ = pki
+    ca = x509.load_pem_x509_certificate(files.ca_file.read_bytes())
+    ca_key = serialization.load_pem_private_key(files.ca_key_file.read_bytes(), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=30)).not_valid_after(now - datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    cert_file, key_file = folder / "expired.pem", folder / "expired-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return {"cert_file": str(cert_file), "key_file": str(key_file)}
+
+
+def test_an_expired_certificate_fails_verification_with_12101(recorder, run, pki, tmp_path):
+    codes, info, _ = _fail_client(recorder, run, pki, server_props=expired_server_certificate(pki, tmp_path))
+    assert codes == [(ErrorEvent.CONNECT, TLS_VERIFY_FAILED)]
+    assert info.errno_name == "CERTIFICATE_VERIFY_FAILED"
+    assert info.message.startswith("certificate verify failed: certificate has expired")
+
+
+def test_a_blocking_client_sees_the_expired_certificate_as_12101(recorder, reported, pki, tmp_path):
+    server = tls_server(recorder, pki, threaded=True, **expired_server_certificate(pki, tmp_path))
+    server.open()
+    try:
+        client = tls_client(recorder, pki, server.local_port, blocking=True)
+        with pytest.raises(SocketError) as raised:
+            client.open()
+        assert raised.value.code == TLS_VERIFY_FAILED and "certificate has expired" in str(raised.value)
+        assert not client.active
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("case", ["plain client", "unknown CA client certificate", "no client certificate"])
+def test_a_thread_blocking_server_reports_each_failed_handshake_and_removes_the_connection(
+        recorder, reported, pki, case):
+    """stThreadBlocking (ssl sockets in the connection's thread): the same codes as on the loop,
+    OnClientError(eeConnect) with OpenSSL's reason, and the connection removed."""
+    files, other = pki
+    props = {} if case == "plain client" else {"verify_peer": True, "ca_file": str(files.ca_file)}
+    server = tls_server(recorder, pki, threaded=True, **props)
+    server.open()
+    try:
+        with socket.create_connection(("127.0.0.1", server.local_port), timeout=10) as raw:
+            if case == "plain client":
+                raw.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                assert raw.recv(100) is not None  # the server hangs up (or sends an alert)
+            else:
+                ctx = ssl.create_default_context(cafile=str(files.ca_file))
+                if case == "unknown CA client certificate":
+                    ctx.load_cert_chain(other.client_cert_file, other.client_key_file)
+                try:
+                    with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                        tls.recv(100)  # TLS 1.3: the refusal comes after the client's side is done
+                except (ssl.SSLError, ConnectionResetError):
+                    pass
+        for _ in range(1000):
+            if server.active_connections == 0 and any(r.event == "OnClientDisconnect" for r in recorder.take()):
+                break
+            threading.Event().wait(0.01)
+        assert server.active_connections == 0
+    finally:
+        server.close()
+    info = _first_error(recorder, "ServerSocket1")
+    expected = {"plain client": (TLS_PROTOCOL_VERSION, "HTTP_REQUEST"),
+                "unknown CA client certificate": (TLS_UNKNOWN_CA, "CERTIFICATE_VERIFY_FAILED"),
+                "no client certificate": (TLS_CERTIFICATE_REQUIRED, "CERTIFICATE")}[case]
+    assert info.event is ErrorEvent.CONNECT and info.code == expected[0]
+    assert expected[1] in info.message
