@@ -55,6 +55,7 @@ from ui.palette import ComponentPalette
 from ui.saved_active_banner import SavedActiveBanner
 from ui.settings import read_string_list
 from ui.tab_style import show_whole_tab_text
+from ui.tour import TourPanel
 from ui.unit_controller import UnitController
 from ui.unit_editor import UnitEditor
 
@@ -248,6 +249,9 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = self._action(self.reset_layout)
         self.component_log_action = self._action(self.open_component_log, "Ctrl+L")
         self.about_action = self._action(self.about)
+        self.tour_action = self._action(self.open_tour)
+        self.tour: TourPanel | None = None
+        self.tour_dock: QDockWidget | None = None
         self.language_group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
         for language in ("", "en", *LANGUAGES):
@@ -294,6 +298,8 @@ class MainWindow(QMainWindow):
         self.tools_menu = bar.addMenu("")
         self.tools_menu.addAction(self.certificates_action)
         self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.tour_action)
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 
     def retranslate_ui(self) -> None:
@@ -322,6 +328,8 @@ class MainWindow(QMainWindow):
             (self.reset_layout_action, self.tr("&Reset Layout"), ""),
             (self.component_log_action, self.tr("Log of Selected &Component"), ""),
             (self.about_action, self.tr("&About Socket Workbench"), ""),
+            (self.tour_action, self.tr("Socket &Concepts"),
+             self.tr("A guided tour of the socket concepts, one chapter at a time, checked in the event log")),
             (self.certificates_action, self.tr("Generate &Certificates…"),
              self.tr("Make a local CA and certificates for encrypted connections, and use them in the "
                      "selected component")),
@@ -347,6 +355,8 @@ class MainWindow(QMainWindow):
                             (self.log_dock, self.tr("Event Log")), (self.connections_dock, self.tr("Connections")),
                             (self.messages_dock, self.tr("Messages"))):
             dock.setWindowTitle(title)
+        if self.tour_dock is not None:
+            self.tour_dock.setWindowTitle(self.tr("Socket Concepts"))
         for dock in self._component_panes.values():
             pane = dock.widget()
             if isinstance(pane, EventLogPane):
@@ -546,6 +556,20 @@ class MainWindow(QMainWindow):
             self._component_panes[entry.name] = dock
         dock.show()
         dock.raise_()
+
+    def open_tour(self) -> TourPanel:
+        """Help > Socket concepts: the tour's dock, beside the connections; the first time, it
+        opens the first chapter. Returned for tests."""
+        if self.tour is None or self.tour_dock is None:
+            self.tour = TourPanel(self.model, self.engine, self.inspector, self.log_feeder, self.open_example)
+            self.tour_dock = self._dock(self.tr("Socket Concepts"), "TourDock", self.tour,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+            self.tabifyDockWidget(self.messages_dock, self.tour_dock)
+            self.view_menu.insertAction(self.component_log_action, self.tour_dock.toggleViewAction())
+            self.tour.open_chapter(0)
+        self.tour_dock.show()
+        self.tour_dock.raise_()
+        return self.tour
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
