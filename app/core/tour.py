@@ -45,6 +45,11 @@ class Chapter:
     events: tuple[str, ...] = ()
     records: tuple[str, ...] = ()
     action: str = ""  # the built-in action the event ``property`` must be bound to
+    watch: str = ""  # the component whose events are checked ("": ``component``)
+
+    @property
+    def watched(self) -> str:
+        return self.watch or self.component
 
     @property
     def order_table(self) -> Order:
@@ -87,7 +92,7 @@ def load_chapters(path: Path = CHAPTERS_FILE) -> list[Chapter]:
                 goal=_strings(raw["goal"], f"{where}: goal"),
                 events=_strings(raw.get("events", []), f"{where}: events"),
                 records=_strings(raw.get("records", []), f"{where}: records"),
-                action=str(raw.get("action", "")))
+                action=str(raw.get("action", "")), watch=str(raw.get("watch", "")))
         except KeyError as exc:
             raise TourDataError(f"{where}: no {exc.args[0]!r}") from None
         if chapter.order not in ORDERS:
@@ -134,7 +139,7 @@ def endpoints(chapter: Chapter, records: Iterable[EventRecord]) -> list[list[Eve
     per accepted connection for a server connection's, and for a client (one connection at
     a time) all its records in turn, which ``_runs`` cuts at each new open."""
     listener_keys = {o.listener for o in ORDERS.values() if o.listener}
-    mine = [r for r in records if r.component == chapter.component]
+    mine = [r for r in records if r.component == chapter.watched]
     if chapter.order in listener_keys:
         return [[r for r in mine if r.connection_id == 0]]
     if chapter.order_table.listener is None:
@@ -178,7 +183,7 @@ def check(chapter: Chapter, records: Iterable[EventRecord], bound_action: str = 
             missing = _missing(chapter, run)
             if len(missing) <= len(best_missing):
                 best_run, best_missing = run, missing
-    seen = {r.event for r in records if r.component == chapter.component}
+    seen = {r.event for r in records if r.component == chapter.watched}
     best_missing += [r for r in chapter.records if r not in seen]
     if chapter.action and bound_action != chapter.action:
         best_missing.append(f"{chapter.property} = {chapter.action}")

@@ -204,6 +204,14 @@ def do_chapter(chapter_id: str, me: Learner) -> None:
         raise AssertionError(f"the test does not know chapter {chapter_id!r}")
 
 
+def wait_done(qtbot, tour: TourPanel) -> None:
+    try:
+        qtbot.waitUntil(lambda: tour.result is not None and tour.result.done, timeout=WAIT_MS)
+    except Exception:
+        seen = [(r.component, r.event, r.connection_id) for r in tour.records_since_open()]
+        raise AssertionError(f"{tour.chapter().id}: {tour.result}; records {seen}") from None
+
+
 def test_help_menu_opens_the_tour_on_its_first_chapter(window, qtbot):
     titles = [a.text() for a in window.help_menu.actions()]
     assert window.tour_action.text() in titles
@@ -231,7 +239,7 @@ def test_walk_every_chapter_through_the_widgets(window, qtbot):
         selected = window.model.current()
         assert selected is not None and selected.name == chapter.component  # highlighted
         do_chapter(chapter.id, me)
-        qtbot.waitUntil(lambda: tour.result is not None and tour.result.done, timeout=WAIT_MS)
+        wait_done(qtbot, tour)
         assert chapter.id in done
         assert tour.status.text().endswith(": " + tour.chapter_text("done"))
         if chapter.id == "client_events":
