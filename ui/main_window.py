@@ -569,6 +569,10 @@ class MainWindow(QMainWindow):
             self.tour.open_chapter(0)
         self.tour_dock.show()
         self.tour_dock.raise_()
+        # the chapter's text needs the room more than the connections list does
+        right = self.connections_dock.height() + self.tour_dock.height()
+        self.resizeDocks([self.connections_dock, self.tour_dock], [int(right * 0.36), int(right * 0.64)],
+                         Qt.Orientation.Vertical)
         return self.tour
 
     def reset_layout(self) -> None:

@@ -73,7 +73,6 @@ class TourPanel(QWidget):
         self.title = QLabel(self)
         font = self.title.font()
         font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
         self.title.setFont(font)
         self.title.setWordWrap(True)
         self.body = QLabel(self)
@@ -97,7 +96,6 @@ class TourPanel(QWidget):
         text_layout.addWidget(self.title)
         text_layout.addWidget(self.body)
         text_layout.addWidget(self.touch)
-        text_layout.addWidget(self.status)
         text_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -115,6 +113,7 @@ class TourPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.chooser)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.status)  # the check's verdict stays in sight however long the text
         layout.addLayout(buttons)
 
         self.chooser.activated.connect(self.open_chapter)
