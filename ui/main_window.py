@@ -571,7 +571,7 @@ class MainWindow(QMainWindow):
         self.tour_dock.raise_()
         # the chapter's text needs the room more than the connections list does
         right = self.connections_dock.height() + self.tour_dock.height()
-        self.resizeDocks([self.connections_dock, self.tour_dock], [int(right * 0.36), int(right * 0.64)],
+        self.resizeDocks([self.connections_dock, self.tour_dock], [int(right * 0.3), int(right * 0.7)],
                          Qt.Orientation.Vertical)
         return self.tour
 

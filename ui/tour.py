@@ -93,7 +93,6 @@ class TourPanel(QWidget):
         text = QWidget()
         text_layout = QVBoxLayout(text)
         text_layout.setContentsMargins(0, 0, 0, 0)
-        text_layout.addWidget(self.title)
         text_layout.addWidget(self.body)
         text_layout.addWidget(self.touch)
         text_layout.addStretch(1)
@@ -111,7 +110,8 @@ class TourPanel(QWidget):
         buttons.addWidget(self.next_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.chooser)
+        layout.addWidget(self.chooser)  # "6. The client's events in order": the chapter's title
+        layout.addWidget(self.title)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)  # the check's verdict stays in sight however long the text
         layout.addLayout(buttons)
@@ -201,13 +201,14 @@ class TourPanel(QWidget):
         chapter = self.chapter()
         if chapter is None:
             self.title.setText(self.tr("Socket concepts"))
+            self.title.show()
             self.body.setText(self.tr("Pick a chapter to begin."))
             self.touch.clear()
             self.status.clear()
             self._update_buttons()
             return
-        self.title.setText(arg(self.tr("Chapter %1 of %2: %3"), str(self._index + 1), str(len(self.chapters)),
-                               self.chapter_text("title")))
+        self.title.hide()  # the chooser shows the chapter's title
+        self.chooser.setToolTip(arg(self.tr("Chapter %1 of %2"), str(self._index + 1), str(len(self.chapters))))
         self.body.setText(self.chapter_text("body"))
         self.touch.setText(arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component,
                                chapter.property))
@@ -243,7 +244,6 @@ class TourPanel(QWidget):
         self.reopen_button.setText(self.tr("Open the Form Again"))
         self.previous_button.setText(self.tr("Previous"))
         self.next_button.setText(self.tr("Next Chapter"))
-        self.chooser.setToolTip(self.tr("The chapters of the tour"))
         self._show_chapter()
 
     def changeEvent(self, event: QEvent) -> None:
