@@ -36,6 +36,7 @@ from app.qt.form_model import FormModel
 from app.qt.i18n import arg
 from app.qt.translations import current_language
 from components.event_order import arrows
+from components.observer import EventRecord
 from ui.event_log_view import EventLogFeeder
 from ui.object_inspector import ObjectInspector
 from ui.retranslate import is_language_change
@@ -167,19 +168,18 @@ class TourPanel(QWidget):
         self.model.set_selection([entry.uid])
         inspector = self.inspector
         events = {e.vcl_name for e in entry.cls.events()}
-        if chapter.property in events:
+        if chapter.row in events:
             inspector.show_events()
-            model, view = inspector.event_model, inspector.event_view
+            row, view = inspector.event_model.row_of(chapter.row), inspector.event_view
         else:
             inspector.show_properties()
-            model, view = inspector.property_model, inspector.property_view
-        row = model.row_of(chapter.property)
+            row, view = inspector.property_model.row_of(chapter.row), inspector.property_view
         if row >= 0:
-            index = model.index(row, 0)
+            index = view.model().index(row, 0)
             view.setCurrentIndex(index)
             view.scrollTo(index)
 
-    def records_since_open(self) -> list:
+    def records_since_open(self) -> list[EventRecord]:
         return [r for r in self.feeder.history() if r.time >= self._since]
 
     def recheck(self, *_args: object) -> None:
@@ -188,8 +188,8 @@ class TourPanel(QWidget):
             return
         bound = ""
         entry = next((e for e in self.model.entries() if e.name == chapter.component), None)
-        if entry is not None and chapter.property in entry.events:
-            bound = entry.events[chapter.property].action
+        if entry is not None and chapter.row in entry.events:
+            bound = entry.events[chapter.row].action
         was_done = self.result is not None and self.result.done
         self.result = check(chapter, self.records_since_open(), bound)
         self._show_status()
@@ -211,7 +211,7 @@ class TourPanel(QWidget):
         self.chooser.setToolTip(arg(self.tr("Chapter %1 of %2"), str(self._index + 1), str(len(self.chapters))))
         self.body.setText(self.chapter_text("body"))
         self.touch.setText(arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component,
-                               chapter.property))
+                               chapter.row))
         self._show_status()
 
     def _show_status(self) -> None:

@@ -39,12 +39,12 @@ class Chapter:
     id: str
     form: Path
     component: str
-    property: str
+    row: str  # the inspector row to touch: a property, or an event (chapters.toml: property)
     order: str
     goal: tuple[str, ...]
     events: tuple[str, ...] = ()
     records: tuple[str, ...] = ()
-    action: str = ""  # the built-in action the event ``property`` must be bound to
+    action: str = ""  # the built-in action the event ``row`` must be bound to
     watch: str = ""  # the component whose events are checked ("": ``component``)
 
     @property
@@ -53,7 +53,8 @@ class Chapter:
 
     @property
     def order_table(self) -> Order:
-        return ORDERS[self.order]
+        order: Order = ORDERS[self.order]
+        return order
 
     def expected_events(self) -> tuple[str, ...]:
         """The events of the shortest path through the goal states: what the check says."""
@@ -88,7 +89,7 @@ def load_chapters(path: Path = CHAPTERS_FILE) -> list[Chapter]:
         try:
             chapter = Chapter(
                 id=str(raw["id"]), form=RESOURCES / str(raw["form"]), component=str(raw["component"]),
-                property=str(raw["property"]), order=str(raw["order"]),
+                row=str(raw["property"]), order=str(raw["order"]),
                 goal=_strings(raw["goal"], f"{where}: goal"),
                 events=_strings(raw.get("events", []), f"{where}: events"),
                 records=_strings(raw.get("records", []), f"{where}: records"),
@@ -186,7 +187,7 @@ def check(chapter: Chapter, records: Iterable[EventRecord], bound_action: str = 
     seen = {r.event for r in records if r.component == chapter.watched}
     best_missing += [r for r in chapter.records if r not in seen]
     if chapter.action and bound_action != chapter.action:
-        best_missing.append(f"{chapter.property} = {chapter.action}")
+        best_missing.append(f"{chapter.row} = {chapter.action}")
     return CheckResult(not best_missing, tuple(best_run), tuple(best_missing))
 
 

@@ -46,8 +46,8 @@ def test_the_chinese_texts_are_chinese_and_keep_the_vcl_names():
         for key in TEXT_KEYS:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in zh[chapter.id][key]), (chapter.id, key)
         # the identifier the learner touches is named as it is in both languages
-        assert chapter.property in en[chapter.id]["body"] or chapter.property == "Active"
-        assert (chapter.property in zh[chapter.id]["body"]) == (chapter.property in en[chapter.id]["body"])
+        assert chapter.row in en[chapter.id]["body"] or chapter.row == "Active"
+        assert (chapter.row in zh[chapter.id]["body"]) == (chapter.row in en[chapter.id]["body"])
 
 
 def test_bodies_are_two_or_three_sentences():
@@ -63,7 +63,7 @@ def test_every_chapter_names_what_exists():
         assert chapter.component in names and chapter.watched in names, chapter.id
         cls = names[chapter.component].cls
         rows = {p.vcl_name for p in cls.properties()} | {e.vcl_name for e in cls.events()}
-        assert chapter.property in rows, chapter.id
+        assert chapter.row in rows, chapter.id
         assert chapter.order in ORDERS and set(chapter.goal) <= set(ORDERS[chapter.order].rows)
         assert not chapter.action or chapter.action in ACTIONS
         assert chapter.expected_events()  # the goal can be reached

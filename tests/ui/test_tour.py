@@ -13,10 +13,11 @@ from __future__ import annotations
 import socket
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QLocale, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QStyle, QStyleOptionViewItem
 
-from app.core.tour import load_chapters
+from app.core.tour import load_chapters, load_texts
+from app.qt.translations import install
 from ui.main_window import MainWindow
 from ui.tour import TourPanel
 
@@ -284,3 +285,20 @@ def test_a_check_does_not_succeed_before_its_events(window, qtbot):
     qtbot.waitUntil(lambda: any(r.event == "OnDisconnect" for r in tour.records_since_open()), timeout=WAIT_MS)
     tour.recheck()
     assert not tour.result.done and tour.result.missing == ("OnError = suppress",)
+
+
+def test_the_tour_speaks_the_ui_language_and_follows_a_switch(window, qtbot):
+    locale = QLocale()
+    window.tour_action.trigger()
+    tour = window.tour
+    zh = load_texts("zh_CN")
+    try:
+        window.set_language("zh_CN")  # View > Language, at run time
+        first = tour.chapters[0]
+        qtbot.waitUntil(lambda: tour.body.text() == zh[first.id]["body"], timeout=WAIT_MS)  # on LanguageChange
+        assert tour.chooser.itemText(0) == "1. " + zh[first.id]["title"]
+        window.set_language("en")
+        qtbot.waitUntil(lambda: tour.body.text() == load_texts("en")[first.id]["body"], timeout=WAIT_MS)
+    finally:
+        install("en")
+        QLocale.setDefault(locale)
