@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from app.core.atomic_file import write_atomically
 from app.core.form_document import SUFFIX, FormFileError
+from app.core.tour import TourDataError
 from app.core.unit import Unit, unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
@@ -557,11 +558,15 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
 
-    def open_tour(self) -> TourPanel:
+    def open_tour(self) -> TourPanel | None:
         """Help > Socket concepts: the tour's dock, beside the connections; the first time, it
-        opens the first chapter. Returned for tests."""
+        opens the first chapter. Returned for tests (None when its data files are damaged)."""
         if self.tour is None or self.tour_dock is None:
-            self.tour = TourPanel(self.model, self.engine, self.inspector, self.log_feeder, self.open_example)
+            try:
+                self.tour = TourPanel(self.model, self.engine, self.inspector, self.log_feeder, self.open_example)
+            except TourDataError as exc:
+                QMessageBox.warning(self, self.tr("Can't open the tour"), str(exc))
+                return None
             self.tour_dock = self._dock(self.tr("Socket Concepts"), "TourDock", self.tour,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
             self.tabifyDockWidget(self.messages_dock, self.tour_dock)

@@ -30,7 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.tour import Chapter, CheckResult, check, done_message, load_chapters, load_texts
+from app.core.tour import (
+    Chapter,
+    CheckResult,
+    TourDataError,
+    check,
+    done_message,
+    load_chapters,
+    load_texts,
+)
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
 from app.qt.i18n import arg
@@ -62,6 +70,7 @@ class TourPanel(QWidget):
         self._open_form = open_form
         self.chapters: list[Chapter] = load_chapters()
         self._texts: dict[str, dict[str, str]] = {}
+        self._problem = ""  # why the texts could not be read
         self._index = -1
         self._since = 0.0  # records before the chapter opened do not count
         self._document: object = None  # the copy this panel opened (scratch: replaced unasked)
@@ -209,7 +218,7 @@ class TourPanel(QWidget):
             return
         self.title.hide()  # the chooser shows the chapter's title
         self.chooser.setToolTip(arg(self.tr("Chapter %1 of %2"), str(self._index + 1), str(len(self.chapters))))
-        self.body.setText(self.chapter_text("body"))
+        self.body.setText(self.chapter_text("body") or self._problem)
         self.touch.setText(arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component,
                                chapter.row))
         self._show_status()
@@ -234,7 +243,11 @@ class TourPanel(QWidget):
         self.reopen_button.setEnabled(self._index >= 0)
 
     def retranslate_ui(self) -> None:
-        self._texts = load_texts(current_language())
+        try:
+            self._texts = load_texts(current_language())
+            self._problem = ""
+        except TourDataError as exc:  # a damaged texts file: say which and why, in place of the text
+            self._texts, self._problem = {}, str(exc)
         self.chooser.blockSignals(True)
         self.chooser.clear()
         for i, chapter in enumerate(self.chapters, 1):

@@ -132,6 +132,12 @@ class Learner:
             self.type(client, "Port", str(port))
         return port
 
+    def connect(self, server: str, client: str, *others: str) -> None:
+        """Both on one free port, the server activated, then the client."""
+        self.ports(server, client, *others)
+        self.activate(server)
+        self.activate(client)
+
     def send_from_connections_panel(self, name: str, text: str) -> None:
         self.select(name)
         panel = self.w.connections
@@ -147,16 +153,12 @@ def do_chapter(chapter_id: str, me: Learner) -> None:
         me.type("Server", "Port", str(free_port()))
         me.activate("Server")
     elif chapter_id == "three_kinds":
-        me.ports("ServerSocket1", "ClientSocket1")
-        me.activate("ServerSocket1")
-        me.activate("ClientSocket1")
+        me.connect("ServerSocket1", "ClientSocket1")
         me.select("ServerSocket1")  # the accepted connection shows under the server
         me.qtbot.waitUntil(lambda: me.w.connections.connections.rowCount() == 1, timeout=WAIT_MS)
     elif chapter_id == "host_vs_address":
-        me.ports("ServerSocket1", "ClientSocket1")
         me.type("ClientSocket1", "Host", "localhost")
-        me.activate("ServerSocket1")
-        me.activate("ClientSocket1")
+        me.connect("ServerSocket1", "ClientSocket1")
     elif chapter_id == "port_vs_service":
         port = me.ports("Server")
         me.type("Client", "Port", str(free_port()))  # Port points nowhere
@@ -164,19 +166,13 @@ def do_chapter(chapter_id: str, me: Learner) -> None:
         me.activate("Server")
         me.activate("Client")
     elif chapter_id == "open_close":
-        me.ports("ServerSocket1", "ClientSocket1")
-        me.activate("ServerSocket1")
-        me.activate("ClientSocket1")
+        me.connect("ServerSocket1", "ClientSocket1")
         me.qtbot.waitUntil(lambda: me.w.connections.target() is not None, timeout=WAIT_MS)
         me.deactivate("ClientSocket1")
     elif chapter_id in ("client_events", "server_events"):
-        me.ports("ServerSocket1", "ClientSocket1")
-        me.activate("ServerSocket1")
-        me.activate("ClientSocket1")
+        me.connect("ServerSocket1", "ClientSocket1")
     elif chapter_id == "non_blocking":
-        me.ports("ServerSocket1", "ClientSocket1")
-        me.activate("ServerSocket1")
-        me.activate("ClientSocket1")
+        me.connect("ServerSocket1", "ClientSocket1")
         me.send_from_connections_panel("ClientSocket1", "more")
     elif chapter_id == "thread_blocking":
         me.ports("ThreadServer", "Client")
@@ -190,17 +186,13 @@ def do_chapter(chapter_id: str, me: Learner) -> None:
                            timeout=WAIT_MS)
         me.activate("Client")
     elif chapter_id == "socket_stream":
-        me.ports("EchoServer", "NonBlockingClient", "BlockingClient")
-        me.activate("EchoServer")
-        me.activate("BlockingClient")
+        me.connect("EchoServer", "BlockingClient", "NonBlockingClient")
     elif chapter_id == "error_code":
         me.type("Client", "Port", str(free_port()))
         me.bind("Client", "OnError", "Suppress error (ErrorCode := 0)")
         me.click_active("Client")
     elif chapter_id == "send_stream":
-        me.ports("FileServer", "Downloader")
-        me.activate("FileServer")
-        me.activate("Downloader")
+        me.connect("FileServer", "Downloader")
     else:
         raise AssertionError(f"the test does not know chapter {chapter_id!r}")
 
@@ -302,3 +294,17 @@ def test_the_tour_speaks_the_ui_language_and_follows_a_switch(window, qtbot):
     finally:
         install("en")
         QLocale.setDefault(locale)
+
+
+def test_a_damaged_chapters_file_is_reported_not_raised(window, qtbot, monkeypatch, tmp_path):
+    import functools
+
+    import ui.tour
+
+    bad = tmp_path / "chapters.toml"
+    bad.write_text("[[chapter]]\nid = 'x'\n", encoding="utf-8")
+    monkeypatch.setattr(ui.tour, "load_chapters", functools.partial(load_chapters, bad))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
+    assert window.open_tour() is None
+    assert shown and "no 'form'" in shown[0] and window.tour is None
