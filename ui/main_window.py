@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from app.core.atomic_file import write_atomically
 from app.core.form_document import SUFFIX, FormFileError
+from app.core.tour import TourDataError
 from app.core.unit import Unit, unit_path_for
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import FormModel
@@ -58,6 +59,7 @@ from ui.scenario_actions import ScenarioActions
 from ui.settings import read_string_list
 from ui.tab_style import show_whole_tab_text
 from ui.timeline import TimelinePane
+from ui.tour import TourPanel
 from ui.unit_controller import UnitController
 from ui.unit_editor import UnitEditor
 
@@ -267,6 +269,9 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = self._action(self.reset_layout)
         self.component_log_action = self._action(self.open_component_log, "Ctrl+L")
         self.about_action = self._action(self.about)
+        self.tour_action = self._action(self.open_tour)
+        self.tour: TourPanel | None = None
+        self.tour_dock: QDockWidget | None = None
         self.language_group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
         for language in ("", "en", *LANGUAGES):
@@ -318,6 +323,8 @@ class MainWindow(QMainWindow):
         self.tools_menu = bar.addMenu("")
         self.tools_menu.addAction(self.certificates_action)
         self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.tour_action)
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 
     def retranslate_ui(self) -> None:
@@ -346,6 +353,8 @@ class MainWindow(QMainWindow):
             (self.reset_layout_action, self.tr("&Reset Layout"), ""),
             (self.component_log_action, self.tr("Log of Selected &Component"), ""),
             (self.about_action, self.tr("&About Socket Workbench"), ""),
+            (self.tour_action, self.tr("Socket &Concepts"),
+             self.tr("A guided tour of the socket concepts, one chapter at a time, checked in the event log")),
             (self.certificates_action, self.tr("Generate &Certificates…"),
              self.tr("Make a local CA and certificates for encrypted connections, and use them in the "
                      "selected component")),
@@ -372,6 +381,8 @@ class MainWindow(QMainWindow):
                             (self.connections_dock, self.tr("Connections")),
                             (self.messages_dock, self.tr("Messages"))):
             dock.setWindowTitle(title)
+        if self.tour_dock is not None:
+            self.tour_dock.setWindowTitle(self.tr("Socket Concepts"))
         for dock in self._component_panes.values():
             pane = dock.widget()
             if isinstance(pane, EventLogPane):
@@ -582,6 +593,28 @@ class MainWindow(QMainWindow):
             self._component_panes[entry.name] = dock
         dock.show()
         dock.raise_()
+
+    def open_tour(self) -> TourPanel | None:
+        """Help > Socket concepts: the tour's dock, beside the connections; the first time, it
+        opens the first chapter. Returned for tests (None when its data files are damaged)."""
+        if self.tour is None or self.tour_dock is None:
+            try:
+                self.tour = TourPanel(self.model, self.engine, self.inspector, self.log_feeder, self.open_example)
+            except TourDataError as exc:
+                QMessageBox.warning(self, self.tr("Can't open the tour"), str(exc))
+                return None
+            self.tour_dock = self._dock(self.tr("Socket Concepts"), "TourDock", self.tour,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+            self.tabifyDockWidget(self.messages_dock, self.tour_dock)
+            self.view_menu.insertAction(self.component_log_action, self.tour_dock.toggleViewAction())
+            self.tour.open_chapter(0)
+        self.tour_dock.show()
+        self.tour_dock.raise_()
+        # the chapter's text needs the room more than the connections list does
+        right = self.connections_dock.height() + self.tour_dock.height()
+        self.resizeDocks([self.connections_dock, self.tour_dock], [int(right * 0.3), int(right * 0.7)],
+                         Qt.Orientation.Vertical)
+        return self.tour
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
