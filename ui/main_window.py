@@ -197,13 +197,18 @@ class MainWindow(QMainWindow):
     def _first_layout(self) -> None:
         if not self._default_state.isEmpty():
             return
-        self._apply_default_sizes()
+        self._apply_default_sizes(self._remember_default_layout)
+
+    def _remember_default_layout(self) -> None:
         self._default_state = self.saveState()  # what View > Reset Layout goes back to
         state = QSettings().value("mainWindow/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
-    def _apply_default_sizes(self) -> None:
+    def _apply_default_sizes(self, then: Callable[[], None] | None = None) -> None:
+        """The docks' default sizes for the window's size, in layout passes of their own (a
+        bottom dock's resize made in the same pass as the right docks' split does not stick);
+        ``then`` runs once the layout has applied them."""
         width = self.width()
         self.resizeDocks([self.inspector_dock, self.connections_dock],
                          [_within(width * 0.2, 250, 340), _within(width * 0.26, 320, 500)],
@@ -211,6 +216,15 @@ class MainWindow(QMainWindow):
         right = self.connections_dock.height() + self.messages_dock.height()
         self.resizeDocks([self.connections_dock, self.messages_dock], [int(right * 0.42), int(right * 0.58)],
                          Qt.Orientation.Vertical)
+
+        def size_the_log() -> None:
+            self._size_log()
+            if then is not None:
+                QTimer.singleShot(0, self, then)  # once the layout has applied the sizes
+
+        QTimer.singleShot(0, self, size_the_log)
+
+    def _size_log(self) -> None:
         # the form shown whole if the log keeps LOG_SHARE[0]; the log gets the rest, up to LOG_SHARE[1]
         shared = self.tabs.height() + self.log_dock.height()
         around_form = self.tabs.height() - self.designer.viewport().height()
