@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -60,6 +61,7 @@ from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ClientSocket, ServerSocket
 from components.connection import BlockingWinSocket, CustomWinSocket
 from ui.connections_panel import ConnectionsPanel
+from ui.retranslate import is_language_change, refresh_model
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -257,30 +259,18 @@ class MessagesPanel(QWidget):
                                (MessagesModel.KEY, "Ctrl+9")):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
 
-        self.add_button = self._tool(self.tr("Add"), self.tr("Add a message"), self.add_message)
-        self.remove_button = self._tool(self.tr("Remove"), self.tr("Remove the selected messages"),
-                                        self.remove_selected)
-        self.up_button = self._tool(self.tr("Up"), self.tr("Move the message up"), lambda: self.move_selected(-1))
-        self.down_button = self._tool(self.tr("Down"), self.tr("Move the message down"),
-                                      lambda: self.move_selected(1))
-        self.send_button = QPushButton(self.tr("Send"))
-        self.send_button.setToolTip(self.tr("Send the message to the connection selected in the Connections "
-                                            "panel (or a client's own connection)"))
-        self.send_all_button = QPushButton(self.tr("Send to all"))
-        self.send_all_button.setToolTip(self.tr("Send the message to every connection of the selected "
-                                                "server"))
+        self.add_button = self._tool(self.add_message)
+        self.remove_button = self._tool(self.remove_selected)
+        self.up_button = self._tool(lambda: self.move_selected(-1))
+        self.down_button = self._tool(lambda: self.move_selected(1))
+        self.send_button = QPushButton()
+        self.send_all_button = QPushButton()
         self.interval = QSpinBox()
         self.interval.setRange(MIN_INTERVAL_MS, MAX_INTERVAL_MS)
         self.interval.setValue(1000)
-        self.interval.setSuffix(self.tr(" ms"))
-        self.interval.setToolTip(self.tr("Repeat interval (1 ms resolution)"))
         self.count = QSpinBox()
         self.count.setRange(0, MAX_COUNT)
-        self.count.setSpecialValueText(self.tr("until stopped"))
-        self.count.setPrefix(self.tr("× "))
-        self.count.setToolTip(self.tr("How many times (0: until stopped)"))
-        self.repeat_button = QPushButton(self.tr("Repeat"))
-        self.repeat_button.setToolTip(self.tr("Send the message every interval to the same connection as Send"))
+        self.repeat_button = QPushButton()
         self.repeat_view = QListView()
         self.repeat_view.setModel(self.repeats)
         self.repeat_view.setUniformItemSizes(True)
@@ -289,8 +279,7 @@ class MessagesPanel(QWidget):
         # as many rows as repeats, up to two, then it scrolls; hidden while nothing repeats, so
         # the messages get the room
         self._repeat_row_height = self.repeat_view.fontMetrics().height() + 4
-        self.stop_button = QPushButton(self.tr("Stop"))
-        self.stop_button.setToolTip(self.tr("Stop the selected repeat (all of them when none is selected)"))
+        self.stop_button = QPushButton()
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
         self.feedback.setTextFormat(Qt.TextFormat.PlainText)
@@ -302,7 +291,8 @@ class MessagesPanel(QWidget):
         edit_row.addWidget(self.send_button)
         edit_row.addWidget(self.send_all_button)
         repeat_row = QHBoxLayout()
-        repeat_row.addWidget(QLabel(self.tr("Every")))
+        self.every_label = QLabel()
+        repeat_row.addWidget(self.every_label)
         repeat_row.addWidget(self.interval, 1)
         repeat_row.addWidget(self.count, 1)
         repeat_row.addWidget(self.repeat_button)
@@ -327,7 +317,7 @@ class MessagesPanel(QWidget):
         self._repeat_ended.connect(self.repeats.refresh)
         self.shortcut_actions: list[QAction] = []
         for n in range(SHORTCUTS):
-            action = QAction(arg(self.tr("Send message %1"), str(n + 1)), self)
+            action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _checked=False, row=n: self.send_row(row))
@@ -337,12 +327,46 @@ class MessagesPanel(QWidget):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self.retranslate_ui()
         self.refresh()
 
-    def _tool(self, text: str, tip: str, slot: Any) -> QToolButton:
+    def retranslate_ui(self) -> None:
+        """Every text the panel sets itself, in the current language (at start and on
+        LanguageChange; the models translate in data())."""
+        for button, text, tip in (
+                (self.add_button, self.tr("Add"), self.tr("Add a message")),
+                (self.remove_button, self.tr("Remove"), self.tr("Remove the selected messages")),
+                (self.up_button, self.tr("Up"), self.tr("Move the message up")),
+                (self.down_button, self.tr("Down"), self.tr("Move the message down")),
+                (self.send_button, self.tr("Send"),
+                 self.tr("Send the message to the connection selected in the Connections panel (or a "
+                         "client's own connection)")),
+                (self.send_all_button, self.tr("Send to all"),
+                 self.tr("Send the message to every connection of the selected server")),
+                (self.repeat_button, self.tr("Repeat"),
+                 self.tr("Send the message every interval to the same connection as Send")),
+                (self.stop_button, self.tr("Stop"),
+                 self.tr("Stop the selected repeat (all of them when none is selected)"))):
+            button.setText(text)
+            button.setToolTip(tip)
+        self.interval.setSuffix(self.tr(" ms"))
+        self.interval.setToolTip(self.tr("Repeat interval (1 ms resolution)"))
+        self.count.setSpecialValueText(self.tr("until stopped"))
+        self.count.setPrefix(self.tr("× "))
+        self.count.setToolTip(self.tr("How many times (0: until stopped)"))
+        self.every_label.setText(self.tr("Every"))
+        for n, action in enumerate(self.shortcut_actions):
+            action.setText(arg(self.tr("Send message %1"), str(n + 1)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if is_language_change(event):
+            self.retranslate_ui()
+            refresh_model(self.messages)
+            refresh_model(self.repeats)
+        super().changeEvent(event)
+
+    def _tool(self, slot: Any) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.clicked.connect(slot)
         return button

@@ -209,6 +209,7 @@ def test_switching_language_at_run_time_changes_the_menus(chinese_window, qtbot)
     assert w.inspector_dock.windowTitle() == "Object Inspector"
     assert w.inspector.tabs.tabText(0) == "Properties"
     assert w.log_pane.clear_button.text() == "Clear"
+    assert w.messages.add_button.text() == "Add" and w.messages.count.specialValueText() == "until stopped"
     assert header() == "Time"
     assert QSettings().value("language") == "en"
     w.set_language("zh_CN")
@@ -216,3 +217,4 @@ def test_switching_language_at_run_time_changes_the_menus(chinese_window, qtbot)
     assert titles() == ["文件(&F)", "编辑(&E)", "视图(&V)", "运行(&R)", "工具(&T)", "帮助(&H)"]
     assert w.connections_dock.windowTitle() == "连接"
     assert w.log_pane.clear_button.text() == "清空"
+    assert w.messages.add_button.text() == "添加" and w.messages.count.specialValueText() == "直到停止"
