@@ -121,10 +121,10 @@ class _TranslatedWords(Words):
 
     def __init__(self) -> None:
         translate = QCoreApplication.translate
-        self._bytes = translate(_CONTEXT, "%1 bytes")
-        self._one_byte = translate(_CONTEXT, "1 byte")
-        self._dropped = translate(_CONTEXT, "%1 events dropped here: the log could not keep up")
-        self._one_dropped = translate(_CONTEXT, "1 event dropped here: the log could not keep up")
+        self._bytes = translate("EventLogModel", "%1 bytes")
+        self._one_byte = translate("EventLogModel", "1 byte")
+        self._dropped = translate("EventLogModel", "%1 events dropped here: the log could not keep up")
+        self._one_dropped = translate("EventLogModel", "1 event dropped here: the log could not keep up")
 
     def byte_count(self, count: int) -> str:
         return self._one_byte if count == 1 else arg(self._bytes, count)

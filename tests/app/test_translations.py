@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings
@@ -137,3 +138,31 @@ def test_engine_error_as_the_engine_makes_it_is_translated(chinese):
     info = ErrorInfo.from_exception(ErrorEvent.CONNECT, ConnectionRefusedError(errno.ECONNREFUSED, "x"))
     error = SocketError.from_info(info.during("connecting to 127.0.0.1:9"), "ClientSocket1")
     assert "连接被拒绝" in translated(str(error)) and "Connection" not in translated(str(error))
+
+
+def test_the_log_detail_counts_are_translated(chinese):
+    from components.observer import EventRecord
+    from ui.event_log_model import EventLogModel
+
+    model = EventLogModel()
+    record = EventRecord(0.0, "Server", "OnClientRead", 1, "127.0.0.1:5000", "MainThread", 21, b"hello", None, "")
+    assert model.detail_text(record) == "21 字节"
+    assert model.detail_text(record._replace(byte_count=1)) == "1 字节"
+
+
+def test_every_literal_text_has_a_literal_context():
+    """lupdate reads translate(context, text) only when both are literals: a text with a
+    context held in a variable never reaches the .ts (and is never translated)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for folder in ("ui", "app", "bench", "socket_workbench"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) \
+                        in ("translate", "QT_TRANSLATE_NOOP") and len(node.args) >= 2 \
+                        and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
+                        and not isinstance(node.args[0], ast.Constant):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
