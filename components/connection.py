@@ -729,7 +729,10 @@ class AsyncWinSocket(CustomWinSocket, asyncio.Protocol):
         return self._pending_len + (transport.get_write_buffer_size() if transport is not None else 0)
 
     def send_room(self) -> int:
-        return max(self._send_cap - self.send_queue_length(), 0)
+        # send_queue_length(), inlined: Echo back asks this once per message
+        transport = self.transport
+        queued = self._pending_len + (transport.get_write_buffer_size() if transport is not None else 0)
+        return max(self._send_cap - queued, 0)
 
     @property
     def send_congested(self) -> bool:

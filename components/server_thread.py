@@ -306,6 +306,10 @@ class ServerClientThread(threading.Thread):
         server.connection_writable(conn)
         framer = conn.framer
         pause = framer.spec.idle_ms / 1000 if framer is not None and framer.spec.idle_ms else None
+
+        def terminated() -> bool:
+            return self._terminated
+
         while not self._terminated and not conn.closing:
             if pause is not None and framer is not None and framer.buffered and not conn.wait_readable(pause):
                 conn.deliver_frame(framer.flush())  # idle:<ms>: nothing came for that long
@@ -323,7 +327,7 @@ class ServerClientThread(threading.Thread):
                 break
             if framer is None:
                 server.connection_read(conn, data)
-                conn.wait_drained(lambda: self._terminated)
+                conn.wait_drained(terminated)
             elif not conn.deliver_bytes(data):
                 break
 

@@ -63,8 +63,8 @@ from components.observer import (
     PREVIEW_BYTES,
     SLOW_HANDLER,
     EventRecord,
-    thread_names,
     thread_name,
+    thread_names,
 )
 from components.tls import HandshakeInfo, TlsSettings, TlsSettingsError, tls_context
 
