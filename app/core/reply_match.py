@@ -19,7 +19,9 @@ change its length). Masks are regexes over bytes (the text as UTF-8), applied le
 the earliest match first.
 
 Without masks a reply is complete when as many bytes arrived as were recorded; with masks
-it is complete when it matches (else the exchange's timeout decides).
+it is complete when it matches, and it differs when it is at least as long as the recorded
+one, does not match, and nothing more comes for a quarter of a second (or the exchange's
+timeout ends first).
 """
 
 from __future__ import annotations

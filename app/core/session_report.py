@@ -7,7 +7,8 @@ hex dump of the context, and how long it took against the recording.
 
     SessionReport -> SuiteResult* -> CaseResult*
 
-The same report gives the text a terminal shows (``format_text``), the exit code
+The same report gives the text a terminal shows (``format_text``; ``verbose`` adds the bytes
+of passed cases), the exit code
 (``exit_code``: 0 all passed, 1 a mismatch or failure, 2 bad input) and JUnit XML
 (``write_junit``, with junit-xml: one ``<testsuite>`` per stream or scenario, one
 ``<testcase>`` per exchange or step, the failure's ``message`` a one-line summary a CI page
@@ -100,6 +101,15 @@ def hex_diff(expected: bytes, received: bytes, offset: int, ignored: Container[i
         lines.append(f"received {start:08x}  {_hex_row(got)}  {_printable(got)}")
         if any(m.strip() for m in marks):
             lines.append(" " * 19 + " ".join(marks).rstrip())
+    return "\n".join(lines)
+
+
+def hex_dump(data: bytes, limit: int = 16 * ROW) -> str:
+    """Rows of ``data`` in hex and text (the first ``limit`` bytes, then how many more)."""
+    lines = [f"{start:08x}  {_hex_row(data[start:start + ROW])}  {_printable(data[start:start + ROW])}"
+             for start in range(0, min(len(data), limit), ROW)]
+    if len(data) > limit:
+        lines.append(f"... {len(data) - limit} more byte(s)")
     return "\n".join(lines)
 
 
@@ -230,6 +240,8 @@ def format_text(report: SessionReport, verbose: bool = False) -> str:
         lines.extend(f"  note: {note}" for note in suite.notes)
         for case in suite.cases:
             lines.append(case_line(case))
+            if verbose and case.passed and case.received:
+                lines.extend("        " + line for line in hex_dump(case.received).splitlines())
             if case.detail and (verbose or not case.passed):
                 lines.extend("        " + line for line in case.detail.splitlines())
     passed, total = report.counts()

@@ -151,3 +151,16 @@ def test_a_port_in_use_is_bad_input(echo_capture):
         done = subprocess.run([*CLI, "mock", str(echo_capture), "--listen", str(port)], cwd=ROOT,
                               capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Address already in use" in done.stderr
+
+
+def test_each_client_gets_the_next_stream_then_the_first_again(echo_capture):
+    hello = b"Hello, echo server!\r\n"
+    with Mocking(str(echo_capture), "--timing", "asis") as mock:
+        for expected in (hello, MESSAGES[0], hello):  # stream 0, stream 1, stream 0 again
+            with socket.create_connection(("127.0.0.1", mock.port), timeout=5) as client:
+                client.sendall(expected)
+                assert read_until(client, expected) == expected
+        mock.reader.wait_count('"OnClientDisconnect"', 3)
+    assert mock.status == 1  # the second client left after its first exchange: a divergence
+    served = [r["detail"] for r in mock.records() if r["event"] == "OnClientConnect"]
+    assert [d.split(" (")[0] for d in served] == ["serves stream 0", "serves stream 1", "serves stream 0"]

@@ -83,6 +83,16 @@ def test_a_byte_range_in_the_match_file_hides_the_change(echo_capture, tmp_path)
     assert "reply matches (21 byte(s), masks applied)" in done.stdout
 
 
+def test_a_masked_reply_that_differs_is_told_without_waiting_for_the_timeout(echo_capture, tmp_path):
+    match = tmp_path / "match.toml"
+    match.write_text("masks = ['e[a-z]ho']\n")
+    with serving(changed_echo(tmp_path), "ServerSocket1", NO_OWN_CLIENT) as port:
+        done = cli("replay", echo_capture, "--to", f"127.0.0.1:{port}", "--stream", "0", "--match", match,
+                   "--timeout", "60000")
+    assert done.returncode == 1
+    assert "FAIL  exchange 1: first difference at byte 18 (0x12)" in done.stdout
+
+
 def test_framed_comparison_names_the_frame(echo_capture, tmp_path):
     with serving(changed_echo(tmp_path), "ServerSocket1", NO_OWN_CLIENT) as port:
         done = cli("replay", echo_capture, "--to", f"127.0.0.1:{port}", "--stream", "0", "--framing", "line")
@@ -113,9 +123,10 @@ def test_chat_replayed_with_masks_for_the_peers(tmp_path):
     match = tmp_path / "match.toml"
     match.write_text("masks = ['127\\.0\\.0\\.1:\\d+']\n")
     with serving(CHAT, "ChatServer", "--trust") as port:
-        exact = cli("replay", recorded.path, "--to", f"127.0.0.1:{port}", "--timeout", "500")
+        exact = cli("replay", recorded.path, "--to", f"127.0.0.1:{port}")
         masked = cli("replay", recorded.path, "--to", f"127.0.0.1:{port}", "--match", match)
     assert exact.returncode == 1 and "first difference at byte" in exact.stdout
+    assert "no complete reply" not in exact.stdout  # the ports differ: told at once, not by the timeout
     assert masked.returncode == 0, masked.stdout + masked.stderr
     assert "passed: 4/4 exchange(s) passed in 2 suite(s)" in masked.stdout
 

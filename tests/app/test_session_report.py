@@ -132,3 +132,12 @@ def test_first_difference_in_long_replies(at):
     assert first_difference(long, bytes(changed)) == at
     assert first_difference(long, long) is None
     assert first_difference(long, long[:5000]) == first_difference(long[:5000], long) == 5000
+
+
+def test_verbose_text_shows_the_bytes_of_passed_cases():
+    suite = SuiteResult("s")
+    suite.add(compared("exchange 1", b"hi\r\n" * 100, b"hi\r\n" * 100))
+    quiet = format_text(SessionReport([suite]))
+    loud = format_text(SessionReport([suite]), verbose=True)
+    assert "68 69 0d 0a" not in quiet
+    assert "        00000000  68 69 0d 0a 68 69" in loud and "... 144 more byte(s)" in loud
