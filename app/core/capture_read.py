@@ -14,6 +14,8 @@ with the higher port).
 from __future__ import annotations
 
 import socket
+import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,8 +118,10 @@ def _address(packed: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET6 if len(packed) == 16 else socket.AF_INET, packed)
 
 
-def read_capture(path: str | Path) -> list[Conversation]:
-    """Every TCP conversation of the capture at ``path`` (CaptureError when it is none)."""
+def read_capture(path: str | Path, notes: list[str] | None = None) -> list[Conversation]:
+    """Every TCP conversation of the capture at ``path`` (CaptureError when it is none). A
+    capture cut short in the middle of a packet (a tcpdump killed, a disk full) is read up
+    to there, as Wireshark does, and ``notes`` gets a line saying so."""
     try:
         with open(path, "rb") as file:
             try:
@@ -127,7 +131,7 @@ def read_capture(path: str | Path) -> list[Conversation]:
             linktype = reader.datalink()
             conversations: list[Conversation] = []
             by_tuple: dict[tuple[Endpoint, Endpoint], Conversation] = {}
-            for when, frame in reader:
+            for when, frame in _packets(reader, notes):
                 try:
                     ip = _ip_of(frame, linktype)
                 except (dpkt.dpkt.UnpackError, IndexError):
@@ -138,6 +142,19 @@ def read_capture(path: str | Path) -> list[Conversation]:
     except OSError as exc:
         raise CaptureError(f"can't read {Path(path).name}: {exc.strerror or exc}") from None
     return conversations
+
+
+def _packets(reader: Iterable[tuple[float, bytes]], notes: list[str] | None) -> Iterator[tuple[float, bytes]]:
+    packets = iter(reader)
+    while True:
+        try:
+            yield next(packets)
+        except StopIteration:
+            return
+        except (dpkt.dpkt.NeedData, dpkt.dpkt.UnpackError, struct.error, ValueError):
+            if notes is not None:
+                notes.append("the capture is cut short in the middle of a packet; what comes before was read")
+            return
 
 
 def _segment(conversations: list[Conversation], by_tuple: dict[tuple[Endpoint, Endpoint], Conversation],

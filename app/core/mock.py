@@ -256,7 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         options = options_from(args)
         if args.duration is not None and args.duration <= 0:
             raise BadInput(f"--duration must be more than 0 s, not {args.duration}")
-        conversations = load(args.capture, args.stream)
+        notes: list[str] = []
+        conversations = load(args.capture, args.stream, notes)
+        for note in notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
         mock = Mock(conversations, options.match, options.timeout, printer(args.json), args.timing)
         asyncio.run(serve(mock, host, port, args.duration))
     except BadInput as exc:

@@ -298,21 +298,27 @@ def _event_times(conversation: Conversation) -> list[float]:
 
 # -- the entry points -----------------------------------------------------------------------
 async def replay(conversations: Sequence[Conversation], target: tuple[str, int],
-                 options: ReplayOptions = ReplayOptions(), source: str = "") -> SessionReport:
-    """Replays ``conversations`` (all together, in the recording's order) against ``target``."""
+                 options: ReplayOptions = ReplayOptions(), source: str = "",
+                 notes: Sequence[str] = ()) -> SessionReport:
+    """Replays ``conversations`` (all together, in the recording's order) against ``target``;
+    ``notes`` (about the capture) go into every stream's report."""
     schedule = Schedule({c.index: _event_times(c) for c in conversations}, options.timing)
-    streams = [_Stream(c, schedule, options, SuiteResult(stream_label(c), source=source)) for c in conversations]
+    streams = [_Stream(c, schedule, options, SuiteResult(stream_label(c), source=source, notes=list(notes)))
+               for c in conversations]
     await asyncio.gather(*(s.run(target) for s in streams))
     return SessionReport([s.suite for s in streams])
 
 
-def load(capture: str | Path, streams: list[int] | None = None) -> list[Conversation]:
-    """The selected streams of the capture; BadInput when it can't be read or lacks one."""
+def load(capture: str | Path, streams: list[int] | None = None, notes: list[str] | None = None) -> list[Conversation]:
+    """The selected streams of the capture; BadInput when it can't be read or lacks one.
+    ``notes`` gets what the reader had to say (a capture cut short)."""
     name = Path(capture).name
     if not Path(capture).exists():
         raise BadInput(f"{capture}: no such file")
+    if not Path(capture).is_file():  # a FIFO or a device would block the read, a folder has no packets
+        raise BadInput(f"{capture} is not a regular file")
     try:
-        conversations = read_capture(capture)
+        conversations = read_capture(capture, notes)
     except CaptureError as exc:
         raise BadInput(str(exc)) from None
     return select_streams(conversations, streams, name)
@@ -324,8 +330,9 @@ def replay_capture(capture: str | Path, target: tuple[str, int] | str, streams: 
     ``replay`` and ``test``. Raises BadInput before running anything when the input is wrong."""
     if isinstance(target, str):
         target = parse_target(target)
-    conversations = load(capture, streams)
-    return asyncio.run(replay(conversations, target, options, str(capture)))
+    notes: list[str] = []
+    conversations = load(capture, streams, notes)
+    return asyncio.run(replay(conversations, target, options, str(capture), notes))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -353,7 +360,7 @@ def add_capture_arguments(parser: argparse.ArgumentParser, framing: bool = True)
                         help="a TOML match file: byte ranges and regex masks a reply may differ in")
     if framing:
         parser.add_argument("--framing", metavar="SPEC",
-                            help="compare frame by frame, framed as the Framing property says (line, "
+                            help="compare frame by frame, cut as a component's framing spec cuts them (line, "
                                  "delimiter:..., fixed:N, length:..., regex:...)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MS, metavar="MS",
                         help=f"how long to wait for each exchange (default {DEFAULT_TIMEOUT_MS})")
@@ -384,10 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         target = parse_target(args.to)
         options = options_from(args, args.timing)
-        conversations = load(args.capture, args.stream)
+        notes: list[str] = []
+        conversations = load(args.capture, args.stream, notes)
         if args.junit is not None and not Path(args.junit).resolve().parent.is_dir():
             raise BadInput(f"--junit {args.junit}: the folder {Path(args.junit).parent} does not exist")
-        report = asyncio.run(replay(conversations, target, options, str(args.capture)))
+        report = asyncio.run(replay(conversations, target, options, str(args.capture), notes))
         print(format_text(report, args.verbose), flush=True)
         if args.junit is not None:
             write_junit(report, args.junit)

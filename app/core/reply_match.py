@@ -91,10 +91,8 @@ class Mask:
     def complete(self, expected: bytes, received: bytes) -> bool:
         """Whether ``received`` is all of the reply there is to wait for: it matches, or (with
         no masks) as many bytes arrived as were recorded."""
-        if self.compare(expected, received)[0] is None:
-            return True
         if self.masks:
-            return False
+            return self.compare(expected, received)[0] is None
         cut = self.open_from
         return len(received) >= (len(expected) if cut is None else min(cut, len(expected)))
 

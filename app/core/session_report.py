@@ -33,6 +33,7 @@ EXIT_BAD_INPUT = 2
 
 ROW = 16  # bytes per hex dump row
 CONTEXT_ROWS = 1  # rows shown before and after the row of the first difference
+_BLOCK = 4096
 
 
 class BadInput(ValueError):  # noqa: N818 - reads as what it is: bad input, exit code 2
@@ -43,8 +44,14 @@ class BadInput(ValueError):  # noqa: N818 - reads as what it is: bad input, exit
 def first_difference(expected: bytes, received: bytes, ignored: Container[int] = ()) -> int | None:
     """The offset of the first byte where ``received`` differs from ``expected`` (offsets in
     ``ignored`` match anything), or where one ends before the other; None when they match."""
-    for offset, (want, got) in enumerate(zip(expected, received, strict=False)):
-        if want != got and offset not in ignored:
+    start = 0
+    if not ignored:  # skip the equal start a block at a time: replies can be megabytes
+        common = min(len(expected), len(received))
+        while start < common and expected[start:start + _BLOCK] == received[start:start + _BLOCK]:
+            start += _BLOCK
+        start = min(start, common)
+    for offset in range(start, min(len(expected), len(received))):
+        if expected[offset] != received[offset] and offset not in ignored:
             return offset
     if len(expected) != len(received):
         return min(len(expected), len(received))

@@ -123,6 +123,7 @@ def test_chat_replayed_with_masks_for_the_peers(tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["missing.pcapng", "--to", "127.0.0.1:9"], "missing.pcapng: no such file"),
     (["{form}", "--to", "127.0.0.1:9"], "is not a pcap or pcapng capture"),
+    (["/tmp", "--to", "127.0.0.1:9"], "/tmp is not a regular file"),
     (["{capture}", "--to", "localhost"], "--to 'localhost': expected HOST:PORT"),
     (["{capture}", "--to", "127.0.0.1:http"], "the port 'http' is not a number"),
     (["{capture}", "--to", "127.0.0.1:70000"], "the port must be 1 to 65535"),

@@ -122,3 +122,13 @@ def test_control_bytes_in_a_message_still_give_valid_xml(tmp_path):
     suite.add(CaseResult("c", False, "bad \x00\x1b byte"))
     write_junit(SessionReport([suite]), tmp_path / "r.xml")
     ET.parse(tmp_path / "r.xml")
+
+
+@pytest.mark.parametrize("at", [0, 1, 4095, 4096, 4097, 25_599])
+def test_first_difference_in_long_replies(at):
+    long = bytes(range(256)) * 100
+    changed = bytearray(long)
+    changed[at] ^= 1
+    assert first_difference(long, bytes(changed)) == at
+    assert first_difference(long, long) is None
+    assert first_difference(long, long[:5000]) == first_difference(long[:5000], long) == 5000
