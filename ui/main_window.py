@@ -144,6 +144,8 @@ class MainWindow(QMainWindow):
 
         self.recording = RecordingController(self.stream, self)
         self.recording.message.connect(self.show_message)
+        self.log_pane.full_capture = self.recording.finished_capture
+        self.log_pane.accepts_connections = self._accepts_connections
         self.run_bar = QToolBar()
         self.run_bar.setObjectName("RunToolBar")
         self.run_bar.setMovable(False)

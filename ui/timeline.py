@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSettings, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QLineF, QModelIndex, QPointF, QRect, QRectF, QSettings, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -44,7 +44,6 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
-    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
@@ -88,6 +87,10 @@ LANE_WIDTH = 230
 MAX_LANE_WIDTH = 380
 #: a paint draws at most this many records per pixel row (the rest are counted on the row)
 PER_ROW = 3
+#: records of one lane closer than this (px) are drawn as one busy band
+MIN_GAP = 3.0
+#: how many records (nearly) at once one lane draws just under each other before it bands them
+NUDGES = 4
 FOLDER_KEY = "timeline/exportFolder"
 
 _SEND = QColor(31, 95, 191)
@@ -248,7 +251,8 @@ class TimelineView(QAbstractScrollArea):
         self.top = self.index.first_time  # the time at the top of the plot
         self.follow = True
         self.selected: int | None = None
-        self._hits: list[tuple[QRectF, int]] = []
+        #: what the last paint drew where: (y, x from, x to, sequence number)
+        self._hits: list[tuple[float, float, float, int]] = []
         self.last_drawn = 0  # records drawn by the last paint (for the bench and tests)
         self.setMouseTracking(False)
         self.viewport().setAutoFillBackground(True)
@@ -268,7 +272,16 @@ class TimelineView(QAbstractScrollArea):
         self._mono.setPointSizeF(self._small.pointSizeF())
         self._bold = QFont(font)
         self._bold.setBold(True)
+        self._mono_metrics = QFontMetrics(self._mono)
+        self._small_metrics = QFontMetrics(self._small)
+        self._bold_metrics = QFontMetrics(self._bold)
+        self.retranslate()
         self.setMinimumSize(320, 160)
+
+    def retranslate(self) -> None:
+        self._locale = self.locale()
+        self._bytes_text = self.tr("%1 bytes")
+        self.viewport().update()
 
     # -- geometry ----------------------------------------------------------------
     def plot_height(self) -> int:
@@ -312,7 +325,7 @@ class TimelineView(QAbstractScrollArea):
                 bar.setRange(0, self._STEPS)
                 bar.setPageStep(max(1, int(self._STEPS * self.span() / (extent + self.span()))))
                 bar.setSingleStep(max(1, bar.pageStep() // 10))
-                bar.setValue(int(round((self.top - first) / extent * self._STEPS)))
+                bar.setValue(int(min(max((self.top - first) / extent, 0.0), 1.0) * self._STEPS))
             total = self._layout_lanes(self.viewport().width())
             h = self.horizontalScrollBar()
             h.setRange(0, max(0, total + AXIS_WIDTH - self.viewport().width()))
@@ -422,10 +435,11 @@ class TimelineView(QAbstractScrollArea):
         self.viewport().update()
 
     def seq_at_point(self, x: float, y: float) -> int | None:
+        x += self.horizontalScrollBar().value()
         best, best_d = None, 7.0
-        for rect, seq in self._hits:
-            if rect.contains(x, y):
-                d = abs(rect.center().y() - y)
+        for hy, x0, x1, seq in self._hits:
+            if x0 <= x <= x1:
+                d = abs(hy - y)
                 if d <= best_d:  # the last drawn (on top) of equals
                     best, best_d = seq, d
         return best
@@ -442,9 +456,9 @@ class TimelineView(QAbstractScrollArea):
 
     def hit_point(self, seq: int) -> QPointF | None:
         """Where the last paint drew record ``seq`` (for tests: click there)."""
-        for rect, s in self._hits:
+        for y, x0, x1, s in self._hits:
             if s == seq:
-                return rect.center()
+                return QPointF((x0 + x1) / 2 - self.horizontalScrollBar().value(), y)
         return None
 
     # -- painting ---------------------------------------------------------------------
@@ -540,34 +554,11 @@ class TimelineView(QAbstractScrollArea):
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              offset_text(max(offset, 0.0), step))
 
-        # records
+        # records: cheap shapes collected, then drawn in a few calls
         painter.save()
         painter.setClipRect(QRectF(AXIS_WIDTH, HEADER_HEIGHT, width - AXIS_WIDTH, height - HEADER_HEIGHT))
         painter.translate(-dx, 0)
-        rows = self.visible_rows(height)
-        self.last_drawn = len(rows)
-        last_label: dict[tuple[str, int], float] = {}
-        lane_of = self.index.lanes
-        key_of = self.index.lane_key
-        for row in rows:
-            t, component, event, connection = row[0], row[1], row[2], row[3]
-            seq = row[-1]
-            y = self.y_of(t)
-            if event == DROPPED:
-                painter.fillRect(QRectF(AXIS_WIDTH + dx, y - 3, width, 6), _DROPPED)
-                self._hits.append((QRectF(AXIS_WIDTH, y - 4, width, 8).translated(-dx, 0), seq))
-                continue
-            lane = lane_of.get(key_of(component, connection)) if component else None
-            if lane is None:
-                continue
-            labelled = y - last_label.get(lane.key, -1e9) >= fh
-            if labelled:
-                last_label[lane.key] = y
-            byte_count, preview = row[6], row[7]
-            if byte_count and event != DROPPED and lane.has_peer and (event == SEND or event in READS):
-                self._arrow(painter, lane, y, event == SEND, byte_count, preview, labelled, fm, seq)
-            else:
-                self._mark(painter, lane, y, event, row[8] is not None or event in ERRORS, labelled, fm, seq)
+        self._draw_records(painter, width, height, dx, fh)
         painter.restore()
 
         # the header over everything: lane names and peers
@@ -614,63 +605,128 @@ class TimelineView(QAbstractScrollArea):
                              | Qt.AlignmentFlag.AlignVCenter),
                          small.elidedText(second, Qt.TextElideMode.ElideLeft, lane.width - 10))
 
-    def _arrow(self, painter: QPainter, lane: Lane, y: float, outgoing: bool, size: int, preview: bytes,
-               labelled: bool, fm: QFontMetrics, seq: int) -> None:
-        local, peer = self._local_x(lane), self._peer_x(lane)
-        x0, x1 = (local, peer) if outgoing else (peer, local)
-        color = _SEND if outgoing else _READ
-        if seq == self.selected:
-            painter.fillRect(QRectF(local - 6, y - fm.height() - 2, peer - local + 12, fm.height() + 6), _SELECTED)
-        painter.setPen(QPen(color, 1.6))
-        painter.drawLine(QPointF(x0, y), QPointF(x1, y))
-        head = 7 if x1 > x0 else -7
-        painter.setBrush(color)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawPolygon(QPolygonF([QPointF(x1, y), QPointF(x1 - head, y - 3.5), QPointF(x1 - head, y + 3.5)]))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        self._hits.append((QRectF(local - 4, y - fm.height(), peer - local + 8, fm.height() + 5), seq))
-        if labelled:
+    def _draw_records(self, painter: QPainter, width: int, height: int, dx: int, fh: int) -> None:
+        rows = self.visible_rows(height)
+        self.last_drawn = len(rows)
+        lanes, key_of = self.index.lanes, self.index.lane_key
+        top, scale = self.top, self.scale
+        xs = {lane.key: (self._local_x(lane), self._peer_x(lane)) for lane in self.index.order}
+        last_y: dict[tuple[str, int], float] = {}
+        last_label: dict[tuple[str, int], float] = {}
+        nudged: dict[tuple[str, int], int] = {}
+        bands: dict[tuple[str, int], list[list[float]]] = {}
+        lines: dict[bool, list[QLineF]] = {True: [], False: []}
+        labels: list[tuple[float, float, float, bool, int, bytes]] = []
+        marks: list[tuple[float, float, float, str, bool]] = []
+        selected = self.selected
+        hits = self._hits
+        for row in rows:
+            event = row[2]
+            y = HEADER_HEIGHT + (row[0] - top) * scale
+            seq = row[-1]
+            if event == DROPPED:
+                painter.fillRect(QRectF(AXIS_WIDTH + dx, y - 3, width, 6), _DROPPED)
+                hits.append((y, AXIS_WIDTH + dx, AXIS_WIDTH + dx + width, seq))
+                continue
+            component = row[1]
+            key = key_of(component, row[3]) if component else None
+            lane = lanes.get(key) if key is not None else None
+            if lane is None or key is None:
+                continue
+            local, peer = xs[key]
+            previous = last_y.get(key, -1e9)
+            if y - previous < MIN_GAP and seq != selected:
+                if nudged.get(key, 0) < NUDGES:
+                    # (nearly) at once with the last one: drawn just under it, so a read and
+                    # its answer are two arrows
+                    nudged[key] = nudged.get(key, 0) + 1
+                    y = previous + MIN_GAP + 1
+                else:  # more of them: a busy band
+                    band = bands.setdefault(key, [])
+                    if band and y - band[-1][1] < MIN_GAP * 2:
+                        band[-1][1] = y
+                    else:
+                        band.append([y, y])
+                    continue
+            else:
+                nudged[key] = 0
+            last_y[key] = y
+            labelled = y - last_label.get(key, -1e9) >= fh
+            if labelled:
+                last_label[key] = y
+            byte_count = row[6]
+            if byte_count and lane.has_peer and (event == SEND or event in READS):
+                outgoing = event == SEND
+                x0, x1 = (local, peer) if outgoing else (peer, local)
+                head = -7 if x1 > x0 else 7
+                batch = lines[outgoing]
+                batch.append(QLineF(x0, y, x1, y))
+                batch.append(QLineF(x1, y, x1 + head, y - 3.5))
+                batch.append(QLineF(x1, y, x1 + head, y + 3.5))
+                hits.append((y - fh / 2, local - 4, peer + 4, seq))
+                if labelled or seq == selected:
+                    labels.append((y, local, peer, outgoing, byte_count, row[7]))
+            else:
+                error = row[8] is not None or event in ERRORS
+                marks.append((y, local, lane.x + lane.width, event, error))
+                hits.append((y, local - 6, lane.x + lane.width - 4, seq))
+                if not labelled:
+                    marks[-1] = (y, local, -1.0, event, error)
+            if seq == selected:
+                painter.fillRect(QRectF(local - 8, y - fh - 2, peer - local + 16, fh + 6), _SELECTED)
+        busy = QColor(_EVENT)
+        busy.setAlpha(40)
+        for key, spans in bands.items():
+            local, peer = xs[key]
+            for y0, y1 in spans:
+                painter.fillRect(QRectF(local, y0 - 1, peer - local, y1 - y0 + 2), busy)
+        for outgoing, batch in lines.items():
+            if batch:
+                painter.setPen(QPen(_SEND if outgoing else _READ, 1.6))
+                painter.drawLines(batch)
+        self._draw_labels(painter, labels)
+        self._draw_marks(painter, marks, fh)
+
+    def _draw_labels(self, painter: QPainter, labels: list[tuple[float, float, float, bool, int, bytes]]) -> None:
+        painter.setFont(self._mono)
+        mono = self._mono_metrics
+        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        for y, local, peer, outgoing, size, preview in labels:
             text = self._size_text(size)
             shown = text_preview(preview, truncated=size > len(preview))
             room = int(peer - local - 16)
-            painter.setFont(self._mono)
-            mono = QFontMetrics(self._mono)
-            painter.setPen(color)
+            painter.setPen(_SEND if outgoing else _READ)
             label = f"{text}  {shown}" if shown else text
-            painter.drawText(QRectF(local + 8, y - mono.height() - 1, room, mono.height()),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+            painter.drawText(QRectF(local + 8, y - mono.height() - 1, room, mono.height()), align,
                              mono.elidedText(label, Qt.TextElideMode.ElideRight, room))
 
-    def _size_text(self, size: int) -> str:
-        return self.tr("1 byte") if size == 1 else arg(self.tr("%1 bytes"), self.locale().toString(size))
-
-    def _mark(self, painter: QPainter, lane: Lane, y: float, event: str, error: bool, labelled: bool,
-              fm: QFontMetrics, seq: int) -> None:
-        x = self._local_x(lane)
-        color = _ERROR if error else _CONNECT if event in CONNECTS else _CLOSE if event in CLOSES else _EVENT
-        if seq == self.selected:
-            painter.fillRect(QRectF(x - 8, y - fm.height() / 2 - 2, lane.width - (x - lane.x), fm.height() + 4),
-                             _SELECTED)
-        painter.setPen(QPen(color.darker(130), 1))
-        painter.setBrush(color)
-        r = 4.5 if error or event in CONNECTS or event in CLOSES else 3.5
-        if error:
-            painter.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
-        else:
-            painter.drawEllipse(QPointF(x, y), r, r)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        room = int(lane.x + lane.width - x - 12)
-        self._hits.append((QRectF(x - 6, y - fm.height() / 2, room + 8, fm.height()), seq))
-        if labelled:
+    def _draw_marks(self, painter: QPainter, marks: list[tuple[float, float, float, str, bool]], fh: int) -> None:
+        base = self.palette().color(QPalette.ColorRole.Base)
+        for y, x, right, event, error in marks:
+            color = _ERROR if error else _CONNECT if event in CONNECTS else _CLOSE if event in CLOSES else _EVENT
+            painter.setPen(QPen(color.darker(130), 1))
+            painter.setBrush(color)
+            r = 4.5 if error or event in CONNECTS or event in CLOSES else 3.5
+            if error:
+                painter.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
+            else:
+                painter.drawEllipse(QPointF(x, y), r, r)
+            if right < 0:
+                continue
             font = self._bold if error else self._small
-            metrics = QFontMetrics(font)
+            metrics = self._bold_metrics if error else self._small_metrics
+            room = int(right - x - 12)
             text = metrics.elidedText(event, Qt.TextElideMode.ElideRight, room)
-            box = QRectF(x + 7, y - fm.height() / 2, metrics.horizontalAdvance(text) + 4, fm.height())
-            painter.fillRect(box, self.palette().color(QPalette.ColorRole.Base))  # legible over arrows
+            box = QRectF(x + 7, y - fh / 2, metrics.horizontalAdvance(text) + 4, fh)
+            painter.fillRect(box, base)  # legible over arrows
             painter.setFont(font)
             painter.setPen(color if error else QColor(70, 70, 70))
             painter.drawText(box.adjusted(2, 0, 0, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                              text)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _size_text(self, size: int) -> str:
+        return self.tr("1 byte") if size == 1 else arg(self._bytes_text, self._locale.toString(size))
 
     # -- export -----------------------------------------------------------------------
     def export_svg(self, path: str | Path) -> None:
@@ -763,7 +819,7 @@ class TimelinePane(QWidget):
         self.png_button.setText(self.tr("PNG…"))
         self.png_button.setToolTip(self.tr("Export the visible range as PNG"))
         self._scale_changed(self.view.scale)
-        self.view.viewport().update()
+        self.view.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):
