@@ -68,10 +68,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.records_capture import write_preview_capture
 from app.qt.i18n import arg
 from components.component import events_where
 from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuffer
-from app.core.records_capture import write_preview_capture
 from ui.event_log_export import FORMATS, evicted_record, export_records, format_for_path
 from ui.event_log_filter import EventLogFilter
 from ui.event_log_model import DEFAULT_CAPACITY, Column, EventLogModel

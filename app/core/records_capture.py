@@ -117,10 +117,10 @@ def write_preview_capture(records: Iterable[EventRecord], path: str | Path,
                 packets[-1].comments.append(comment_for(record))
             emit(key, packets)
         elif record.event in CLOSES:
-            stream = streams.get(key)
+            ended = streams.get(key)
             pending.setdefault(key, []).append(comment_for(record))
-            if stream is not None and not stream.ended:
-                emit(key, ending(stream, END_LOCAL, record.wall_time))
+            if ended is not None and not ended.ended:
+                emit(key, ending(ended, END_LOCAL, record.wall_time))
         else:
             if record.event in CONNECTS:
                 stream_for(record)
