@@ -617,6 +617,7 @@ class TimelineView(QAbstractScrollArea):
         last_y: dict[tuple[str, int], float] = {}
         last_label: dict[tuple[str, int], float] = {}
         nudged: dict[tuple[str, int], int] = {}
+        last_mark: dict[tuple[str, int], int] = {}
         bands: dict[tuple[str, int], list[list[float]]] = {}
         lines: dict[bool, list[QLineF]] = {True: [], False: []}
         labels: list[tuple[float, float, float, bool, int, bytes]] = []
@@ -671,10 +672,19 @@ class TimelineView(QAbstractScrollArea):
                     labels.append((y, local, peer, outgoing, byte_count, row[7]))
             else:
                 error = row[8] is not None or event in ERRORS
-                marks.append((y, local, lane.x + lane.width, event, error))
                 hits.append((y, local - 6, lane.x + lane.width - 4, seq))
-                if not labelled:
-                    marks[-1] = (y, local, -1.0, event, error)
+                if labelled:
+                    last_mark[key] = len(marks)
+                    marks.append((y, local, lane.x + lane.width, event, error))
+                else:
+                    at = last_mark.get(key)
+                    if at is not None and y - marks[at][0] < fh and not error:
+                        # events (nearly) at once: one label names them all
+                        my, mx, right, text, was_error = marks[at]
+                        marks[at] = (my, mx, right, f"{text} · {event}", was_error)
+                    else:
+                        last_mark.pop(key, None)
+                    marks.append((y, local, -1.0, event, error))
             if seq == selected:
                 painter.fillRect(QRectF(local - 8, y - fh - 2, peer - local + 16, fh + 6), _SELECTED)
         busy = QColor(_EVENT)
@@ -705,7 +715,8 @@ class TimelineView(QAbstractScrollArea):
 
     def _draw_marks(self, painter: QPainter, marks: list[tuple[float, float, float, str, bool]], fh: int) -> None:
         base = self.palette().color(QPalette.ColorRole.Base)
-        for y, x, right, event, error in marks:
+        for y, x, right, text_of, error in marks:
+            event = text_of.split(" · ", 1)[0]
             color = _ERROR if error else _CONNECT if event in CONNECTS else _CLOSE if event in CLOSES else _EVENT
             painter.setPen(QPen(color.darker(130), 1))
             painter.setBrush(color)
@@ -719,7 +730,7 @@ class TimelineView(QAbstractScrollArea):
             font = self._bold if error else self._small
             metrics = self._bold_metrics if error else self._small_metrics
             room = int(right - x - 12)
-            text = metrics.elidedText(event, Qt.TextElideMode.ElideRight, room)
+            text = metrics.elidedText(text_of, Qt.TextElideMode.ElideRight, room)
             box = QRectF(x + 7, y - fh / 2, metrics.horizontalAdvance(text) + 4, fh)
             painter.fillRect(box, base)  # legible over arrows
             painter.setFont(font)
