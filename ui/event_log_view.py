@@ -590,8 +590,14 @@ class EventLogPane(QWidget):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.currentRecordChanged.emit(self.model.first_seq + self._source_row(current.row()))
+        # the current row also moves while rows are removed or the filter republishes its
+        # rows: only a row the view has now names a record
+        if current.isValid() and 0 <= current.row() < self.view.model().rowCount():
+            try:
+                row = self._source_row(current.row())
+            except IndexError:
+                return
+            self.currentRecordChanged.emit(self.model.first_seq + row)
 
     def _source_row(self, row: int) -> int:
         return self.proxy.source_row(row) if self.view.model() is self.proxy else row

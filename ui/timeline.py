@@ -766,7 +766,7 @@ class TimelineView(QAbstractScrollArea):
             self.paint(painter, size.width(), size.height(), self.horizontalScrollBar().value())
         finally:
             painter.end()
-        return bool(image.save(str(path), b"PNG"))
+        return bool(image.save(str(path), "PNG"))  # type: ignore[call-overload]  # the stubs want bytes, PySide str
 
 
 class TimelinePane(QWidget):
