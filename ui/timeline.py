@@ -160,10 +160,10 @@ class TimelineIndex:
         # the running maximum of the times, and per endpoint its last row and its last
         # connect or close: comprehensions, not a Python loop per row (a flood brings 5,000 a tick)
         times.extend(islice(accumulate((row[0] for row in rows), max, initial=high), 1, None))
-        last = {(row[1], row[3]): row for row in rows if row[1] and row[2] != DROPPED}
+        latest = {(row[1], row[3]): row for row in rows if row[1] and row[2] != DROPPED}
         turns = {(row[1], row[3]): row[2] for row in rows if row[2] in CLOSES or row[2] in CONNECTS}
         lanes = self.lanes
-        if any(self.lane_key(*key) not in lanes for key in last):
+        if any(self.lane_key(*key) not in lanes for key in latest):
             # the first row of each endpoint (a reversed comprehension keeps the first), in order
             firsts = {(row[1], row[3]): row for row in reversed(rows) if row[1] and row[2] != DROPPED}
             for (component, connection), row in sorted(firsts.items(), key=lambda item: item[1][0]):
@@ -172,7 +172,7 @@ class TimelineIndex:
                     lanes[key] = Lane(key, component, key[1], has_peer=key[1] != 0 or not self._server[component],
                                       first=row[0])
                     self.order.append(lanes[key])
-        for (component, connection), row in last.items():
+        for (component, connection), row in latest.items():
             lane = lanes[self.lane_key(component, connection)]
             lane.last = max(lane.last, row[0])
             if row[4] and not lane.peer:
