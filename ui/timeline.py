@@ -62,20 +62,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.record_format import text_preview
+from app.core.record_kinds import CLOSES, CONNECTS, ERRORS, READS
 from app.qt.i18n import arg
-from components.component import events_where
-from components.event_order import ORDERS
-from components.observer import CALLER_ERROR, DROPPED, HANDLER_ERROR, MONO_TO_WALL, RECEIVE, SEND
+from components.observer import DROPPED, MONO_TO_WALL, SEND
 from ui.event_log_model import EventLogModel
 from ui.retranslate import is_language_change
-
-#: records whose bytes came in (an arrow from the peer)
-READS = events_where(lambda e: e.carries_data) | {RECEIVE}
-CONNECTS = events_where(lambda e: e.connects)
-#: the events that end a connection, from the event order table
-CLOSES = frozenset(e for o in ORDERS.values() for row in o.rows.values() for e, target in row.items()
-                   if target == "closed" and "(" not in e)
-ERRORS = frozenset({HANDLER_ERROR, CALLER_ERROR})
 
 # zoom: pixels per second, as 100 * log10 on the slider
 MIN_SCALE = 0.25  # a 500 px view shows half an hour

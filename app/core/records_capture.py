@@ -20,15 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.pcapng_capture import END_LOCAL, CaptureWriter, Packet, TcpStream, ending, handshake, segments
+from app.core.record_kinds import CLOSES, CONNECTS, READS
 from app.core.recorder import comment_for
-from components.component import events_where
-from components.event_order import ORDERS
-from components.observer import DROPPED, RECEIVE, SEND, EventRecord
+from components.observer import DROPPED, SEND, EventRecord
 
-READS = events_where(lambda e: e.carries_data) | {RECEIVE}
-CONNECTS = events_where(lambda e: e.connects)
-CLOSES = frozenset(e for o in ORDERS.values() for row in o.rows.values() for e, target in row.items()
-                   if target == "closed" and "(" not in e)
 MADE_UP_PORT = 40000
 _WHERE = re.compile(r"(\[?[0-9A-Fa-f:.]+\]?):(\d+)\s*$")
 PREVIEW_NOTE = ("Socket Workbench event log export: the payloads are the log's previews (at most 64 bytes of "

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from tests.tshark import comments, follow, stream_count
 from ui.recording import FOLDER_KEY, set_limit_mb
 
-from .live_echo import interleaved_session, start_echo_server
+from .live_echo import interleaved_session, start_echo_server, wait_for_disconnects
 from .test_workbench import window  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.timeout(120)]
@@ -43,8 +43,7 @@ def test_record_a_real_session_then_tshark_follows_every_stream(window, qtbot, t
     w.recording.update_status()
     assert "REC" in w.recording.label.text() and "KB" in w.recording.label.text()
     assert w.recording.label.isVisible()
-    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) == 3,
-                    timeout=5000)
+    wait_for_disconnects(w, qtbot)
     w.recording.action.trigger()
     assert not w.recording.action.isChecked() and w.recording.recorder is None
     assert "Recorded" in w.recording.label.text()
@@ -100,8 +99,7 @@ def test_the_log_exports_pcapng_of_its_previews_and_says_so(window, qtbot, tmp_p
     w = window
     port = start_echo_server(w, qtbot)
     sent = interleaved_session(qtbot, port)
-    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) == 3,
-                    timeout=5000)
+    wait_for_disconnects(w, qtbot)
     w.log_feeder.flush()
     path = tmp_path / "log.pcapng"
     assert w.log_pane.export_pcapng(str(path))
@@ -143,8 +141,7 @@ def test_after_a_recording_the_log_exports_its_full_payloads(window, qtbot, tmp_
     _pick(monkeypatch, recorded)
     w.recording.action.trigger()
     interleaved_session(qtbot, port)
-    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) == 3,
-                    timeout=5000)
+    wait_for_disconnects(w, qtbot)
     w.recording.action.trigger()
     out = tmp_path / "export.pcapng"
     assert w.log_pane.export_pcapng(str(out))

@@ -15,7 +15,7 @@ from components.observer import EventRecord
 from ui.event_log_model import EventLogModel
 from ui.timeline import MAX_SCALE, MIN_SCALE, PER_ROW, TimelineView
 
-from .live_echo import interleaved_session, start_echo_server
+from .live_echo import interleaved_session, start_echo_server, wait_for_disconnects
 from .test_workbench import window  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.timeout(120)]
@@ -26,8 +26,7 @@ def session(window, qtbot):  # noqa: F811
     w = window
     port = start_echo_server(w, qtbot)
     sent = interleaved_session(qtbot, port)
-    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) == 3,
-                    timeout=5000)
+    wait_for_disconnects(w, qtbot)
     w.timeline_dock.show()
     w.timeline_dock.raise_()
     w.resize(1440, 900)
@@ -142,3 +141,33 @@ def paint(view: TimelineView) -> None:
     painter = QPainter(image)
     view.paint(painter, image.width(), image.height())
     painter.end()
+
+
+def test_an_error_is_a_red_mark(window, qtbot):  # noqa: F811
+    import socket
+    import struct
+
+    from .live_echo import receive
+
+    w = window
+    port = start_echo_server(w, qtbot)
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c.sendall(b"ping\n")
+    assert receive(qtbot, c, 5) == b"ping\n"
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()  # an RST: the server's connection sees ECONNRESET
+    qtbot.waitUntil(lambda: any(r.error is not None for r in w.log_pane.shown_records()), timeout=5000)
+    w.timeline_dock.show()
+    view = w.timeline.view
+    qtbot.waitUntil(view.isVisible)
+    view.set_scale(MAX_SCALE / 100)
+    model = w.log_pane.model
+    seq = next(model.first_seq + i for i, r in enumerate(model.records()) if r.error is not None)
+    view.select(seq)
+    view.select(None, show=False)  # in view, not highlighted
+    image = view.viewport().grab().toImage()
+    point = view.hit_point(seq)
+    assert point is not None
+    lane = next(lane for lane in view.index.order if lane.has_peer)
+    color = image.pixelColor(int(view._local_x(lane) - view.horizontalScrollBar().value()), int(point.y()))
+    assert color.red() > 150 and color.green() < 90 and color.blue() < 90, color.name()
