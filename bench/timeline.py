@@ -121,6 +121,20 @@ def main(argv: list[str] | None = None) -> int:
         table.viewport().render(painter, QPoint(0, 0))
     rows.append(("event log table (baseline)", timed(paint_table, args.paints), 0))
 
+    # what the Timeline adds to the log's own work per feeder tick (5,000 records appended)
+    tick = records(5_000, end + 1)
+    ticks: dict[str, list[float]] = {"without": [], "with": []}
+    for label in ("without", "with", "without", "with", "without", "with"):
+        target = EventLogModel(capacity=200_000)
+        target.append_records(batch[:150_000])
+        timeline = TimelineView(target, lambda _name: True) if label == "with" else None
+        for _ in range(8):
+            start = time.perf_counter()
+            target.append_records(tick)
+            ticks[label].append((time.perf_counter() - start) * 1000)
+        if timeline is not None:
+            timeline.deleteLater()
+
     print(f"Timeline paint, {args.records:,} records, {WIDTH}x{HEIGHT} px, {args.paints} paints per row "
           f"(index built in {index_ms:.0f} ms); the machine may be shared, compare ratios")
     base = statistics.median(rows[-1][1])
@@ -128,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     for label, values, drawn_n in rows:
         print(f"{label:34} {p(values, 0.5):8.2f} {p(values, 0.99):8.2f} {drawn_n:7} "
               f"{statistics.median(values) / base:12.2f}")
+    without, with_ = statistics.median(ticks["without"]), statistics.median(ticks["with"])
+    print(f"a feeder tick of 5,000 records into the log model: {without:.2f} ms without the Timeline, "
+          f"{with_:.2f} ms with it (median of 24; x{with_ / without:.2f})")
     view.close()
     table.close()
     empty.close()

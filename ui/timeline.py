@@ -481,20 +481,21 @@ class TimelineView(QAbstractScrollArea):
             return [(*row, lo + i) for i, row in enumerate(rows) if accepts is None or accepts(row)]
         out: list[tuple[Any, ...]] = []
         per_pixel = 1 / self.scale
-        seq = lo
+        times, base = index.times, index.base
+        floor = min(index.skip, len(times))
+        start = lo
         for p in range(pixels):
-            start = max(seq, index.seq_at(t0 + p * per_pixel))
-            stop = min(index.seq_at(t0 + (p + 1) * per_pixel), hi)
-            if start >= stop:
-                continue
-            taken = 0
-            for i, row in enumerate(model.raw_rows(start - first, min(stop, start + 64) - first)):
-                if accepts is None or accepts(row):
-                    out.append((*row, start + i))
-                    taken += 1
-                    if taken == PER_ROW:
-                        break
-            seq = stop
+            # one bisect per pixel row: where the next row's records start
+            stop = min(base + bisect_left(times, t0 + (p + 1) * per_pixel, lo=max(floor, start - base)), hi)
+            if start < stop:
+                taken = 0
+                for i, row in enumerate(model.raw_rows(start - first, min(stop, start + 32) - first)):
+                    if accepts is None or accepts(row):
+                        out.append((*row, start + i))
+                        taken += 1
+                        if taken == PER_ROW:
+                            break
+                start = stop
         return out
 
     def paint(self, painter: QPainter, width: int, height: int, dx: int = 0, clip: QRect | None = None) -> None:
