@@ -171,3 +171,24 @@ def test_an_error_is_a_red_mark(window, qtbot):  # noqa: F811
     lane = next(lane for lane in view.index.order if lane.has_peer)
     color = image.pixelColor(int(view._local_x(lane) - view.horizontalScrollBar().value()), int(point.y()))
     assert color.red() > 150 and color.green() < 90 and color.blue() < 90, color.name()
+
+
+def test_rows_the_log_discards_leave_the_index_and_the_rest_still_draw(qapp, qtbot):
+    model = EventLogModel(capacity=1_000)
+    view = TimelineView(model)
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    t0 = time.monotonic()
+    for k in range(40):  # 20,000 records through a log that keeps 1,000
+        model.append_records([EventRecord(t0 + (k * 500 + i) * 1e-3, "ServerSocket1", "Send", 1, "127.0.0.1:1",
+                                          "MainThread", 4, b"ping") for i in range(500)])
+    assert model.evicted == 19_000 and len(view.index.times) - view.index.skip == 1_000
+    assert view.index.first_time == pytest.approx(t0 + 19.0)
+    view.fit()
+    paint(view)
+    assert view.last_drawn > 0
+    assert all(row[-1] >= model.first_seq for row in view.visible_rows(400))
+    view.select(model.first_seq + 10)
+    assert view.top <= view.index.times[10 + view.index.skip] <= view.top + view.span()
+    model.clear()
+    assert view.index.order == [] and view.visible_rows(400) == []
