@@ -34,6 +34,7 @@ Theory of operation:
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,6 +72,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.records_capture import write_preview_capture
 from app.qt.i18n import arg
 from components.component import events_where
 from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuffer
@@ -81,6 +83,7 @@ from ui.retranslate import is_language_change
 
 #: How often the feeder moves records into the models (30-50 ms keeps the log live and cheap).
 DEFAULT_INTERVAL_MS = 40
+PCAPNG_SUFFIX = ".pcapng"
 #: The most records one tick appends; the rest wait for the next tick.
 DEFAULT_MAX_PER_TICK = 5_000  # 125k records/s at 40 ms; a bigger slice makes one tick late
 #: Typing in the text filter re-filters after this pause (the filter runs in slices, so
@@ -208,6 +211,10 @@ class EventLogPane(QWidget):
             model = source
         self.model = model
         self.fixed_component = component or None
+        #: the finished recording of this session, if any (the window sets it: Run > Record)
+        self.full_capture: Callable[[], Path | None] | None = None
+        #: whether a component accepts connections (for the pcapng export's stream directions)
+        self.accepts_connections: Callable[[str], bool] = lambda _name: True
         self.proxy = EventLogFilter(self, detach_when_inactive=True)
         self.proxy.setSourceModel(model)
         if self.fixed_component:
@@ -515,11 +522,15 @@ class EventLogPane(QWidget):
     def choose_export_file(self) -> None:
         csv_filter = self.tr("CSV files (*.csv)")
         jsonl_filter = self.tr("JSON Lines files (*.jsonl)")
+        pcapng_filter = self.tr("pcapng captures (*.pcapng)")
         path, chosen = QFileDialog.getSaveFileName(
-            self, self.tr("Export event log"), "event-log.csv", f"{csv_filter};;{jsonl_filter}")
+            self, self.tr("Export event log"), "event-log.csv", f"{csv_filter};;{jsonl_filter};;{pcapng_filter}")
         if not path:
             return
         suffix = Path(path).suffix.lower()
+        if suffix == PCAPNG_SUFFIX or (not suffix and chosen == pcapng_filter):
+            self.export_pcapng(path if suffix else path + PCAPNG_SUFFIX)
+            return
         if suffix in FORMATS.values():  # a name typed with a suffix says what the user wants
             fmt = format_for_path(path)
         else:
@@ -533,6 +544,34 @@ class EventLogPane(QWidget):
             QMessageBox.warning(self, self.tr("Export failed"), message)
             return
         self.status_label.setToolTip(arg(self.tr("Exported %1 events to %2"), str(count), path))
+
+    def export_pcapng(self, path: str) -> bool:
+        """The log as a pcapng capture: the recording's full payloads when this session was
+        recorded (Run > Record) and the recording is finished, else the records' previews;
+        a message says which."""
+        recorded = self.full_capture() if self.full_capture is not None else None
+        try:
+            if recorded is not None and recorded.is_file():
+                shutil.copyfile(recorded, path)
+                text = arg(self.tr("Exported the recording %1 to %2: every byte of every connection."),
+                           recorded.name, path)
+            else:
+                result = write_preview_capture(self.shown_records(), path, self.accepts_connections)
+                text = arg(self.tr("Exported %1 connections to %2. Nothing was recorded, so the payloads are "
+                                   "the log's previews (at most 64 bytes of each read and send; %3 were cut); "
+                                   "the file's comments say so. Record the session (Run > Record) for "
+                                   "every byte."), str(result.streams), path, str(result.cut))
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Export failed"),
+                                arg(self.tr("Could not write %1:\n%2"), path, str(exc)))
+            return False
+        self.status_label.setToolTip(text)
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Export event log"), text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("PcapngExportBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return True
 
     def status_text(self) -> str:
         return self.status_label.text()
@@ -564,8 +603,14 @@ class EventLogPane(QWidget):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.currentRecordChanged.emit(self.model.first_seq + self._source_row(current.row()))
+        # the current row also moves while rows are removed or the filter republishes its
+        # rows: only a row the view has now names a record
+        if current.isValid() and 0 <= current.row() < self.view.model().rowCount():
+            try:
+                row = self._source_row(current.row())
+            except IndexError:
+                return
+            self.currentRecordChanged.emit(self.model.first_seq + row)
 
     def _source_row(self, row: int) -> int:
         return self.proxy.source_row(row) if self.view.model() is self.proxy else row

@@ -143,11 +143,14 @@ class MainWindow(QMainWindow):
 
         self.timeline = TimelinePane(self.log_pane, self._accepts_connections)
         self.timeline_dock = self._dock("", "TimelineDock", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # a tab beside the log, hidden until View > Timeline shows it (the log keeps its height)
         self.tabifyDockWidget(self.log_dock, self.timeline_dock)
-        self.log_dock.raise_()
+        self.timeline_dock.hide()
 
         self.recording = RecordingController(self.stream, self)
         self.recording.message.connect(self.show_message)
+        self.log_pane.full_capture = self.recording.finished_capture
+        self.log_pane.accepts_connections = self._accepts_connections
         self.run_bar = QToolBar()
         self.run_bar.setObjectName("RunToolBar")
         self.run_bar.setMovable(False)
@@ -589,7 +592,7 @@ class MainWindow(QMainWindow):
         connection on the Timeline); unknown names count as servers."""
         for entry in self.model.entries():
             if entry.name == name:
-                return bool(entry.cls.accepts_connections)
+                return bool(getattr(entry.cls, "accepts_connections", True))
         return True
 
     def open_component_log(self) -> None:

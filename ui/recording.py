@@ -201,6 +201,13 @@ class RecordingController(QObject):
                                   human_size(recorder.limit)))
         self.label.show()
 
+    def finished_capture(self) -> Path | None:
+        """The last recording's file, when it is finished and was not stopped by its limit
+        (then it holds every byte of the session it recorded); None otherwise."""
+        if self.recorder is not None or self.last_path is None or self._stop_text:
+            return None
+        return self.last_path
+
     # -- the preference -----------------------------------------------------------------
     @Slot()
     def choose_limit(self) -> None:

@@ -30,10 +30,11 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSettings, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QLineF, QModelIndex, QPointF, QRect, QRectF, QSettings, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -44,7 +45,6 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
-    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
@@ -62,20 +62,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.record_format import text_preview
+from app.core.record_kinds import CLOSES, CONNECTS, ERRORS, READS
 from app.qt.i18n import arg
-from components.component import events_where
-from components.event_order import ORDERS
-from components.observer import CALLER_ERROR, DROPPED, HANDLER_ERROR, MONO_TO_WALL, RECEIVE, SEND
+from components.observer import DROPPED, MONO_TO_WALL, SEND
 from ui.event_log_model import EventLogModel
 from ui.retranslate import is_language_change
-
-#: records whose bytes came in (an arrow from the peer)
-READS = events_where(lambda e: e.carries_data) | {RECEIVE}
-CONNECTS = events_where(lambda e: e.connects)
-#: the events that end a connection, from the event order table
-CLOSES = frozenset(e for o in ORDERS.values() for row in o.rows.values() for e, target in row.items()
-                   if target == "closed" and "(" not in e)
-ERRORS = frozenset({HANDLER_ERROR, CALLER_ERROR})
 
 # zoom: pixels per second, as 100 * log10 on the slider
 MIN_SCALE = 0.25  # a 500 px view shows half an hour
@@ -88,6 +79,10 @@ LANE_WIDTH = 230
 MAX_LANE_WIDTH = 380
 #: a paint draws at most this many records per pixel row (the rest are counted on the row)
 PER_ROW = 3
+#: records of one lane closer than this (px) are drawn as one busy band
+MIN_GAP = 3.0
+#: how many records (nearly) at once one lane draws just under each other before it bands them
+NUDGES = 4
 FOLDER_KEY = "timeline/exportFolder"
 
 _SEND = QColor(31, 95, 191)
@@ -150,31 +145,31 @@ class TimelineIndex:
         if not rows:
             return
         times = self.times
-        high = times[-1] if times else -math.inf
         if not times:
             self.start = rows[0][0]
+        high = times[-1] if times else rows[0][0]
+        # the running maximum of the times, and per endpoint its last row and its last
+        # connect or close: comprehensions, not a Python loop per row (a flood brings 5,000 a tick)
+        times.extend(islice(accumulate((row[0] for row in rows), max, initial=high), 1, None))
+        latest = {(row[1], row[3]): row for row in rows if row[1] and row[2] != DROPPED}
+        turns = {(row[1], row[3]): row[2] for row in rows if row[2] in CLOSES or row[2] in CONNECTS}
         lanes = self.lanes
-        for row in rows:
-            t = row[0]
-            if t > high:
-                high = t
-            times.append(high)
-            event = row[2]
-            if event == DROPPED or not row[1]:
-                continue
-            key = self.lane_key(row[1], row[3])
-            lane = lanes.get(key)
-            if lane is None:
-                lane = lanes[key] = Lane(key, row[1], key[1], has_peer=key[1] != 0 or not self._server[row[1]],
-                                         first=t)
-                self.order.append(lane)
-            lane.last = t
+        if any(self.lane_key(*key) not in lanes for key in latest):
+            # the first row of each endpoint (a reversed comprehension keeps the first), in order
+            firsts = {(row[1], row[3]): row for row in reversed(rows) if row[1] and row[2] != DROPPED}
+            for (component, connection), row in sorted(firsts.items(), key=lambda item: item[1][0]):
+                key = self.lane_key(component, connection)
+                if key not in lanes:
+                    lanes[key] = Lane(key, component, key[1], has_peer=key[1] != 0 or not self._server[component],
+                                      first=row[0])
+                    self.order.append(lanes[key])
+        for (component, connection), row in latest.items():
+            lane = lanes[self.lane_key(component, connection)]
+            lane.last = max(lane.last, row[0])
             if row[4] and not lane.peer:
                 lane.peer = row[4]
-            if event in CLOSES:
-                lane.closed = True
-            elif event in CONNECTS:
-                lane.closed = False
+        for (component, connection), event in turns.items():
+            lanes[self.lane_key(component, connection)].closed = event in CLOSES
 
     def evicted(self) -> None:
         """The model dropped its oldest rows: forget their times (now and then)."""
@@ -209,7 +204,7 @@ def nice_step(span: float) -> float:
     if span <= 0:
         return 1.0
     raw = span
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     for factor in (1, 2, 5, 10):
         if factor * power >= raw:
             return factor * power
@@ -223,7 +218,9 @@ def offset_text(seconds: float, step: float) -> str:
         return f"{seconds * 1e6:,.{decimals}f} µs" if seconds < 1e-3 else f"{seconds * 1e3:,.{decimals + 3}f} ms"
     if step < 1:
         decimals = max(0, -math.floor(math.log10(step)))
-        return f"{seconds:.{decimals}f} s" if seconds < 60 else f"{int(seconds // 60)}:{seconds % 60:0{3 + decimals}.{decimals}f}"
+        if seconds < 60:
+            return f"{seconds:.{decimals}f} s"
+        return f"{int(seconds // 60)}:{seconds % 60:0{3 + decimals}.{decimals}f}"
     if seconds < 60:
         return f"{seconds:.0f} s"
     return f"{int(seconds // 3600)}:{int(seconds // 60 % 60):02d}:{int(seconds % 60):02d}"
@@ -248,7 +245,8 @@ class TimelineView(QAbstractScrollArea):
         self.top = self.index.first_time  # the time at the top of the plot
         self.follow = True
         self.selected: int | None = None
-        self._hits: list[tuple[QRectF, int]] = []
+        #: what the last paint drew where: (y, x from, x to, sequence number)
+        self._hits: list[tuple[float, float, float, int]] = []
         self.last_drawn = 0  # records drawn by the last paint (for the bench and tests)
         self.setMouseTracking(False)
         self.viewport().setAutoFillBackground(True)
@@ -268,7 +266,16 @@ class TimelineView(QAbstractScrollArea):
         self._mono.setPointSizeF(self._small.pointSizeF())
         self._bold = QFont(font)
         self._bold.setBold(True)
-        self.setMinimumSize(320, 160)
+        self._mono_metrics = QFontMetrics(self._mono)
+        self._small_metrics = QFontMetrics(self._small)
+        self._bold_metrics = QFontMetrics(self._bold)
+        self.retranslate()
+        self.setMinimumSize(200, 60)
+
+    def retranslate(self) -> None:
+        self._locale = self.locale()
+        self._bytes_text = self.tr("%1 bytes")
+        self.viewport().update()
 
     # -- geometry ----------------------------------------------------------------
     def plot_height(self) -> int:
@@ -312,7 +319,7 @@ class TimelineView(QAbstractScrollArea):
                 bar.setRange(0, self._STEPS)
                 bar.setPageStep(max(1, int(self._STEPS * self.span() / (extent + self.span()))))
                 bar.setSingleStep(max(1, bar.pageStep() // 10))
-                bar.setValue(int(round((self.top - first) / extent * self._STEPS)))
+                bar.setValue(int(min(max((self.top - first) / extent, 0.0), 1.0) * self._STEPS))
             total = self._layout_lanes(self.viewport().width())
             h = self.horizontalScrollBar()
             h.setRange(0, max(0, total + AXIS_WIDTH - self.viewport().width()))
@@ -422,10 +429,11 @@ class TimelineView(QAbstractScrollArea):
         self.viewport().update()
 
     def seq_at_point(self, x: float, y: float) -> int | None:
+        x += self.horizontalScrollBar().value()
         best, best_d = None, 7.0
-        for rect, seq in self._hits:
-            if rect.contains(x, y):
-                d = abs(rect.center().y() - y)
+        for hy, x0, x1, seq in self._hits:
+            if x0 <= x <= x1:
+                d = abs(hy - y)
                 if d <= best_d:  # the last drawn (on top) of equals
                     best, best_d = seq, d
         return best
@@ -442,9 +450,9 @@ class TimelineView(QAbstractScrollArea):
 
     def hit_point(self, seq: int) -> QPointF | None:
         """Where the last paint drew record ``seq`` (for tests: click there)."""
-        for rect, s in self._hits:
+        for y, x0, x1, s in self._hits:
             if s == seq:
-                return rect.center()
+                return QPointF((x0 + x1) / 2 - self.horizontalScrollBar().value(), y)
         return None
 
     # -- painting ---------------------------------------------------------------------
@@ -473,20 +481,21 @@ class TimelineView(QAbstractScrollArea):
             return [(*row, lo + i) for i, row in enumerate(rows) if accepts is None or accepts(row)]
         out: list[tuple[Any, ...]] = []
         per_pixel = 1 / self.scale
-        seq = lo
+        times, base = index.times, index.base
+        floor = min(index.skip, len(times))
+        start = lo
         for p in range(pixels):
-            start = max(seq, index.seq_at(t0 + p * per_pixel))
-            stop = min(index.seq_at(t0 + (p + 1) * per_pixel), hi)
-            if start >= stop:
-                continue
-            taken = 0
-            for i, row in enumerate(model.raw_rows(start - first, min(stop, start + 64) - first)):
-                if accepts is None or accepts(row):
-                    out.append((*row, start + i))
-                    taken += 1
-                    if taken == PER_ROW:
-                        break
-            seq = stop
+            # one bisect per pixel row: where the next row's records start
+            stop = min(base + bisect_left(times, t0 + (p + 1) * per_pixel, lo=max(floor, start - base)), hi)
+            if start < stop:
+                taken = 0
+                for i, row in enumerate(model.raw_rows(start - first, min(stop, start + 32) - first)):
+                    if accepts is None or accepts(row):
+                        out.append((*row, start + i))
+                        taken += 1
+                        if taken == PER_ROW:
+                            break
+                start = stop
         return out
 
     def paint(self, painter: QPainter, width: int, height: int, dx: int = 0, clip: QRect | None = None) -> None:
@@ -540,34 +549,11 @@ class TimelineView(QAbstractScrollArea):
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              offset_text(max(offset, 0.0), step))
 
-        # records
+        # records: cheap shapes collected, then drawn in a few calls
         painter.save()
         painter.setClipRect(QRectF(AXIS_WIDTH, HEADER_HEIGHT, width - AXIS_WIDTH, height - HEADER_HEIGHT))
         painter.translate(-dx, 0)
-        rows = self.visible_rows(height)
-        self.last_drawn = len(rows)
-        last_label: dict[tuple[str, int], float] = {}
-        lane_of = self.index.lanes
-        key_of = self.index.lane_key
-        for row in rows:
-            t, component, event, connection = row[0], row[1], row[2], row[3]
-            seq = row[-1]
-            y = self.y_of(t)
-            if event == DROPPED:
-                painter.fillRect(QRectF(AXIS_WIDTH + dx, y - 3, width, 6), _DROPPED)
-                self._hits.append((QRectF(AXIS_WIDTH, y - 4, width, 8).translated(-dx, 0), seq))
-                continue
-            lane = lane_of.get(key_of(component, connection)) if component else None
-            if lane is None:
-                continue
-            labelled = y - last_label.get(lane.key, -1e9) >= fh
-            if labelled:
-                last_label[lane.key] = y
-            byte_count, preview = row[6], row[7]
-            if byte_count and event != DROPPED and lane.has_peer and (event == SEND or event in READS):
-                self._arrow(painter, lane, y, event == SEND, byte_count, preview, labelled, fm, seq)
-            else:
-                self._mark(painter, lane, y, event, row[8] is not None or event in ERRORS, labelled, fm, seq)
+        self._draw_records(painter, width, height, dx, fh)
         painter.restore()
 
         # the header over everything: lane names and peers
@@ -614,63 +600,139 @@ class TimelineView(QAbstractScrollArea):
                              | Qt.AlignmentFlag.AlignVCenter),
                          small.elidedText(second, Qt.TextElideMode.ElideLeft, lane.width - 10))
 
-    def _arrow(self, painter: QPainter, lane: Lane, y: float, outgoing: bool, size: int, preview: bytes,
-               labelled: bool, fm: QFontMetrics, seq: int) -> None:
-        local, peer = self._local_x(lane), self._peer_x(lane)
-        x0, x1 = (local, peer) if outgoing else (peer, local)
-        color = _SEND if outgoing else _READ
-        if seq == self.selected:
-            painter.fillRect(QRectF(local - 6, y - fm.height() - 2, peer - local + 12, fm.height() + 6), _SELECTED)
-        painter.setPen(QPen(color, 1.6))
-        painter.drawLine(QPointF(x0, y), QPointF(x1, y))
-        head = 7 if x1 > x0 else -7
-        painter.setBrush(color)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawPolygon(QPolygonF([QPointF(x1, y), QPointF(x1 - head, y - 3.5), QPointF(x1 - head, y + 3.5)]))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        self._hits.append((QRectF(local - 4, y - fm.height(), peer - local + 8, fm.height() + 5), seq))
-        if labelled:
+    def _draw_records(self, painter: QPainter, width: int, height: int, dx: int, fh: int) -> None:
+        rows = self.visible_rows(height)
+        self.last_drawn = len(rows)
+        lanes, key_of = self.index.lanes, self.index.lane_key
+        top, scale = self.top, self.scale
+        xs = {lane.key: (self._local_x(lane), self._peer_x(lane)) for lane in self.index.order}
+        last_y: dict[tuple[str, int], float] = {}
+        last_label: dict[tuple[str, int], float] = {}
+        nudged: dict[tuple[str, int], int] = {}
+        last_mark: dict[tuple[str, int], int] = {}
+        bands: dict[tuple[str, int], list[list[float]]] = {}
+        lines: dict[bool, list[QLineF]] = {True: [], False: []}
+        labels: list[tuple[float, float, float, bool, int, bytes]] = []
+        marks: list[tuple[float, float, float, str, bool]] = []
+        selected = self.selected
+        hits = self._hits
+        for row in rows:
+            event = row[2]
+            y = HEADER_HEIGHT + (row[0] - top) * scale
+            seq = row[-1]
+            if event == DROPPED:
+                painter.fillRect(QRectF(AXIS_WIDTH + dx, y - 3, width, 6), _DROPPED)
+                hits.append((y, AXIS_WIDTH + dx, AXIS_WIDTH + dx + width, seq))
+                continue
+            component = row[1]
+            key = key_of(component, row[3]) if component else None
+            lane = lanes.get(key) if key is not None else None
+            if lane is None or key is None:
+                continue
+            local, peer = xs[key]
+            previous = last_y.get(key, -1e9)
+            if y - previous < MIN_GAP and seq != selected:
+                if nudged.get(key, 0) < NUDGES:
+                    # (nearly) at once with the last one: drawn just under it, so a read and
+                    # its answer are two arrows
+                    nudged[key] = nudged.get(key, 0) + 1
+                    y = previous + MIN_GAP + 1
+                else:  # more of them: a busy band
+                    band = bands.setdefault(key, [])
+                    if band and y - band[-1][1] < MIN_GAP * 2:
+                        band[-1][1] = y
+                    else:
+                        band.append([y, y])
+                    continue
+            else:
+                nudged[key] = 0
+            last_y[key] = y
+            labelled = y - last_label.get(key, -1e9) >= fh
+            if labelled:
+                last_label[key] = y
+            byte_count = row[6]
+            if byte_count and lane.has_peer and (event == SEND or event in READS):
+                outgoing = event == SEND
+                x0, x1 = (local, peer) if outgoing else (peer, local)
+                head = -7 if x1 > x0 else 7
+                batch = lines[outgoing]
+                batch.append(QLineF(x0, y, x1, y))
+                batch.append(QLineF(x1, y, x1 + head, y - 3.5))
+                batch.append(QLineF(x1, y, x1 + head, y + 3.5))
+                hits.append((y - fh / 2, local - 4, peer + 4, seq))
+                if labelled or seq == selected:
+                    labels.append((y, local, peer, outgoing, byte_count, row[7]))
+            else:
+                error = row[8] is not None or event in ERRORS
+                hits.append((y, local - 6, lane.x + lane.width - 4, seq))
+                if labelled:
+                    last_mark[key] = len(marks)
+                    marks.append((y, local, lane.x + lane.width, event, error))
+                else:
+                    at = last_mark.get(key)
+                    if at is not None and y - marks[at][0] < fh and not error:
+                        # events (nearly) at once: one label names them all
+                        my, mx, right, text, was_error = marks[at]
+                        marks[at] = (my, mx, right, f"{text} · {event}", was_error)
+                    else:
+                        last_mark.pop(key, None)
+                    marks.append((y, local, -1.0, event, error))
+            if seq == selected:
+                painter.fillRect(QRectF(local - 8, y - fh - 2, peer - local + 16, fh + 6), _SELECTED)
+        busy = QColor(_EVENT)
+        busy.setAlpha(40)
+        for key, spans in bands.items():
+            local, peer = xs[key]
+            for y0, y1 in spans:
+                painter.fillRect(QRectF(local, y0 - 1, peer - local, y1 - y0 + 2), busy)
+        for outgoing, batch in lines.items():
+            if batch:
+                painter.setPen(QPen(_SEND if outgoing else _READ, 1.6))
+                painter.drawLines(batch)
+        self._draw_labels(painter, labels)
+        self._draw_marks(painter, marks, fh)
+
+    def _draw_labels(self, painter: QPainter, labels: list[tuple[float, float, float, bool, int, bytes]]) -> None:
+        painter.setFont(self._mono)
+        mono = self._mono_metrics
+        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        for y, local, peer, outgoing, size, preview in labels:
             text = self._size_text(size)
             shown = text_preview(preview, truncated=size > len(preview))
             room = int(peer - local - 16)
-            painter.setFont(self._mono)
-            mono = QFontMetrics(self._mono)
-            painter.setPen(color)
+            painter.setPen(_SEND if outgoing else _READ)
             label = f"{text}  {shown}" if shown else text
-            painter.drawText(QRectF(local + 8, y - mono.height() - 1, room, mono.height()),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+            painter.drawText(QRectF(local + 8, y - mono.height() - 1, room, mono.height()), align,
                              mono.elidedText(label, Qt.TextElideMode.ElideRight, room))
 
-    def _size_text(self, size: int) -> str:
-        return self.tr("1 byte") if size == 1 else arg(self.tr("%1 bytes"), self.locale().toString(size))
-
-    def _mark(self, painter: QPainter, lane: Lane, y: float, event: str, error: bool, labelled: bool,
-              fm: QFontMetrics, seq: int) -> None:
-        x = self._local_x(lane)
-        color = _ERROR if error else _CONNECT if event in CONNECTS else _CLOSE if event in CLOSES else _EVENT
-        if seq == self.selected:
-            painter.fillRect(QRectF(x - 8, y - fm.height() / 2 - 2, lane.width - (x - lane.x), fm.height() + 4),
-                             _SELECTED)
-        painter.setPen(QPen(color.darker(130), 1))
-        painter.setBrush(color)
-        r = 4.5 if error or event in CONNECTS or event in CLOSES else 3.5
-        if error:
-            painter.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
-        else:
-            painter.drawEllipse(QPointF(x, y), r, r)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        room = int(lane.x + lane.width - x - 12)
-        self._hits.append((QRectF(x - 6, y - fm.height() / 2, room + 8, fm.height()), seq))
-        if labelled:
+    def _draw_marks(self, painter: QPainter, marks: list[tuple[float, float, float, str, bool]], fh: int) -> None:
+        base = self.palette().color(QPalette.ColorRole.Base)
+        for y, x, right, text_of, error in marks:
+            event = text_of.split(" · ", 1)[0]
+            color = _ERROR if error else _CONNECT if event in CONNECTS else _CLOSE if event in CLOSES else _EVENT
+            painter.setPen(QPen(color.darker(130), 1))
+            painter.setBrush(color)
+            r = 4.5 if error or event in CONNECTS or event in CLOSES else 3.5
+            if error:
+                painter.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
+            else:
+                painter.drawEllipse(QPointF(x, y), r, r)
+            if right < 0:
+                continue
             font = self._bold if error else self._small
-            metrics = QFontMetrics(font)
-            text = metrics.elidedText(event, Qt.TextElideMode.ElideRight, room)
-            box = QRectF(x + 7, y - fm.height() / 2, metrics.horizontalAdvance(text) + 4, fm.height())
-            painter.fillRect(box, self.palette().color(QPalette.ColorRole.Base))  # legible over arrows
+            metrics = self._bold_metrics if error else self._small_metrics
+            room = int(right - x - 12)
+            text = metrics.elidedText(text_of, Qt.TextElideMode.ElideRight, room)
+            box = QRectF(x + 7, y - fh / 2, metrics.horizontalAdvance(text) + 4, fh)
+            painter.fillRect(box, base)  # legible over arrows
             painter.setFont(font)
             painter.setPen(color if error else QColor(70, 70, 70))
             painter.drawText(box.adjusted(2, 0, 0, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                              text)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _size_text(self, size: int) -> str:
+        return self.tr("1 byte") if size == 1 else arg(self._bytes_text, self._locale.toString(size))
 
     # -- export -----------------------------------------------------------------------
     def export_svg(self, path: str | Path) -> None:
@@ -696,7 +758,7 @@ class TimelineView(QAbstractScrollArea):
             self.paint(painter, size.width(), size.height(), self.horizontalScrollBar().value())
         finally:
             painter.end()
-        return image.save(str(path), "PNG")
+        return bool(image.save(str(path), "PNG"))  # type: ignore[call-overload]  # the stubs want bytes, PySide str
 
 
 class TimelinePane(QWidget):
@@ -763,7 +825,7 @@ class TimelinePane(QWidget):
         self.png_button.setText(self.tr("PNG…"))
         self.png_button.setToolTip(self.tr("Export the visible range as PNG"))
         self._scale_changed(self.view.scale)
-        self.view.viewport().update()
+        self.view.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
         if is_language_change(event):

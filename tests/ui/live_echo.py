@@ -59,3 +59,9 @@ def interleaved_session(qtbot, port: int, rounds: int = 3, pause: Callable[[], N
         for c in clients:
             c.close()
     return sent
+
+
+def wait_for_disconnects(w: MainWindow, qtbot, count: int = 3) -> None:
+    """Until the log shows ``count`` connections ended (every record of the session is in)."""
+    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) >= count,
+                    timeout=5000)

@@ -120,7 +120,7 @@ def test_export_button_writes_the_chosen_format(qtbot, tmp_path, monkeypatch, ty
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
     pane.export_button.click()
-    assert asked == ["CSV files (*.csv);;JSON Lines files (*.jsonl)"]
+    assert asked == ["CSV files (*.csv);;JSON Lines files (*.jsonl);;pcapng captures (*.pcapng)"]
     text = (tmp_path / written).read_text(encoding="utf-8")
     if fmt == "jsonl":
         assert len([json.loads(line) for line in text.splitlines()]) == 10

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from tests.tshark import comments, follow, stream_count
 from ui.recording import FOLDER_KEY, set_limit_mb
 
-from .live_echo import interleaved_session, start_echo_server
+from .live_echo import interleaved_session, start_echo_server, wait_for_disconnects
 from .test_workbench import window  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.timeout(120)]
@@ -43,8 +43,7 @@ def test_record_a_real_session_then_tshark_follows_every_stream(window, qtbot, t
     w.recording.update_status()
     assert "REC" in w.recording.label.text() and "KB" in w.recording.label.text()
     assert w.recording.label.isVisible()
-    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) == 3,
-                    timeout=5000)
+    wait_for_disconnects(w, qtbot)
     w.recording.action.trigger()
     assert not w.recording.action.isChecked() and w.recording.recorder is None
     assert "Recorded" in w.recording.label.text()
@@ -94,3 +93,59 @@ def test_a_folder_that_can_not_be_written_is_a_clear_error(window, qtbot, tmp_pa
     w.recording.action.trigger()
     assert not w.recording.action.isChecked() and w.recording.recorder is None
     assert warned and "Can't record to" in warned[0] and "No such file or directory" in warned[0]
+
+
+def test_the_log_exports_pcapng_of_its_previews_and_says_so(window, qtbot, tmp_path):  # noqa: F811
+    w = window
+    port = start_echo_server(w, qtbot)
+    sent = interleaved_session(qtbot, port)
+    wait_for_disconnects(w, qtbot)
+    w.log_feeder.flush()
+    path = tmp_path / "log.pcapng"
+    assert w.log_pane.export_pcapng(str(path))
+    box = w.log_pane.findChild(QMessageBox, "PcapngExportBox")
+    assert box is not None and "previews" in box.text() and "Run > Record" in box.text()
+    box.close()
+    assert stream_count(path) == 3
+    for i in range(3):  # every line is shorter than a preview: the bytes are all there
+        assert follow(path, i) == (sent[i], sent[i])
+    texts = " ".join(comments(path))
+    assert "the payloads are the log's previews" in texts and "ServerSocket1 OnClientRead" in texts
+
+
+def test_a_long_payload_is_cut_to_its_preview_and_the_comment_says_how_long(window, qtbot, tmp_path):  # noqa: F811
+    import socket
+
+    from .live_echo import receive
+
+    w = window
+    port = start_echo_server(w, qtbot)
+    big = bytes(range(256)) * 4
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(big)
+        assert receive(qtbot, c, len(big)) == big
+    qtbot.waitUntil(lambda: any(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()),
+                    timeout=5000)
+    path = tmp_path / "cut.pcapng"
+    assert w.log_pane.export_pcapng(str(path))
+    client, server = follow(path, 0)
+    assert big.startswith(client) and 0 < len(client) < len(big) and big.startswith(server)
+    assert any(c.startswith("preview: 64 of") for c in comments(path))
+    w.log_pane.findChild(QMessageBox, "PcapngExportBox").close()
+
+
+def test_after_a_recording_the_log_exports_its_full_payloads(window, qtbot, tmp_path, monkeypatch):  # noqa: F811
+    w = window
+    port = start_echo_server(w, qtbot)
+    recorded = tmp_path / "full.pcapng"
+    _pick(monkeypatch, recorded)
+    w.recording.action.trigger()
+    interleaved_session(qtbot, port)
+    wait_for_disconnects(w, qtbot)
+    w.recording.action.trigger()
+    out = tmp_path / "export.pcapng"
+    assert w.log_pane.export_pcapng(str(out))
+    assert out.read_bytes() == recorded.read_bytes()
+    box = w.log_pane.findChild(QMessageBox, "PcapngExportBox")
+    assert "every byte" in box.text()
+    box.close()

@@ -15,7 +15,7 @@ from components.observer import EventRecord
 from ui.event_log_model import EventLogModel
 from ui.timeline import MAX_SCALE, MIN_SCALE, PER_ROW, TimelineView
 
-from .live_echo import interleaved_session, start_echo_server
+from .live_echo import interleaved_session, start_echo_server, wait_for_disconnects
 from .test_workbench import window  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.timeout(120)]
@@ -26,8 +26,7 @@ def session(window, qtbot):  # noqa: F811
     w = window
     port = start_echo_server(w, qtbot)
     sent = interleaved_session(qtbot, port)
-    qtbot.waitUntil(lambda: sum(r.event == "OnClientDisconnect" for r in w.log_pane.shown_records()) == 3,
-                    timeout=5000)
+    wait_for_disconnects(w, qtbot)
     w.timeline_dock.show()
     w.timeline_dock.raise_()
     w.resize(1440, 900)
@@ -47,7 +46,13 @@ def test_one_lane_per_endpoint_and_an_arrow_per_send_and_read(session):
     sends = [r for r in rows if r[2] == "Send"]
     reads = [r for r in rows if r[2] == "OnClientRead"]
     assert len(sends) == len(reads) == 9 and sum(r[6] for r in sends) == sum(len(b) for b in sent.values())
-    assert all(view.hit_point(r[-1]) is not None for r in sends + reads)  # each was drawn
+    # the read and its echo fall on the same pixel at this zoom: one is drawn, the other is part
+    # of a busy band; zoomed in (or selected), each is an arrow of its own
+    view.set_scale(MAX_SCALE / 10)
+    for r in sends + reads:
+        view.select(r[-1])
+        view.viewport().repaint()
+        assert view.hit_point(r[-1]) is not None
 
 
 def test_clicking_an_arrow_selects_its_row_in_the_log_and_the_reverse(session, qtbot):
@@ -136,3 +141,54 @@ def paint(view: TimelineView) -> None:
     painter = QPainter(image)
     view.paint(painter, image.width(), image.height())
     painter.end()
+
+
+def test_an_error_is_a_red_mark(window, qtbot):  # noqa: F811
+    import socket
+    import struct
+
+    from .live_echo import receive
+
+    w = window
+    port = start_echo_server(w, qtbot)
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c.sendall(b"ping\n")
+    assert receive(qtbot, c, 5) == b"ping\n"
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()  # an RST: the server's connection sees ECONNRESET
+    qtbot.waitUntil(lambda: any(r.error is not None for r in w.log_pane.shown_records()), timeout=5000)
+    w.timeline_dock.show()
+    view = w.timeline.view
+    qtbot.waitUntil(view.isVisible)
+    view.set_scale(MAX_SCALE / 100)
+    model = w.log_pane.model
+    seq = next(model.first_seq + i for i, r in enumerate(model.records()) if r.error is not None)
+    view.select(seq)
+    view.select(None, show=False)  # in view, not highlighted
+    image = view.viewport().grab().toImage()
+    point = view.hit_point(seq)
+    assert point is not None
+    lane = next(lane for lane in view.index.order if lane.has_peer)
+    color = image.pixelColor(int(view._local_x(lane) - view.horizontalScrollBar().value()), int(point.y()))
+    assert color.red() > 150 and color.green() < 90 and color.blue() < 90, color.name()
+
+
+def test_rows_the_log_discards_leave_the_index_and_the_rest_still_draw(qapp, qtbot):
+    model = EventLogModel(capacity=1_000)
+    view = TimelineView(model)
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    t0 = time.monotonic()
+    for k in range(40):  # 20,000 records through a log that keeps 1,000
+        model.append_records([EventRecord(t0 + (k * 500 + i) * 1e-3, "ServerSocket1", "Send", 1, "127.0.0.1:1",
+                                          "MainThread", 4, b"ping") for i in range(500)])
+    assert model.evicted == 19_000 and len(view.index.times) - view.index.skip == 1_000
+    assert view.index.first_time == pytest.approx(t0 + 19.0)
+    view.fit()
+    paint(view)
+    assert view.last_drawn > 0
+    assert all(row[-1] >= model.first_seq for row in view.visible_rows(400))
+    view.select(model.first_seq + 10)
+    assert view.top <= view.index.times[10 + view.index.skip] <= view.top + view.span()
+    model.clear()
+    assert view.index.order == [] and view.visible_rows(400) == []
