@@ -221,3 +221,24 @@ def test_send_to_all_goes_to_every_peer_seen(panels, qtbot):
     finally:
         for s in (default, alice, bob):
             s.close()
+
+
+def test_reply_rules_bound_in_the_workbench_answer_each_sender(panels, qtbot):
+    """Rules bound to OnRead through the form model (as the inspector's rule editor does) run
+    on the workbench's engine: each sender gets its answer, one datagram each."""
+    from app.core.rules import Rule
+
+    _widget, _messages, model, engine, _records = panels
+    rules = (Rule.from_json({"name": "ping", "match": "regex", "pattern": "^PING (\\d+)$",
+                             "reply": "PONG {1}"}, 0),)
+    alice, bob = udp_peer(), udp_peer()
+    try:
+        _uid, udp = start_udp(qtbot, model, engine, alice.getsockname()[1],
+                              OnRead=HandlerBinding("rules", "", rules=rules))
+        alice.sendto(b"PING 1", ("127.0.0.1", udp.socket.local_port))
+        bob.sendto(b"PING 2", ("127.0.0.1", udp.socket.local_port))
+        assert received(qtbot, alice, 1) == [b"PONG 1"]
+        assert received(qtbot, bob, 1) == [b"PONG 2"]
+    finally:
+        alice.close()
+        bob.close()
