@@ -250,15 +250,7 @@ class ConnectionsPanel(QWidget):
         self.peers_view = QTableView()
         self.peers_view.setObjectName("udpPeers")
         self.peers_view.setModel(self.peers)
-        for view in (self.peers_view,):
-            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-            view.verticalHeader().hide()
-            view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-            view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-            view.setAlternatingRowColors(True)
-            view.setWordWrap(False)
-            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self._like_connections(self.peers_view)
         self._size_peer_columns()
         self.peers_view.hide()
 
@@ -351,6 +343,17 @@ class ConnectionsPanel(QWidget):
         header.setMinimumSectionSize(metrics.horizontalAdvance("Peer") + pad)
         for column, sample in ((1, "00:00:00"), (2, "999 KiB"), (3, "999 KiB"), (4, "ServerSocket1 client 99")):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + pad)
+
+    def _like_connections(self, view: QTableView) -> None:
+        """``view`` looks and selects as the connections table does (rows, heights, eliding)."""
+        view.setSelectionBehavior(self.view.selectionBehavior())
+        view.setSelectionMode(self.view.selectionMode())
+        view.verticalHeader().setVisible(self.view.verticalHeader().isVisibleTo(self.view))
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.verticalHeader().setDefaultSectionSize(self.view.verticalHeader().defaultSectionSize())
+        view.setAlternatingRowColors(self.view.alternatingRowColors())
+        view.setWordWrap(self.view.wordWrap())
+        view.setTextElideMode(self.view.textElideMode())
 
     def _size_peer_columns(self) -> None:
         header = self.peers_view.horizontalHeader()

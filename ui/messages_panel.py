@@ -7,7 +7,8 @@ place and every edit, addition, removal and move goes through the undo stack
 * with **Send** (or a double click, or Ctrl+1 ... Ctrl+9 for the first nine) to
   where the Connections panel points: its selected connection, or a ClientSocket's
   own connection;
-* with **Send to all** to every connection of the selected ServerSocket;
+* with **Send to all** to every connection of the selected ServerSocket (every peer
+  seen of a UdpSocket);
 * with **Repeat** every N ms, a number of times (0: until stopped), to the same
   target as Send. Repeats run in the engine (app.core.repeat), not on a GUI timer;
   the list below shows every running repeat (those the repeat action started too),
@@ -58,8 +59,9 @@ from app.core.repeat import MAX_COUNT, MAX_INTERVAL_MS, MIN_INTERVAL_MS, REPEATS
 from app.core.templates import Context
 from app.qt.form_model import EditRefused, FormModel
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
-from components import ClientSocket, ServerSocket
+from components import ClientSocket, ServerSocket, UdpSocket
 from components.connection import BlockingWinSocket, CustomWinSocket
+from components.udp_socket import UdpWinSocket
 from ui.connections_panel import ConnectionsPanel
 from ui.retranslate import is_language_change, refresh_model
 
@@ -210,7 +212,10 @@ class RepeatsModel(QAbstractListModel):
         repeat = self.repeat(index.row()) if index.isValid() else None
         if repeat is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        peer = repeat.conn.peer or f"#{repeat.conn.id}"
+        conn = repeat.conn
+        destination = conn.destination() if isinstance(conn, UdpWinSocket) else None
+        peer = conn.peer or (f"{destination[0]}:{destination[1]}" if isinstance(destination, tuple)
+                             else f"#{conn.id}")
         every = f"{repeat.interval * 1000:g}"
         if role == Qt.ItemDataRole.ToolTipRole:
             if repeat.count:
@@ -384,7 +389,7 @@ class MessagesPanel(QWidget):
         self.down_button.setEnabled(len(rows) == 1 and rows[0] < self.messages.rowCount() - 1)
         self.send_button.setEnabled(has)
         self.repeat_button.setEnabled(has)
-        self.send_all_button.setEnabled(has and isinstance(self.connections.component(), ServerSocket))
+        self.send_all_button.setEnabled(has and isinstance(self.connections.component(), ServerSocket | UdpSocket))
         repeating = self.repeats.rowCount() > 0
         self.stop_button.setEnabled(repeating)
         self.repeat_view.setVisible(repeating)
@@ -438,6 +443,8 @@ class MessagesPanel(QWidget):
             comp = self.connections.component()
             if isinstance(comp, ServerSocket):
                 return list(comp.socket.connections)
+            if isinstance(comp, UdpSocket):
+                return list(comp.socket.peers) if comp.socket.connected else []
             if isinstance(comp, ClientSocket) and comp.socket.connected:
                 return [comp.socket]
             return []

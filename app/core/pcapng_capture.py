@@ -6,7 +6,7 @@ per connection a handshake (SYN, SYN-ACK, ACK) between the real local and
 remote addresses and ports, one segment per read or send with sequence and
 acknowledgement numbers that count every byte, an ACK from the receiving side,
 and FIN or RST as the connection ended. A UdpSocket's datagrams are one UDP packet
-each (``udp_packet``), between the socket's address and its peer's; a socket bound to
+each (``UdpPackets``), between the socket's address and its peer's; a socket bound to
 all interfaces is shown with the address the system would send from (``source_for``).
 IPv4 or IPv6 headers as the connection was. Link type RAW (plain IP packets), timestamps in microseconds. Event names
 go on the packets as pcapng comments (``frame.comment`` in Wireshark).
@@ -252,8 +252,3 @@ def _udp_headers(src: Endpoint, dst: Endpoint) -> tuple[dpkt.Packet, dpkt.udp.UD
     else:
         ip = dpkt.ip.IP(src=source, dst=target, p=dpkt.ip.IP_PROTO_UDP, ttl=64, data=udp)
     return ip, udp
-
-
-def udp_packet(src: Endpoint, dst: Endpoint, payload: bytes) -> bytes:
-    """One IPv4 or IPv6 packet with a UDP header (checksums computed by dpkt)."""
-    return UdpPackets().packet(src, dst, payload)

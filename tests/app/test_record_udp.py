@@ -12,18 +12,10 @@ import pytest
 
 from app.core.recorder import SessionRecorder
 from components import ObserverStream, UdpSocket
+from tests.components.test_udp_socket import has_ipv6_loopback
 from tests.tshark import comments, tshark
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def has_ipv6_loopback() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 def record_udp_echo(path, datagrams: list[bytes], host: str, bind: str) -> tuple[int, int]:

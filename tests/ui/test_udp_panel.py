@@ -194,3 +194,51 @@ def test_in_the_workbench_the_log_and_the_connections_dock_show_a_udp_echo(windo
     finally:
         alice.close()
         bob.close()
+
+
+def test_send_to_all_goes_to_every_peer_seen(panels, qtbot):
+    widget, messages, model, engine, _records = panels
+    model.add_message(Message("all", "text", "to all"))
+    default, alice, bob = udp_peer(), udp_peer(), udp_peer()
+    try:
+        _uid, udp = start_udp(qtbot, model, engine, default.getsockname()[1])
+        for s in (alice, bob):
+            s.sendto(b"hi", ("127.0.0.1", udp.socket.local_port))
+        qtbot.waitUntil(lambda: len(udp.socket.peers) == 2, timeout=3000)
+        messages.view.selectRow(0)
+        messages.refresh()
+        assert messages.send_all_button.isEnabled()
+        messages.send_row(0, to_all=True)
+        assert received(qtbot, alice, 1) == [b"to all"] and received(qtbot, bob, 1) == [b"to all"]
+        # a repeat to the default destination is listed by where it goes
+        widget.peers_view.clearSelection()
+        messages.interval.setValue(1000)
+        messages.count.setValue(0)
+        qtbot.mouseClick(messages.repeat_button, Qt.MouseButton.LeftButton)
+        assert received(qtbot, default, 1) == [b"to all"]
+        messages.refresh()
+        assert f"127.0.0.1:{default.getsockname()[1]}" in messages.repeats.index(0).data()
+    finally:
+        for s in (default, alice, bob):
+            s.close()
+
+
+def test_reply_rules_bound_in_the_workbench_answer_each_sender(panels, qtbot):
+    """Rules bound to OnRead through the form model (as the inspector's rule editor does) run
+    on the workbench's engine: each sender gets its answer, one datagram each."""
+    from app.core.rules import Rule
+
+    _widget, _messages, model, engine, _records = panels
+    rules = (Rule.from_json({"name": "ping", "match": "regex", "pattern": "^PING (\\d+)$",
+                             "reply": "PONG {1}"}, 0),)
+    alice, bob = udp_peer(), udp_peer()
+    try:
+        _uid, udp = start_udp(qtbot, model, engine, alice.getsockname()[1],
+                              OnRead=HandlerBinding("rules", "", rules=rules))
+        alice.sendto(b"PING 1", ("127.0.0.1", udp.socket.local_port))
+        bob.sendto(b"PING 2", ("127.0.0.1", udp.socket.local_port))
+        assert received(qtbot, alice, 1) == [b"PONG 1"]
+        assert received(qtbot, bob, 1) == [b"PONG 2"]
+    finally:
+        alice.close()
+        bob.close()
