@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.builtin_actions import ACTIONS
 from app.core.tour import (
     Chapter,
     CheckResult,
@@ -47,6 +48,7 @@ from components.event_order import arrows
 from components.observer import EventRecord
 from ui.event_log_view import EventLogFeeder
 from ui.object_inspector import ObjectInspector
+from ui.property_editors import action_title
 from ui.retranslate import is_language_change
 
 DONE_STYLE = "color: palette(window-text); background: #d8f0d0; border: 1px solid #7bb36b; padding: 4px;"
@@ -231,7 +233,11 @@ class TourPanel(QWidget):
             self.status.setText(done_message(chapter, result, self.chapter_text("done")))
             self.status.setStyleSheet(DONE_STYLE)
         else:
-            self.status.setText(arg(self.tr("Waiting for: %1"), arrows(result.missing)))
+            lines = [arg(self.tr("Waiting for: %1"), arrows(result.missing))] if result.missing else []
+            action = ACTIONS.get(result.unbound)
+            if action is not None:
+                lines.append(arg(self.tr("Bind %1 to “%2” on the Events tab."), chapter.row, action_title(action)))
+            self.status.setText("\n".join(lines))
             self.status.setStyleSheet(WAITING_STYLE)
         self._update_buttons()
 
