@@ -61,7 +61,7 @@ class TourPanel(QWidget):
     chapterDone = Signal(str)  # the chapter's id, once its check succeeds
 
     def __init__(self, model: FormModel, engine: EngineHost, inspector: ObjectInspector,
-                 feeder: EventLogFeeder, open_form: Callable[[Path], bool],
+                 feeder: EventLogFeeder, open_form: Callable[[Path, str], bool],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TourPanel")
@@ -156,7 +156,7 @@ class TourPanel(QWidget):
         self.engine.deactivate_all()
         if self._document is not None and self._document is self.model.document:
             self.model.undo_stack.setClean()  # the tour's own scratch copy: replaced without asking
-        if not self._open_form(chapter.form):
+        if not self._open_form(chapter.form, self.chapter_text("title", chapter)):
             return False
         self._document = self.model.document
         self._index = index
