@@ -13,6 +13,7 @@ through ``self.tr``.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -87,12 +87,14 @@ class TourPanel(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.title.setWordWrap(True)
-        self.body = QLabel(self)
-        self.body.setWordWrap(True)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.touch = QLabel(self)
-        self.touch.setWordWrap(True)
+        # a text view, not a label: it wraps at its real width and scrolls when the dock is short
+        self.body = QTextBrowser(self)
+        self.body.setObjectName("TourText")
+        self.body.setOpenLinks(False)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.viewport().setAutoFillBackground(False)
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)
         self.status = QLabel(self)
         self.status.setObjectName("TourStatus")
         self.status.setWordWrap(True)
@@ -101,19 +103,6 @@ class TourPanel(QWidget):
         self.previous_button = QPushButton(self)
         self.next_button = QPushButton(self)
         self.next_button.setDefault(True)
-
-        text = QWidget()
-        text_layout = QVBoxLayout(text)
-        text_layout.setContentsMargins(0, 0, 0, 0)
-        text_layout.addWidget(self.body)
-        text_layout.addWidget(self.touch)
-        text_layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(text)
-        scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.previous_button)
@@ -124,7 +113,7 @@ class TourPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.chooser)  # "6. The client's events in order": the chapter's title
         layout.addWidget(self.title)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.status)  # the check's verdict stays in sight however long the text
         layout.addLayout(buttons)
 
@@ -213,16 +202,15 @@ class TourPanel(QWidget):
         if chapter is None:
             self.title.setText(self.tr("Socket concepts"))
             self.title.show()
-            self.body.setText(self.tr("Pick a chapter to begin."))
-            self.touch.clear()
+            self.body.setPlainText(self.tr("Pick a chapter to begin."))
             self.status.clear()
             self._update_buttons()
             return
         self.title.hide()  # the chooser shows the chapter's title
         self.chooser.setToolTip(arg(self.tr("Chapter %1 of %2"), str(self._index + 1), str(len(self.chapters))))
-        self.body.setText(self.chapter_text("body") or self._problem)
-        self.touch.setText(arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component,
-                               chapter.row))
+        touch = arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component, chapter.row)
+        self.body.setHtml(f"<p>{html.escape(self.chapter_text('body') or self._problem)}</p>"
+                          f"<p><b>{html.escape(touch)}</b></p>")
         self._show_status()
 
     def _show_status(self) -> None:
