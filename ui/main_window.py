@@ -518,9 +518,10 @@ class MainWindow(QMainWindow):
                 "%1 is open, but these rules answer nothing until they are fixed (double-click the "
                 "event in the Events tab to edit them):\n\n%2"), name, "\n".join(problems)))
 
-    def open_example(self, path: Path) -> bool:
+    def open_example(self, path: Path, title: str = "") -> bool:
         """Open an example as an untitled copy, with its unit: Save asks where to put both,
-        so the installed example stays as shipped."""
+        so the installed example stays as shipped. ``title`` names it in the window's title
+        (the tour's chapter), instead of the example's own."""
         if not self.maybe_save():
             return False
         try:
@@ -529,7 +530,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Can't open form"), translated(str(exc)))
             return False
         self.units.adopt_unit(unit_path_for(path))
-        self._copied_from = example_title(path)
+        self._copied_from = title or example_title(path)
         self._update_title()
         self.show_message(arg(self.tr("Opened a copy of %1; Save asks where to keep it"), path.name))
         self._report_binding_problems(path.name)

@@ -13,6 +13,7 @@ through ``self.tr``.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,12 +25,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from app.core.builtin_actions import ACTIONS
 from app.core.tour import (
     Chapter,
     CheckResult,
@@ -47,6 +48,7 @@ from components.event_order import arrows
 from components.observer import EventRecord
 from ui.event_log_view import EventLogFeeder
 from ui.object_inspector import ObjectInspector
+from ui.property_editors import action_title
 from ui.retranslate import is_language_change
 
 DONE_STYLE = "color: palette(window-text); background: #d8f0d0; border: 1px solid #7bb36b; padding: 4px;"
@@ -59,7 +61,7 @@ class TourPanel(QWidget):
     chapterDone = Signal(str)  # the chapter's id, once its check succeeds
 
     def __init__(self, model: FormModel, engine: EngineHost, inspector: ObjectInspector,
-                 feeder: EventLogFeeder, open_form: Callable[[Path], bool],
+                 feeder: EventLogFeeder, open_form: Callable[[Path, str], bool],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TourPanel")
@@ -85,12 +87,14 @@ class TourPanel(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.title.setWordWrap(True)
-        self.body = QLabel(self)
-        self.body.setWordWrap(True)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.touch = QLabel(self)
-        self.touch.setWordWrap(True)
+        # a text view, not a label: it wraps at its real width and scrolls when the dock is short
+        self.body = QTextBrowser(self)
+        self.body.setObjectName("TourText")
+        self.body.setOpenLinks(False)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.viewport().setAutoFillBackground(False)
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)
         self.status = QLabel(self)
         self.status.setObjectName("TourStatus")
         self.status.setWordWrap(True)
@@ -99,19 +103,6 @@ class TourPanel(QWidget):
         self.previous_button = QPushButton(self)
         self.next_button = QPushButton(self)
         self.next_button.setDefault(True)
-
-        text = QWidget()
-        text_layout = QVBoxLayout(text)
-        text_layout.setContentsMargins(0, 0, 0, 0)
-        text_layout.addWidget(self.body)
-        text_layout.addWidget(self.touch)
-        text_layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(text)
-        scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.previous_button)
@@ -122,7 +113,7 @@ class TourPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.chooser)  # "6. The client's events in order": the chapter's title
         layout.addWidget(self.title)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.status)  # the check's verdict stays in sight however long the text
         layout.addLayout(buttons)
 
@@ -154,7 +145,7 @@ class TourPanel(QWidget):
         self.engine.deactivate_all()
         if self._document is not None and self._document is self.model.document:
             self.model.undo_stack.setClean()  # the tour's own scratch copy: replaced without asking
-        if not self._open_form(chapter.form):
+        if not self._open_form(chapter.form, self.chapter_text("title", chapter)):
             return False
         self._document = self.model.document
         self._index = index
@@ -211,16 +202,15 @@ class TourPanel(QWidget):
         if chapter is None:
             self.title.setText(self.tr("Socket concepts"))
             self.title.show()
-            self.body.setText(self.tr("Pick a chapter to begin."))
-            self.touch.clear()
+            self.body.setPlainText(self.tr("Pick a chapter to begin."))
             self.status.clear()
             self._update_buttons()
             return
         self.title.hide()  # the chooser shows the chapter's title
         self.chooser.setToolTip(arg(self.tr("Chapter %1 of %2"), str(self._index + 1), str(len(self.chapters))))
-        self.body.setText(self.chapter_text("body") or self._problem)
-        self.touch.setText(arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component,
-                               chapter.row))
+        touch = arg(self.tr("Touch: %1 › %2 (selected in the Object Inspector)"), chapter.component, chapter.row)
+        self.body.setHtml(f"<p>{html.escape(self.chapter_text('body') or self._problem)}</p>"
+                          f"<p><b>{html.escape(touch)}</b></p>")
         self._show_status()
 
     def _show_status(self) -> None:
@@ -231,7 +221,11 @@ class TourPanel(QWidget):
             self.status.setText(done_message(chapter, result, self.chapter_text("done")))
             self.status.setStyleSheet(DONE_STYLE)
         else:
-            self.status.setText(arg(self.tr("Waiting for: %1"), arrows(result.missing)))
+            lines = [arg(self.tr("Waiting for: %1"), arrows(result.missing))] if result.missing else []
+            action = ACTIONS.get(result.unbound)
+            if action is not None:
+                lines.append(arg(self.tr("Bind %1 to “%2” on the Events tab."), chapter.row, action_title(action)))
+            self.status.setText("\n".join(lines))
             self.status.setStyleSheet(WAITING_STYLE)
         self._update_buttons()
 

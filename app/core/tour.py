@@ -66,6 +66,7 @@ class CheckResult:
     done: bool
     events: tuple[str, ...]  # the events of the endpoint that got furthest, in order
     missing: tuple[str, ...]  # what is still to come: goal states' events, extra events, records
+    unbound: str = ""  # the built-in action the chapter's event is still to be bound to
 
     def sequence(self) -> str:
         return arrows(self.events)
@@ -186,9 +187,8 @@ def check(chapter: Chapter, records: Iterable[EventRecord], bound_action: str = 
                 best_run, best_missing = run, missing
     seen = {r.event for r in records if r.component == chapter.watched}
     best_missing += [r for r in chapter.records if r not in seen]
-    if chapter.action and bound_action != chapter.action:
-        best_missing.append(f"{chapter.row} = {chapter.action}")
-    return CheckResult(not best_missing, tuple(best_run), tuple(best_missing))
+    unbound = chapter.action if chapter.action and bound_action != chapter.action else ""
+    return CheckResult(not best_missing and not unbound, tuple(best_run), tuple(best_missing), unbound)
 
 
 def _missing(chapter: Chapter, run: list[str]) -> list[str]:
@@ -204,7 +204,7 @@ def _missing(chapter: Chapter, run: list[str]) -> list[str]:
         met += 1
     path = order.path(*chapter.goal)
     missing = list(path[len(order.path(*chapter.goal[:met])):]) if met < len(chapter.goal) else []
-    return missing + [e for e in chapter.events if e not in run]
+    return missing + [e for e in chapter.events if e not in run and e not in missing]
 
 
 def done_message(chapter: Chapter, result: CheckResult, done_text: str) -> str:

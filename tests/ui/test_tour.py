@@ -17,10 +17,12 @@ from PySide6.QtCore import QLocale, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QStyle, QStyleOptionViewItem
 
 from app.core.tour import load_chapters, load_texts
-from app.qt.translations import install
+from app.qt.translations import install, ts_path
+from components.observer import RECEIVE, THREAD_REUSED
 from ui.main_window import MainWindow
 from ui.tour import TourPanel
 
+from .test_chinese_ui import chinese_window, untranslated, widget_texts  # noqa: F401 - a fixture
 from .test_object_inspector import commit_with_enter, open_binding_editor, open_editor, pick, type_into
 
 pytestmark = pytest.mark.qt_log_ignore(
@@ -211,7 +213,7 @@ def test_help_menu_opens_the_tour_on_its_first_chapter(window, qtbot):
     window.tour_action.trigger()
     tour = window.tour
     assert isinstance(tour, TourPanel) and window.tour_dock.isVisible()
-    assert tour.index == 0 and "Untitled" in window.windowTitle()
+    assert tour.index == 0 and window.windowTitle().startswith("Socket Workbench - Untitled (from Services and ports)")
     assert tour.chooser.count() == len(load_chapters()) == 12
     assert not tour.result.done and tour.status.text().startswith("Waiting for: OnListen")
     assert not tour.next_button.isEnabled()
@@ -276,7 +278,8 @@ def test_a_check_does_not_succeed_before_its_events(window, qtbot):
     me.click_active("Client")
     qtbot.waitUntil(lambda: any(r.event == "OnDisconnect" for r in tour.records_since_open()), timeout=WAIT_MS)
     tour.recheck()
-    assert not tour.result.done and tour.result.missing == ("OnError = suppress",)
+    assert not tour.result.done and tour.result.missing == () and tour.result.unbound == "suppress"
+    assert tour.status.text() == "Bind OnError to “Suppress error (ErrorCode := 0)” on the Events tab."
 
 
 def test_the_tour_speaks_the_ui_language_and_follows_a_switch(window, qtbot):
@@ -287,10 +290,12 @@ def test_the_tour_speaks_the_ui_language_and_follows_a_switch(window, qtbot):
     try:
         window.set_language("zh_CN")  # View > Language, at run time
         first = tour.chapters[0]
-        qtbot.waitUntil(lambda: tour.body.text() == zh[first.id]["body"], timeout=WAIT_MS)  # on LanguageChange
+        # on the LanguageChange Qt sends
+        qtbot.waitUntil(lambda: tour.body.toPlainText().startswith(zh[first.id]["body"]), timeout=WAIT_MS)
         assert tour.chooser.itemText(0) == "1. " + zh[first.id]["title"]
         window.set_language("en")
-        qtbot.waitUntil(lambda: tour.body.text() == load_texts("en")[first.id]["body"], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: tour.body.toPlainText().startswith(load_texts("en")[first.id]["body"]),
+                        timeout=WAIT_MS)
     finally:
         install("en")
         QLocale.setDefault(locale)
@@ -308,3 +313,27 @@ def test_a_damaged_chapters_file_is_reported_not_raised(window, qtbot, monkeypat
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
     assert window.open_tour() is None
     assert shown and "no 'form'" in shown[0] and window.tour is None
+
+
+#: what the chapters name as the log and the VCL do: a host name the learner types, the
+#: VCL's methods (Open, Close), its error type, and log records that are no VCL events
+NAMES_IN_CHAPTERS = {"localhost", "Open", "Close", "ErrorEvent", THREAD_REUSED, RECEIVE}
+
+
+def test_the_tour_panel_is_chinese_under_zh_cn(chinese_window, qtbot):  # noqa: F811 - the fixture
+    """Every text the tour shows under zh_CN, its own widgets' and its chapters', holds no
+    Latin words other than the VCL identifiers (the panel's strings reach the .ts when the
+    translations are updated after a merge)."""
+    if "<name>TourPanel</name>" not in ts_path("zh_CN").read_text(encoding="utf-8"):
+        pytest.skip("the tour's strings are not in the .ts yet: `python -m app.qt.translations update` "
+                    "after the merge brings them (from /work/notes/zh/tour.tsv)")
+    w = chinese_window
+    tour = w.open_tour()
+    assert tour is not None
+    left = untranslated([("dock", w.tour_dock.windowTitle())], w)
+    for i in range(len(tour.chapters)):
+        assert tour.open_chapter(i)  # the form's component names are names, as in the text
+        texts = [*widget_texts(tour), ("text", tour.body.toPlainText()), ("status", tour.status.text())]
+        left += [(where, text, words) for where, text, words in untranslated(texts, w)
+                 if set(words) - NAMES_IN_CHAPTERS]
+    assert left == [], "\n".join(map(str, left))
