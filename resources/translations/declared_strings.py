@@ -73,7 +73,7 @@ TEXTS = [
     QT_TRANSLATE_NOOP('Metadata', 'Let several sockets bind the same port (SO_REUSEADDR), as multicast listeners on one machine do.'),
     QT_TRANSLATE_NOOP('Metadata', 'The socket is bound (and has joined its group).'),
     QT_TRANSLATE_NOOP('Metadata', 'A datagram arrived; socket is its sender: ReceiveText/ReceiveBuf give the datagram, SendText answers it.'),
-    QT_TRANSLATE_NOOP('Metadata', 'Once the socket is served, then whenever a full send buffer drained.'),
+    QT_TRANSLATE_NOOP('Metadata', 'Once the socket is served, then whenever a full send buffer drained; socket sends to the default destination.'),
     QT_TRANSLATE_NOOP('Metadata', 'A send or lookup failed; return 0 to suppress the error.'),
     QT_TRANSLATE_NOOP('Examples', 'Blocking client'),
     QT_TRANSLATE_NOOP('Examples', 'Chat server'),

@@ -147,7 +147,7 @@
         <translation>文件夹(&amp;F)：</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>File &amp;prefix:</source>
         <translation>文件名前缀(&amp;P)：</translation>
     </message>
@@ -270,7 +270,7 @@
 <context>
     <name>ConnectionsModel</name>
     <message>
-        <location filename="../../ui/connections_panel.py" line="+74"/>
+        <location filename="../../ui/connections_panel.py" line="+88"/>
         <source>Peer</source>
         <translation>对端</translation>
     </message>
@@ -295,9 +295,10 @@
         <translation>线程</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+110"/>
         <location line="+1"/>
         <source>(event loop)</source>
+        <extracomment>how the last refresh told the view (for tests and the bench): &quot;&quot;, &quot;same&quot;, &quot;diff&quot;, &quot;reset&quot;</extracomment>
         <translation>(事件循环)</translation>
     </message>
     <message>
@@ -324,7 +325,7 @@
 <context>
     <name>ConnectionsPanel</name>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
@@ -344,7 +345,7 @@
         <translation>无</translation>
     </message>
     <message>
-        <location line="+81"/>
+        <location line="+94"/>
         <source>Line ending appended to text</source>
         <translation>附加在文本后的行结束符</translation>
     </message>
@@ -364,7 +365,17 @@
         <translation>关闭连接</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+1"/>
+        <source>Save as Scenario…</source>
+        <translation>另存为场景…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write this connection&apos;s conversation, as the event log holds it, as a scenario file to run again</source>
+        <translation>将此连接的会话 (按事件日志中保存的内容) 写成场景文件，以便再次运行</translation>
+    </message>
+    <message>
+        <location line="+85"/>
         <source>Select a ClientSocket or ServerSocket on the form</source>
         <translation>请在窗体上选择一个 ClientSocket 或 ServerSocket</translation>
     </message>
@@ -391,7 +402,29 @@
         <translation>未连接</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+15"/>
+        <source>default destination %1</source>
+        <translation>默认目的地址 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no default destination</source>
+        <translation>没有默认目的地址</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%1 — bound to %2, %n peer(s) seen, %3</source>
+        <translation>
+            <numerusform>%1 — 绑定到 %2，已见 %n 个对端，%3</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 — not bound</source>
+        <translation>%1 — 未绑定</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>Text to send (\r \n \t \xNN escapes work)</source>
         <translation>要发送的文本 (可用 \r \n \t \xNN 转义)</translation>
     </message>
@@ -431,12 +464,12 @@
         <translation>无法打开 %1：%2</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Sending to %1…</source>
         <translation>正在发送到 %1…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+19"/>
         <source>Not sent to %1: %2</source>
         <translation>未发送到 %1：%2</translation>
     </message>
@@ -499,7 +532,27 @@
         <translation>十六进制</translation>
     </message>
     <message>
-        <location line="+271"/>
+        <location line="+31"/>
+        <source>%1 bytes</source>
+        <translation>%1 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1 byte</source>
+        <translation>1 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 events dropped here: the log could not keep up</source>
+        <translation>此处丢弃了 %1 个事件：日志跟不上</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1 event dropped here: the log could not keep up</source>
+        <translation>此处丢弃了 1 个事件：日志跟不上</translation>
+    </message>
+    <message>
+        <location line="+240"/>
         <source>Connection %1 with %2</source>
         <extracomment>A component name appeared for the first time (for filter combos). An event name appeared for the first time. Old rows the ring buffer discarded to stay within capacity (the pane&apos;s status shows it; an export starts with a Dropped record saying so). Records lost before they reached the model (set by the feeder).</extracomment>
         <translation>与 %2 的连接 %1</translation>
@@ -513,9 +566,9 @@
 <context>
     <name>EventLogPane</name>
     <message>
-        <location filename="../../ui/event_log_view.py" line="+373"/>
+        <location filename="../../ui/event_log_view.py" line="+397"/>
         <source>Show or hide the %1 column</source>
-        <extracomment>How often the feeder moves records into the models (30-50 ms keeps the log live and cheap). The most records one tick appends; the rest wait for the next tick. Typing in the text filter re-filters after this pause (the filter runs in slices, so typing on is never blocked; the pause only saves re-filtering on every keystroke). How many records the last tick took from the buffer (emitted only when &gt; 0).</extracomment>
+        <extracomment>How often the feeder moves records into the models (30-50 ms keeps the log live and cheap). The most records one tick appends; the rest wait for the next tick. Typing in the text filter re-filters after this pause (the filter runs in slices, so typing on is never blocked; the pause only saves re-filtering on every keystroke). While rows keep coming, the pane follows the newest (scrolls, repaints, recounts) at most this often: a repaint costs 8-17 ms, so a flood repaints 10 times a second rather than on every feeder tick. The first batch after a quiet spell shows at once. How many records the last tick took from the buffer (emitted only when &gt; 0). the current row changed: the sequence number of its record in ``model`` (the Timeline follows it) the finished recording of this session, if any (the window sets it: Run &gt; Record) whether a component accepts connections (for the pcapng export&apos;s stream directions)</extracomment>
         <translation>显示或隐藏“%1”列</translation>
     </message>
     <message>
@@ -609,29 +662,47 @@
         <translation>JSON Lines 文件 (*.jsonl)</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>pcapng captures (*.pcapng)</source>
+        <translation>pcapng 抓包文件 (*.pcapng)</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <location line="+42"/>
         <source>Export event log</source>
         <translation>导出事件日志</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-26"/>
+        <location line="+23"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-22"/>
+        <location line="+21"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-19"/>
         <source>Exported %1 events to %2</source>
         <translation>已将 %1 个事件导出到 %2</translation>
     </message>
     <message>
-        <location line="+146"/>
+        <location line="+10"/>
+        <source>Exported the recording %1 to %2: every byte of every connection.</source>
+        <translation>已把录制 %1 导出到 %2：每个连接的每个字节。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Exported %1 connections to %2. Nothing was recorded, so the payloads are the log&apos;s previews (at most 64 bytes of each read and send; %3 were cut); the file&apos;s comments say so. Record the session (Run &gt; Record) for every byte.</source>
+        <translation>已把 %1 个连接导出到 %2。没有录制，因此数据是日志的预览（每次读取和发送最多 64 字节；有 %3 个被截断）；文件的注释中有说明。要得到每个字节，请录制会话（运行 &gt; 录制）。</translation>
+    </message>
+    <message>
+        <location line="+220"/>
         <source>%1 events (%2 shown)</source>
         <translation>%1 个事件 (显示 %2 个)</translation>
     </message>
@@ -896,24 +967,24 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+67"/>
+        <location filename="../../ui/main_window.py" line="+72"/>
         <source>Socket Workbench forms (*.sockform);;All files (*)</source>
         <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+164"/>
-        <location line="+105"/>
+        <location line="+197"/>
+        <location line="+117"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location line="-103"/>
-        <location line="+104"/>
+        <location line="-115"/>
+        <location line="+116"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-36"/>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
@@ -1049,6 +1120,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Socket &amp;Concepts</source>
+        <translation>Socket 概念(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A guided tour of the socket concepts, one chapter at a time, checked in the event log</source>
+        <translation>Socket 概念导览：一次一章，在事件日志中检查</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Generate &amp;Certificates…</source>
         <translation>生成证书(&amp;C)…</translation>
     </message>
@@ -1129,6 +1210,11 @@
     </message>
     <message>
         <location line="+0"/>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Connections</source>
         <translation>连接</translation>
     </message>
@@ -1138,12 +1224,23 @@
         <translation>消息</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <location line="+222"/>
+        <source>Socket Concepts</source>
+        <translation>Socket 概念</translation>
+    </message>
+    <message>
+        <location line="-217"/>
         <source>Component Palette</source>
         <translation>组件面板</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Form</source>
         <translation>窗体</translation>
     </message>
@@ -1189,12 +1286,12 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Can&apos;t open form</source>
         <translation>无法打开窗体</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-22"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
@@ -1213,7 +1310,7 @@
 %2</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Opened a copy of %1; Save asks where to keep it</source>
         <translation>已打开 %1 的副本；保存时会询问存放位置</translation>
     </message>
@@ -1229,12 +1326,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+110"/>
+        <location line="+140"/>
         <source>Can&apos;t save %1: %2</source>
         <translation>无法保存 %1：%2</translation>
     </message>
     <message>
-        <location line="-107"/>
+        <location line="-137"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
@@ -1244,12 +1341,17 @@
         <translation>(无)</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+26"/>
         <source>Select a component to open its log</source>
         <translation>请选择一个组件以打开其日志</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+19"/>
+        <source>Can&apos;t open the tour</source>
+        <translation>无法打开导览</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>Run this form&apos;s Python unit?</source>
         <translation>运行此窗体的 Python 单元吗？</translation>
     </message>
@@ -1374,7 +1476,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
 <context>
     <name>MessagesModel</name>
     <message>
-        <location filename="../../ui/messages_panel.py" line="+82"/>
+        <location filename="../../ui/messages_panel.py" line="+86"/>
         <source>Message</source>
         <translation>消息</translation>
     </message>
@@ -1412,7 +1514,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>文本</translation>
     </message>
     <message>
-        <location line="+184"/>
+        <location line="+262"/>
         <source>Add</source>
         <translation>添加</translation>
     </message>
@@ -1432,7 +1534,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>删除选中的消息</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Up</source>
         <translation>上移</translation>
     </message>
@@ -1452,7 +1554,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>将消息下移</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
@@ -1472,7 +1574,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>将消息发送到选中服务器的每个连接</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source> ms</source>
         <translation> 毫秒</translation>
     </message>
@@ -1482,7 +1584,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>重复间隔 (精度 1 毫秒)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>until stopped</source>
         <translation>直到停止</translation>
     </message>
@@ -1497,7 +1599,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>次数 (0：直到停止)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-10"/>
         <source>Repeat</source>
         <translation>重复</translation>
     </message>
@@ -1507,7 +1609,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>每隔一个间隔，把消息发送到与“发送”相同的连接</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+1"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -1517,22 +1619,22 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <translation>停止选中的重复发送 (未选中时停止全部)</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+8"/>
         <source>Every</source>
         <translation>每隔</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+2"/>
         <source>Send message %1</source>
         <translation>发送消息 %1</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+55"/>
         <source>message</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Nothing to send to: select a client or a server on the form</source>
         <translation>没有发送目标：请在窗体上选择一个客户端或服务器</translation>
     </message>
@@ -1884,8 +1986,9 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
     <message>
         <location line="+1"/>
-        <source>Once the socket is served, then whenever a full send buffer drained.</source>
-        <translation>Socket 开始服务时一次，之后每当满的发送缓冲区清空时。</translation>
+        <source>Once the socket is served, then whenever a full send buffer drained; socket sends to the default destination.</source>
+        <oldsource>Once the socket is served, then whenever a full send buffer drained.</oldsource>
+        <translation>Socket 开始服务时触发一次，之后每当已满的发送缓冲区排空时触发；socket 发送到默认目的地址。</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2001,9 +2104,108 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
     </message>
 </context>
 <context>
+    <name>RecordingController</name>
+    <message>
+        <location filename="../../ui/recording.py" line="+50"/>
+        <source>%1 bytes</source>
+        <translation>%1 字节</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>&amp;Record</source>
+        <extracomment>the recording stopped by itself (the size limit, a write error); the message to show a recording started (the file) or stopped (&quot;&quot;)</extracomment>
+        <translation>录制(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record every connection, every byte, into a pcapng file (Wireshark opens it)</source>
+        <translation>把每个连接的每个字节录制到 pcapng 文件（Wireshark 可打开）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recording Size &amp;Limit…</source>
+        <translation>录制大小上限(&amp;L)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The size at which a recording stops</source>
+        <translation>录制在达到此大小时停止</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Record to</source>
+        <translation>录制到</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pcapng captures (*.pcapng);;All files (*)</source>
+        <translation>pcapng 抓包文件 (*.pcapng);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Can&apos;t record</source>
+        <translation>无法录制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Can&apos;t record to %1: %2</source>
+        <translation>无法录制到 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Recording to %1</source>
+        <translation>正在录制到 %1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Recorded %1 (%2) to %3</source>
+        <translation>已录制 %1（%2）到 %3</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Recorded %1 · %2</source>
+        <translation>已录制 %1 · %2</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Recording stopped: can&apos;t write %1: %2</source>
+        <translation>录制已停止：无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recording stopped: %1 reached its size limit of %2. Everything before the limit is in the file, nothing after it.</source>
+        <translation>录制已停止：%1 已达到大小上限 %2。上限之前的内容全部在文件中，之后的内容没有录制。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Recording stopped</source>
+        <translation>录制已停止</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>● REC %1 · %2</source>
+        <translation>● 录制 %1 · %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Recording to %1 (stops at %2)</source>
+        <translation>正在录制到 %1（到 %2 时停止）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Recording Size Limit</source>
+        <translation>录制大小上限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop recording when the file reaches (MB):</source>
+        <translation>文件达到此大小时停止录制 (MB)：</translation>
+    </message>
+</context>
+<context>
     <name>RepeatsModel</name>
     <message>
-        <location filename="../../ui/messages_panel.py" line="-303"/>
+        <location filename="../../ui/messages_panel.py" line="-327"/>
         <source>%1 to %2 every %3 ms: %4 of %5 sent</source>
         <translation>%1 发往 %2，每 %3 毫秒：已发送 %4 / %5</translation>
     </message>
@@ -2275,6 +2477,104 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+2"/>
         <source>Activate them</source>
         <translation>激活它们</translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioActions</name>
+    <message>
+        <location filename="../../ui/scenario_actions.py" line="+44"/>
+        <source>Scenarios (*.toml);;All files (*)</source>
+        <translation>场景 (*.toml);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Run &amp;Scenario…</source>
+        <translation>运行场景(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run a scenario file; each step&apos;s result goes to the event log</source>
+        <translation>运行场景文件；每一步的结果都记入事件日志</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;top Scenario</source>
+        <translation>停止场景(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save Connection as Scena&amp;rio…</source>
+        <translation>将连接另存为场景(&amp;R)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write the selected connection&apos;s conversation, as the log holds it, as a scenario file</source>
+        <translation>将选中连接的会话 (按日志中保存的内容) 写成场景文件</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save This Connection as Scenario…</source>
+        <translation>将此连接另存为场景…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Run Scenario</source>
+        <translation>运行场景</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>A scenario is running already: stop it first</source>
+        <translation>已有场景正在运行：请先停止它</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The scenario does not load: %1</source>
+        <translation>无法加载场景：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No event loop runs, so no scenario can</source>
+        <translation>没有运行中的事件循环，因此无法运行场景</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Running scenario %1…</source>
+        <translation>正在运行场景 %1…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Scenario %1 passed (%2 steps)</source>
+        <translation>场景 %1 通过 (%2 步)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Scenario %1 failed at %2: %3</source>
+        <translation>场景 %1 在 %2 失败：%3</translation>
+    </message>
+    <message>
+        <location line="+61"/>
+        <source>Select a connection in the Connections panel, or a row of one in the event log, first</source>
+        <translation>请先在“连接”面板中选择一个连接，或在事件日志中选择某个连接的一行</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save Connection as Scenario</source>
+        <translation>将连接另存为场景</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Could not save %1: %2</source>
+        <translation>无法保存 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saved %1; %2 send(s) were longer than the log keeps, so they are cut short in the file (see its comments)</source>
+        <translation>已保存 %1；有 %2 次发送超出日志保存的长度，因此在文件中被截短 (见文件中的注释)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Saved %1: %2 send(s), %3 expect(s)</source>
+        <translation>已保存 %1：%2 次发送，%3 次期望</translation>
     </message>
 </context>
 <context>
@@ -2625,6 +2925,234 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+1"/>
         <source>Servname not supported for ai_socktype</source>
         <translation>该 Socket 类型不支持此服务名</translation>
+    </message>
+</context>
+<context>
+    <name>TimelinePane</name>
+    <message>
+        <location filename="../../ui/timeline.py" line="+815"/>
+        <source>Zoom out (Ctrl+wheel)</source>
+        <translation>缩小（Ctrl+滚轮）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Zoom in (Ctrl+wheel)</source>
+        <translation>放大（Ctrl+滚轮）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Zoom: from microseconds to minutes per screen</source>
+        <translation>缩放：每屏从微秒到分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fit</source>
+        <translation>适应</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the whole session</source>
+        <translation>显示整个会话</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Follow</source>
+        <translation>跟随</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Follow the newest events</source>
+        <translation>跟随最新的事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SVG…</source>
+        <translation>SVG…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export the visible range as SVG</source>
+        <translation>把可见范围导出为 SVG</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PNG…</source>
+        <translation>PNG…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export the visible range as PNG</source>
+        <translation>把可见范围导出为 PNG</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 per 100 px</source>
+        <translation>每 100 像素 %1</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Export timeline as SVG</source>
+        <translation>把时间线导出为 SVG</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>SVG images (*.svg)</source>
+        <translation>SVG 图像 (*.svg)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export timeline as PNG</source>
+        <translation>把时间线导出为 PNG</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Could not write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineView</name>
+    <message>
+        <location line="-611"/>
+        <source>%1 bytes</source>
+        <extracomment>a paint draws at most this many records per pixel row (the rest are counted on the row) records of one lane closer than this (px) are drawn as one busy band how many records (nearly) at once one lane draws just under each other before it bands them a record was clicked: its sequence number in the model the scale (pixels per second) changed what the last paint drew where: (y, x from, x to, sequence number)</extracomment>
+        <translation>%1 字节</translation>
+    </message>
+    <message>
+        <location line="+320"/>
+        <source>peer %1</source>
+        <translation>对端 %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>listener</source>
+        <translation>倾听连接</translation>
+    </message>
+    <message>
+        <location line="+138"/>
+        <source>1 byte</source>
+        <translation>1 字节</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Socket Workbench timeline</source>
+        <translation>Socket Workbench 时间线</translation>
+    </message>
+</context>
+<context>
+    <name>TourPanel</name>
+    <message>
+        <location filename="../../ui/tour.py" line="+203"/>
+        <source>Socket concepts</source>
+        <translation>Socket 概念</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pick a chapter to begin.</source>
+        <translation>选择一章开始。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Chapter %1 of %2</source>
+        <translation>第 %1 章 (共 %2 章)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Touch: %1 › %2 (selected in the Object Inspector)</source>
+        <translation>要操作的：%1 › %2 (已在对象观察器中选中)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Waiting for: %1</source>
+        <translation>等待：%1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Bind %1 to “%2” on the Events tab.</source>
+        <translation>在“事件”页把 %1 绑定到“%2”。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>%1. %2</source>
+        <translation>%1. %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open the Form Again</source>
+        <translation>重新打开窗体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previous</source>
+        <translation>上一章</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next Chapter</source>
+        <translation>下一章</translation>
+    </message>
+</context>
+<context>
+    <name>UdpPeersModel</name>
+    <message>
+        <location filename="../../ui/udp_peers_model.py" line="+38"/>
+        <source>Peer</source>
+        <translation>对端</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Out</source>
+        <translation>发出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last seen</source>
+        <translation>最近活动</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Datagrams · bytes received</source>
+        <translation>已接收的数据报 · 字节</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Datagrams · bytes sent</source>
+        <translation>已发送的数据报 · 字节</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>%1 datagrams, %2 bytes received</source>
+        <translation>已接收 %1 个数据报，%2 字节</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 datagrams, %2 bytes sent</source>
+        <translation>已发送 %1 个数据报，%2 字节</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>First seen %1, last seen %2</source>
+        <translation>首次出现于 %1，最近活动于 %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send goes to this peer; with none selected, to the default destination</source>
+        <translation>发送到此对端；未选中任何对端时，发送到默认目的地址</translation>
     </message>
 </context>
 <context>
