@@ -41,6 +41,7 @@ PROPER_NAMES = {
     "pattern", "ms", "n", "open", "ReceiveText", "ReceiveBuf", "SendText", "SocketStream", "WaitForData",
     "SendStream", "SendStreamThenDrop", "xNN", "r", "t", "e", "x", "ChatServerClientRead", "format", "version",
     "UDP", "TLS", "CA", "PEM", "SNI", "Modbus", "STX", "ETX", "CRC", "SO_BROADCAST", "SO_REUSEADDR", "eth0",
+    "pcapng", "Wireshark", "tshark", "SVG", "PNG", "Ctrl+", "TOML", "JUnit",
 }
 
 
@@ -61,7 +62,7 @@ HEX = re.compile(r"\b(?:[0-9A-Fa-f]{2}\s)+[0-9A-Fa-f]{2}\b|0x[0-9A-Fa-f]+")
 
 
 def latin_words(text: str, allowed: set[str]) -> list[str]:
-    text = re.sub(r"\(&\w\)", "", text).replace("&", "")  # mnemonics: 文件(&F)
+    text = re.sub(r"\(&?\w\)", "", text).replace("&", "")  # mnemonics: 文件(&F), a tool button's 录制(R)
     text = re.sub(r"\S*[/\\]\S*", " ", text)  # paths
     text = re.sub(r"[\w\-*]*\.(?:py|sockform|dfm|csv|jsonl|txt|pem)\b", " ", text)  # file names, extensions
     text = HEX.sub(" ", text)
