@@ -196,13 +196,19 @@ def modbus_request(tid: int, unit: int, pdu: bytes) -> bytes:
     return struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
 
 
-def read_mbap(sock: socket.socket) -> bytes:
+def read_exactly(sock: socket.socket, count: int) -> bytes:
     data = b""
-    while len(data) < 6 or len(data) < 6 + struct.unpack(">H", data[4:6])[0]:
-        chunk = sock.recv(256)
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
         assert chunk, f"closed after {data!r}"
         data += chunk
     return data
+
+
+def read_mbap(sock: socket.socket) -> bytes:
+    """One Modbus/TCP reply and nothing of the next (both may come in one segment)."""
+    header = read_exactly(sock, 6)
+    return header + read_exactly(sock, struct.unpack(">H", header[4:6])[0])
 
 
 def test_modbus_tcp_responder_echoes_the_transaction_id():
