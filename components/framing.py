@@ -295,7 +295,7 @@ class Framer:
     def _cut_arrived(self, data: bytes, terminator: bytes, strip_cr: bool) -> list[bytes]:
         """_cut_at for bytes that arrive with nothing buffered: the frames are slices of
         ``data``; what follows the last terminator is kept (it holds none)."""
-        width = len(terminator)
+        width, size = len(terminator), len(data)
         start = 0
         frames: list[bytes] = []
         find = data.find
@@ -304,8 +304,9 @@ class Framer:
             end = at - 1 if strip_cr and at > start and data[at - 1] == 0x0D else at
             frames.append(data[start:end])
             start = at + width
-            at = find(terminator, start)
-        if start < len(data):
+            # a request that ends with its terminator (the usual case) needs no second search
+            at = find(terminator, start) if start < size else -1
+        if start < size:
             self._buf += data[start:] if start else data
             self._scanned = len(self._buf)
         return frames
