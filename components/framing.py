@@ -238,8 +238,15 @@ class Framer:
 
     def feed(self, data: bytes) -> list[bytes]:
         buf = self._buf
-        buf += data
         kind = self.spec.kind
+        if not buf and type(data) is bytes and (kind == "line" or kind == "delimiter"):
+            # nothing held back: cut the arrived bytes themselves (one copy per frame, none
+            # for the buffer), the usual case of a request that came whole
+            frames = self._cut_arrived(data, b"\n" if kind == "line" else self.spec.delimiter, kind == "line")
+            if len(buf) > self.limit:
+                raise FrameTooLong(len(buf), self.limit, frames)
+            return frames
+        buf += data
         if kind == "line":
             frames = self._cut_at(b"\n", strip_cr=True)
         elif kind == "delimiter":
@@ -283,6 +290,25 @@ class Framer:
         if start:
             del buf[:start]
         self._scanned = len(buf)
+        return frames
+
+    def _cut_arrived(self, data: bytes, terminator: bytes, strip_cr: bool) -> list[bytes]:
+        """_cut_at for bytes that arrive with nothing buffered: the frames are slices of
+        ``data``; what follows the last terminator is kept (it holds none)."""
+        width, size = len(terminator), len(data)
+        start = 0
+        frames: list[bytes] = []
+        find = data.find
+        at = find(terminator)
+        while at >= 0:
+            end = at - 1 if strip_cr and at > start and data[at - 1] == 0x0D else at
+            frames.append(data[start:end])
+            start = at + width
+            # a request that ends with its terminator (the usual case) needs no second search
+            at = find(terminator, start) if start < size else -1
+        if start < size:
+            self._buf += data[start:] if start else data
+            self._scanned = len(self._buf)
         return frames
 
     def _cut_fixed(self) -> list[bytes]:

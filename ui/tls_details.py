@@ -47,6 +47,14 @@ def tls_tooltip(conn: CustomWinSocket | None) -> str:
     return f"<table>{cells}</table>"
 
 
+def _common_name(rfc4514: str) -> str:
+    """``CN=localhost`` out of ``CN=localhost,O=Socket Workbench`` (the whole when it has no CN)."""
+    for part in rfc4514.split(","):
+        if part.strip().upper().startswith("CN="):
+            return part.strip()
+    return rfc4514
+
+
 class TlsDetails(QLabel):
     """The selected connection's TLS under the connections table, in two lines that never
     wrap (the dock may be short): the protocol and cipher, then the peer certificate, each
@@ -71,8 +79,13 @@ class TlsDetails(QLabel):
         self._shown = key
         rows = tls_lines(conn)
         self.setVisible(bool(rows))
-        first = [r for r in rows if r[0] in (_tr("Protocol"), _tr("Cipher"), _tr("Server name"))]
-        rest = [r for r in rows if r not in first]
+        on_first = (_tr("Protocol"), _tr("Cipher"), _tr("Server name"))
+        first = [r for r in rows if r[0] in on_first]
+        # the second line: whose certificate, by whom, until when (names in full, and the SANs,
+        # are in the tooltip)
+        names = (_tr("Peer certificate"), _tr("Issued by"))
+        rest = [(k, _common_name(v) if k in names else v) for k, v in rows
+                if k not in on_first and k != _tr("Valid for")]
         self._lines = ["   ".join(arg(_tr("%1: %2"), k, v) for k, v in part) for part in (first, rest) if part]
         self.setToolTip(tls_tooltip(conn))
         self._elide()

@@ -641,3 +641,30 @@ def test_a_thread_blocking_server_reports_each_failed_handshake_and_removes_the_
                 "no client certificate": (TLS_CERTIFICATE_REQUIRED, "CERTIFICATE")}[case]
     assert info.event is ErrorEvent.CONNECT and info.code == expected[0]
     assert expected[1] in info.message
+
+
+def test_a_key_with_a_passphrase_and_a_folder_for_a_file_are_refused_with_their_reason(recorder, run, pki, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    files, _ = pki
+    key = serialization.load_pem_private_key(files.key_file.read_bytes(), password=None)
+    locked = tmp_path / "locked-key.pem"
+    locked.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.BestAvailableEncryption(b"secret")))
+    cases = [
+        ({"key_file": str(locked)}, "is protected by a passphrase; use a key without one"),
+        ({"cert_file": str(tmp_path)}, f"CertFile {tmp_path} is not a file"),
+        ({"cert_file": "", "key_file": str(files.key_file)}, "CertFile is empty"),
+    ]
+
+    async def scenario():
+        for props, message in cases:
+            server = tls_server(recorder, pki, **props)
+            with pytest.raises(SocketError, match=message):
+                server.open()
+            assert not server.active
+        client = tls_client(recorder, pki, 1, key_file=str(files.client_key_file))
+        with pytest.raises(SocketError, match="KeyFile is set but CertFile is empty"):
+            client.open()
+
+    run(scenario())

@@ -208,3 +208,20 @@ def test_a_tls_server_form_shows_version_cipher_and_peer_certificate_in_the_conn
         peer.hang_up.set()
         peer.join(10)
     qtbot.waitUntil(lambda: w.connections.connections.rowCount() == 0, timeout=5000)
+
+
+def test_a_tls_server_whose_certificate_is_missing_says_so_and_stays_inactive(tls_form, qtbot):
+    w, uid, form = tls_form
+    names = tls_names()
+    w.model.set_property(uid, names[Role.TLS], True)
+    w.model.set_property(uid, names[Role.CERTIFICATE], "tls-server.pem")  # not generated yet
+    w.engine.set_active(uid, True)
+    missing = f"CertFile {form.parent / 'tls-server.pem'} does not exist"
+
+    def errors():
+        return [r for r in w.log_pane.shown_records() if r.error is not None]
+
+    qtbot.waitUntil(lambda: bool(errors()), timeout=5000)
+    assert missing in errors()[0].error.message and "Traceback" not in errors()[0].error.message
+    qtbot.waitUntil(lambda: "does not exist" in w.statusBar().currentMessage(), timeout=3000)
+    assert not w.engine.component(uid).active
