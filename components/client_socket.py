@@ -63,7 +63,6 @@ to 0.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import socket
 import ssl
 import time
@@ -320,22 +319,6 @@ class ClientSocket(SocketComponent):
             conn.close()  # -> connection_closing -> _finish
         else:
             self._finish(conn)  # still looking up or connecting
-
-    def _close_from_other_thread(self, loop: asyncio.AbstractEventLoop) -> None:
-        if loop.is_closed() or not loop.is_running():
-            raise SocketError(f"{self.name}: its loop is not running; close it from that loop",
-                              component=self.name)
-        done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                self.close()
-                done.set_result(None)
-            except BaseException as exc:
-                done.set_exception(exc)
-
-        loop.call_soon_threadsafe(run)
-        done.result(timeout=10)
 
     def _finish(self, conn: CustomWinSocket, failed: bool = False) -> None:
         """Fire OnDisconnect once for this open() and go inactive."""

@@ -24,6 +24,7 @@ OnDisconnect/OnClientDisconnect still fire and Connections forgets it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import errno
 import ssl
 import time
@@ -287,6 +288,24 @@ class SocketComponent(Component):
             return
         if not self.error(conn, ErrorEvent.GENERAL, info, cause=exc) and conn is not None:
             conn.close()
+
+    def _close_from_other_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run close() on ``loop`` (the component's own, running in another thread) and wait
+        for it; SocketError when that loop no longer runs."""
+        if loop.is_closed() or not loop.is_running():
+            raise SocketError(f"{self.name}: its loop is not running; close it from that loop",
+                              component=self.name)
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                self.close()
+                done.set_result(None)
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        done.result(timeout=10)
 
     def error_handler(self) -> Callable[..., Any] | None:
         raise NotImplementedError

@@ -47,7 +47,6 @@ looked up on the loop's thread (an IP address needs no lookup); their answers ar
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import errno
 import ipaddress
 import re
@@ -870,20 +869,7 @@ class UdpSocket(SocketComponent):
         conn = self._socket
         loop = self.loop
         if loop is not None and not conn.on_loop_thread():
-            if loop.is_closed() or not loop.is_running():
-                raise SocketError(f"{self.name}: its loop is not running; close it from that loop",
-                                  component=self.name)
-            done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-            def run() -> None:
-                try:
-                    self.close()
-                    done.set_result(None)
-                except BaseException as exc:
-                    done.set_exception(exc)
-
-            loop.call_soon_threadsafe(run)
-            done.result(timeout=10)
+            self._close_from_other_thread(loop)
             return
         task, self._task = self._task, None
         if task is not None and not task.done():
