@@ -146,6 +146,9 @@ class MainWindow(QMainWindow):
         # a tab beside the log, hidden until View > Timeline shows it (the log keeps its height)
         self.tabifyDockWidget(self.log_dock, self.timeline_dock)
         self.timeline_dock.hide()
+        # it indexes the log only while it can be seen (showing the view catches it up)
+        self.timeline.view.set_live(False)
+        self.timeline_dock.visibilityChanged.connect(self._timeline_visibility)
 
         self.recording = RecordingController(self.stream, self)
         self.recording.message.connect(self.show_message)
@@ -235,6 +238,10 @@ class MainWindow(QMainWindow):
         low, high = LOG_SHARE
         self.resizeDocks([self.log_dock], [_within(shared - form, shared * low, shared * high)],
                          Qt.Orientation.Vertical)
+
+    def _timeline_visibility(self, visible: bool) -> None:
+        if not visible:
+            self.timeline.view.set_live(False)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

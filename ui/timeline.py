@@ -46,6 +46,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtSvg import QSvgGenerator
@@ -255,6 +256,10 @@ class TimelineView(QAbstractScrollArea):
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.horizontalScrollBar().valueChanged.connect(lambda _v: self.viewport().update())
         self._syncing = False
+        #: False while nobody can see the view (its dock hidden): the index then waits, stale,
+        #: and is built again when it shows, so a hidden Timeline costs a flood nothing
+        self._live = True
+        self._stale = False
         model.rowsInserted.connect(self._rows_inserted)
         model.rowsRemoved.connect(self._rows_removed)
         model.modelReset.connect(self._reset)
@@ -388,8 +393,26 @@ class TimelineView(QAbstractScrollArea):
         self._update_scrollbars()
 
     # -- the model ------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        self.set_live(True)  # shown: the index catches up at once
+        super().showEvent(event)
+
+    @Slot(bool)
+    def set_live(self, live: bool) -> None:
+        """Follow the model (True) or let the index wait until it is needed (False)."""
+        self._live = live
+        if live and self._stale:
+            self._stale = False
+            selected = self.selected
+            self._reset()
+            if selected is not None and selected >= self.model.first_seq:
+                self.select(selected)
+
     @Slot(QModelIndex, int, int)
     def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if not self._live:
+            self._stale = True
+            return
         was_empty = len(self.index.times) <= self.index.skip
         self.index.added(first, last)
         if was_empty:
@@ -401,12 +424,19 @@ class TimelineView(QAbstractScrollArea):
 
     @Slot()
     def _rows_removed(self) -> None:
+        if not self._live:
+            self._stale = True
+            return
         self.index.evicted()
         if self.selected is not None and self.selected < self.model.first_seq:
             self.selected = None
 
     @Slot()
     def _reset(self) -> None:
+        if not self._live:
+            self._stale = True
+            self.selected = None
+            return
         self.index.rebuild()
         self.selected = None
         self.top = self.index.first_time
@@ -421,7 +451,7 @@ class TimelineView(QAbstractScrollArea):
     def select(self, seq: int | None, show: bool = True) -> None:
         """Select the record ``seq`` (a model sequence number); scroll to it when it is out of view."""
         self.selected = seq
-        if seq is not None and show and self.model.first_seq <= seq < self.model.end_seq:
+        if seq is not None and show and not self._stale and self.model.first_seq <= seq < self.model.end_seq:
             t = self.index.times[seq - self.index.base]
             if not self.top <= t <= self.top + self.span():
                 self.follow = False

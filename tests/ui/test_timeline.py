@@ -192,3 +192,19 @@ def test_rows_the_log_discards_leave_the_index_and_the_rest_still_draw(qapp, qtb
     assert view.top <= view.index.times[10 + view.index.skip] <= view.top + view.span()
     model.clear()
     assert view.index.order == [] and view.visible_rows(400) == []
+
+
+def test_a_hidden_timeline_waits_and_catches_up_when_shown(qapp, qtbot):
+    """While its dock is hidden the Timeline indexes nothing (a flood costs it nothing);
+    shown, it builds its index from the log at once."""
+    model = EventLogModel()
+    view = TimelineView(model)
+    qtbot.addWidget(view)
+    view.set_live(False)
+    t0 = time.monotonic()
+    model.append_records([EventRecord(t0 + i * 1e-3, "ServerSocket1", "Send", 1, "127.0.0.1:1", "MainThread",
+                                      4, b"ping") for i in range(500)])
+    assert len(view.index.times) == 0
+    view.show()
+    qtbot.waitExposed(view)
+    assert len(view.index.times) - view.index.skip == 500 and view.index.order
