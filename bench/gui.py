@@ -62,9 +62,11 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 GUI = "GUI"
-SERVERS = (GUI, "engine", "asyncio", "uvloop")
+GUI_THREAD = "GUI thread"
+WINDOWS = (GUI, GUI_THREAD)  # the real window, in its two network modes
+SERVERS = (GUI, GUI_THREAD, "engine", "asyncio", "uvloop")
 BASELINES = ("engine", "asyncio", "uvloop")
-TARGET_RATIO = 0.9  # GUI / engine (headless asyncio)
+TARGET_RATIO = 0.9  # GUI / engine (headless asyncio), for the default mode
 TARGET_P99_MS_10K = 2.0
 TARGET_ACCEPT_10K_S = 1.0
 TARGET_LOG_RATE = 100_000
@@ -116,8 +118,8 @@ class RateRow:
         values = self.values.get(server)
         return statistics.median(values) if values else None
 
-    def ratio(self, baseline: str) -> float | None:
-        gui, base = self.median(GUI), self.median(baseline)
+    def ratio(self, baseline: str, server: str = GUI) -> float | None:
+        gui, base = self.median(server), self.median(baseline)
         return gui / base if gui is not None and base else None
 
     @property
@@ -184,7 +186,8 @@ class GuiResults:
             "loop": self.loop,
             "rates": [{"row": r.name, "unit": UNITS[r.name], "values": r.values,
                        "medians": {s: r.median(s) for s in SERVERS},
-                       "ratios": {b: r.ratio(b) for b in BASELINES}, "status": r.status,
+                       "ratios": {b: r.ratio(b) for b in BASELINES},
+                       "thread_ratios": {b: r.ratio(b, GUI_THREAD) for b in BASELINES}, "status": r.status,
                        "failures": r.failures} for r in self.rates.values()],
             "log": [vars(run) | {"rate": run.rate, "lost": run.lost} for run in self.log_runs],
             "log_failures": self.log_failures,
@@ -321,8 +324,11 @@ class PeerServer(Server):
 class GuiServer(Server):
     """A ServerSocket of the form open in the real window."""
 
-    def __init__(self, window: MainWindow, component: str) -> None:
-        self.name = GUI
+    def __init__(self, window: MainWindow, component: str, name: str = GUI) -> None:
+        from app.core.engine_thread import NetworkMode
+
+        self.name = name
+        self.mode = NetworkMode.THREAD if name == GUI_THREAD else NetworkMode.GUI_LOOP
         self.window = window
         self.uid = window.engine.uid_of(component)
         self.port = 0
@@ -339,6 +345,7 @@ class GuiServer(Server):
         return self._server().socket.active_connections
 
     async def start(self) -> None:
+        self.window.network.choose(self.mode)  # Run > Network, as the user picks it
         self.window.engine.set_active(self.uid, True)
         comp = self._server()
         deadline = time.monotonic() + 10
@@ -444,7 +451,7 @@ async def _rates(window: MainWindow, form: Path, settings: GuiSettings, run_inde
                  results: GuiResults, servers: Sequence[str], progress: Callable[[str], None]) -> None:
     shift = run_index % len(servers)
     for name in [*servers[shift:], *servers[:shift]]:
-        server: Server = GuiServer(window, ECHO_NAME) if name == GUI else PeerServer(name, form)
+        server: Server = GuiServer(window, ECHO_NAME, name) if name in WINDOWS else PeerServer(name, form)
         try:
             await server.start()
         except Exception as exc:
@@ -454,7 +461,7 @@ async def _rates(window: MainWindow, form: Path, settings: GuiSettings, run_inde
             continue
         try:
             for row, job in _jobs(settings):
-                if name == GUI:
+                if name in WINDOWS:
                     _clear_log(window)
                 try:
                     value = (await _load(job(server.port)))["rate"]
@@ -465,7 +472,7 @@ async def _rates(window: MainWindow, form: Path, settings: GuiSettings, run_inde
                 progress(f"{name} {row}")
         finally:
             await server.close()
-    if GUI in servers:
+    if any(name in WINDOWS for name in servers):
         _clear_log(window)
 
 
@@ -617,13 +624,13 @@ async def _scale(window: MainWindow, form: Path, settings: GuiSettings, results:
                  servers: Sequence[str], progress: Callable[[str], None]) -> None:
     steps = _scale_steps(settings)
     for name in servers:
-        server: Server = GuiServer(window, ECHO_NAME) if name == GUI else PeerServer(name, form)
+        server: Server = GuiServer(window, ECHO_NAME, name) if name in WINDOWS else PeerServer(name, form)
         try:
             await server.start()
             if isinstance(server, GuiServer):  # the user watches it: the panel lists its connections
                 server.window.model.set_selection([server.uid])
             for n in steps:
-                if name == GUI:
+                if name in WINDOWS:
                     _clear_log(window)
                 point = await _scale_point(server, n, settings)
                 results.scale.append(point)
@@ -632,7 +639,7 @@ async def _scale(window: MainWindow, form: Path, settings: GuiSettings, results:
             results.scale.append(ScalePoint(0, name, failure=f"{type(exc).__name__}: {exc}"))
         finally:
             await server.close()
-            if name == GUI:
+            if name in WINDOWS:
                 _clear_log(window)
 
 
@@ -735,9 +742,13 @@ def report(results: GuiResults) -> list[str]:
     for row in results.rates.values():
         unit = UNITS[row.name]
         rows.append((row.name, *(f"{_fmt(row.median(s))} {unit}" for s in SERVERS),
-                     *(_ratio(row.ratio(b)) for b in BASELINES), f">= {TARGET_RATIO}", row.status))
+                     *(_ratio(row.ratio(b)) for b in BASELINES), _ratio(row.ratio("engine", GUI_THREAD)),
+                     f">= {TARGET_RATIO}", row.status))
     if rows:
-        out += _grid(("row", *SERVERS, "GUI/engine", "GUI/asyncio", "GUI/uvloop", "target", "status"), rows)
+        out += _grid(("row", *SERVERS, "GUI/engine", "GUI/asyncio", "GUI/uvloop", "thread/engine", "target",
+                      "status"), rows)
+        out.append(f"(status: the default GUI loop against the target; {GUI_THREAD}: Run > Network > "
+                   "Dedicated Thread)")
     if results.log_runs:
         runs = results.log_runs
         rate = statistics.median(r.rate for r in runs)
@@ -777,12 +788,12 @@ def report(results: GuiResults) -> list[str]:
         out.append("")
         out.append("idle connections: time to accept all, probe echo p50 / p99")
         out += _grid(("connections", *servers), rows)
-        gui_points = [p for p in results.scale if p.server == GUI and p.connections and not p.failure]
+        gui_points = [p for p in results.scale if p.server in WINDOWS and p.connections and not p.failure]
         if gui_points:
             out.append("")
-            out.append("GUI during those steps: 10 ms timer lateness, Connections panel catching up")
-            out += _grid(("connections", "timer late p50 / p99 ms", "panel shows all after"),
-                         [(f"{p.connections:,}", f"{_ms(p.late_p50_ms)} / {_ms(p.late_p99_ms)}",
+            out.append("the window during those steps: 10 ms timer lateness, Connections panel catching up")
+            out += _grid(("connections", "mode", "timer late p50 / p99 ms", "panel shows all after"),
+                         [(f"{p.connections:,}", p.server, f"{_ms(p.late_p50_ms)} / {_ms(p.late_p99_ms)}",
                            "-" if p.panel_s is None else f"{p.panel_s:.2f} s") for p in gui_points])
         gui10k = by_n.get(10000, {}).get(GUI)
         if gui10k is not None and not gui10k.failure:
@@ -790,6 +801,10 @@ def report(results: GuiResults) -> list[str]:
             out.append(f"{'OK' if ok else 'BELOW'}: GUI at 10,000: accepted in {gui10k.accept_s:.2f} s "
                        f"(target < {TARGET_ACCEPT_10K_S:g} s), probe p99 {gui10k.p99_ms:.2f} ms "
                        f"(target < {TARGET_P99_MS_10K:g} ms)")
+        thread10k = by_n.get(10000, {}).get(GUI_THREAD)
+        if thread10k is not None and not thread10k.failure and thread10k.accept_s is not None:
+            out.append(f"{GUI_THREAD} at 10,000: accepted in {thread10k.accept_s:.2f} s, "
+                       f"probe p99 {_ms(thread10k.p99_ms)} ms")
     for row in results.rates.values():
         out += [f"note: {row.name} failed: {f}" for f in row.failures]
     out += [f"note: log flood failed: {f}" for f in results.log_failures]

@@ -51,6 +51,7 @@ from ui.error_text import translated
 from ui.event_log_view import EventLogFeeder, EventLogPane
 from ui.form_designer import FormDesigner
 from ui.messages_panel import MessagesPanel
+from ui.network_mode import NetworkModeActions
 from ui.object_inspector import ObjectInspector
 from ui.palette import ComponentPalette
 from ui.recording import RecordingController
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
 
         self.recording = RecordingController(self.stream, self)
         self.recording.message.connect(self.show_message)
+        self.network = NetworkModeActions(self.engine, self)
         self.log_pane.full_capture = self.recording.finished_capture
         self.log_pane.accepts_connections = self._accepts_connections
         self.run_bar = QToolBar()
@@ -343,6 +345,9 @@ class MainWindow(QMainWindow):
         run.addSeparator()
         run.addActions([self.recording.action, self.recording.limit_action])
         run.addSeparator()
+        self.network_menu = run.addMenu("")
+        self.network_menu.addActions(list(self.network.actions.values()))
+        run.addSeparator()
         run.addActions([self.scenarios.run_action, self.scenarios.stop_action, self.scenarios.save_action])
         self.tools_menu = bar.addMenu("")
         self.tools_menu.addAction(self.certificates_action)
@@ -415,6 +420,8 @@ class MainWindow(QMainWindow):
         self.scenarios.retranslate_ui()
         self.run_bar.setWindowTitle(self.tr("Run"))
         self.recording.retranslate_ui()
+        self.network.retranslate_ui()
+        self.network_menu.setTitle(self.network.title())
         self.tabs.setTabText(0, self.tr("Form"))
         self._update_title()
         self._tick()

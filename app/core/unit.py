@@ -11,6 +11,11 @@ as the IDE named them, ``<Component><Event without On>``::
 
 Inside the unit, ``log(...)`` writes a line into the event log and ``form`` reaches
 the form's components by name (``form.ClientSocket1``), as ``Form1->Memo1`` did.
+``post_to_gui(function, *args)`` runs ``function(*args)`` later on the GUI thread:
+the one safe way for a handler to touch the window when the workbench runs the
+network on its dedicated thread (app.core.engine_thread), where handlers run on
+that thread. Headless, and before the workbench hands the unit a poster, it runs
+the function later on the calling thread's loop (at once where there is none).
 
 Loading a unit executes it, so a unit is loaded only when it is needed and
 allowed. Needed: the form binds at least one event to a unit function
@@ -30,6 +35,7 @@ the event loop too long is reported by the engine, by this function's name
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import threading
@@ -141,6 +147,8 @@ class Unit:
         self.form = FormNamespace()
         self.namespace: dict[str, Any] = {}
         self._current = threading.local()
+        #: hands a function and its arguments to the GUI thread (the workbench sets it)
+        self.gui_poster: Callable[[Callable[..., Any], tuple[Any, ...]], None] | None = None
 
     def load(self, source: str | None = None) -> None:
         """Execute the unit's code in a fresh namespace (UnitError if it fails)."""
@@ -150,7 +158,7 @@ class Unit:
         except SyntaxError as exc:
             raise UnitError(f"{self.path.name}, line {exc.lineno}: {exc.msg}", exc.lineno or 0) from None
         namespace: dict[str, Any] = {"__name__": f"unit_{self.path.stem}", "__file__": str(self.path),
-                                     "log": self.log, "form": self.form}
+                                     "log": self.log, "form": self.form, "post_to_gui": self.post_to_gui}
         try:
             exec(code, namespace)
         except Exception as exc:
@@ -161,7 +169,7 @@ class Unit:
 
     def functions(self) -> list[str]:
         return sorted(name for name, value in self.namespace.items()
-                      if callable(value) and not name.startswith("_") and name not in ("log",)
+                      if callable(value) and not name.startswith("_") and name not in ("log", "post_to_gui")
                       and getattr(value, "__module__", None) == self.namespace.get("__name__"))
 
     def log(self, *args: Any) -> None:
@@ -170,6 +178,18 @@ class Unit:
         self.stream.emit(EventRecord(time.monotonic(), component, LOG, 0, "",
                                      threading.current_thread().name,
                                      detail=" ".join(str(a) for a in args)))
+
+    def post_to_gui(self, function: Callable[..., Any], *args: Any) -> None:
+        """``post_to_gui(f, *args)`` in a handler: run ``f(*args)`` later on the GUI thread."""
+        if not callable(function):
+            raise TypeError(f"post_to_gui needs a function, not {type(function).__name__}")
+        if self.gui_poster is not None:
+            self.gui_poster(function, args)
+            return
+        try:
+            asyncio.get_running_loop().call_soon(function, *args)
+        except RuntimeError:  # no loop on this thread (a blocking handler, headless)
+            function(*args)
 
     def handler(self, name: str, spec: EventSpec) -> Callable[..., Any]:
         """The engine callable for unit function ``name`` bound to ``spec``."""

@@ -11,6 +11,16 @@ event bindings) and turns Active on and off:
 * a thread-blocking server binds on the GUI thread (instant) and then runs its
   accept and client threads itself.
 
+That is the default network mode, ``NetworkMode.GUI_LOOP`` (VCL semantics). With
+``NetworkMode.THREAD`` (the user's preference, "dedicated thread (fastest)") the
+non-blocking components and the thread-blocking servers open and run on an
+``EngineThread`` (app.core.engine_thread) instead, and their handlers run there.
+Either way every edit of a live component is a ``Command`` applied by
+``apply_command``: on the GUI thread at once in the GUI-loop mode, through the
+engine thread's channel in the thread mode, so the two modes share one code path.
+Switching the mode while components run restarts them on the new loop (their
+connections close).
+
 Opening a form activates nothing: the Active values the file stored wait in
 ``FormModel.saved_active()`` until the user activates them (``activate_saved``,
 the banner's button; or F9, Activate All).
@@ -41,8 +51,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from app.core.engine_thread import (
+    Close,
+    Command,
+    EngineThread,
+    NetworkMode,
+    Open,
+    Rename,
+    SetHandler,
+    SetProperty,
+    apply_command,
+)
 from app.core.file_access import FileAccess
 from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
 from app.core.messages import Message
@@ -78,10 +99,34 @@ class TileState:
     error: str = ""
 
 
+class GuiPoster(QObject):
+    """Runs functions on the GUI thread, later, whichever thread posts them (``post_to_gui``
+    in a unit). A function that raises is reported through ``failed``."""
+
+    _posted = Signal(object, object)  # function, args
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self._posted.emit(function, args)
+
+    @Slot(object, object)
+    def _run(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        try:
+            function(*args)
+        except Exception as exc:  # a unit's function: reported, never fatal to the window
+            name = getattr(function, "__name__", type(function).__name__)
+            self.failed.emit(f"post_to_gui: {name} raised {type(exc).__name__}: {exc}")
+
+
 class EngineHost(QObject):
     stateChanged = Signal(int)  # uid; emitted from any thread, delivered queued
     errorRaised = Signal(int, str)  # uid (0 when unknown), message
     trustChanged = Signal(bool)  # whether the form is trusted to reach files outside its folder
+    networkModeChanged = Signal(object)  # NetworkMode
 
     def __init__(self, model: FormModel, stream: ObserverStream, parent: QObject | None = None,
                  trust: TrustStore | None = None, *, ask_file_trust: AskFileTrust | None = None,
@@ -103,8 +148,14 @@ class EngineHost(QObject):
         self.unit: Unit | None = None
         self._load_unit = load_unit
         self._errors: dict[int, str] = {}
-        #: blocking clients whose open() runs on a worker thread: they run, though not yet connecting
+        #: components whose open() waits on another thread (a blocking client's worker, the
+        #: engine thread): they run, though not yet connecting
         self._opening: set[int] = set()
+        self.network_mode = NetworkMode.GUI_LOOP
+        #: the engine's own thread, while the thread mode has components to run
+        self._engine_thread: EngineThread | None = None
+        self.gui_poster = GuiPoster(self)
+        self.gui_poster.failed.connect(lambda message: self.errorRaised.emit(0, message))
         model.componentAdded.connect(self._added)
         model.componentRemoved.connect(self._removed)
         model.componentChanged.connect(self._changed)
@@ -192,7 +243,17 @@ class EngineHost(QObject):
 
     def _rebind_all(self) -> None:
         for uid, comp in self.live.items():
-            bind_all(comp, self.model.entry(uid), self.unit, self.file_access(), self.find_message)
+            self._bind(uid, comp)
+
+    def _bind(self, uid: int, comp: SocketComponent) -> None:
+        """Bind every event of ``comp`` as the document says (where it runs, if it runs)."""
+        entry = self.model.entry(uid)
+        if not self._runs_on_engine_thread(comp):
+            bind_all(comp, entry, self.unit, self.file_access(), self.find_message)
+            return
+        for spec in comp.events():
+            self._send(SetHandler(comp, spec.vcl_name, handler_for(entry, spec, self.unit, self.file_access(),
+                                                                     self.find_message)))
 
     def _form_saved(self) -> None:
         if self.form_trusted and self.model.path is not None:
@@ -213,6 +274,8 @@ class EngineHost(QObject):
     def set_unit(self, unit: Unit | None) -> None:
         """Run handlers from ``unit`` (None: built-in actions only) on every live component."""
         self.unit = unit
+        if unit is not None:
+            unit.gui_poster = self.gui_poster.post
         self._rebind_all()
         if unit is not None:
             unit.form._set({c.name: c for c in self.live.values()})
@@ -227,6 +290,67 @@ class EngineHost(QObject):
         if unit is not None:
             self.set_unit(unit)
 
+    # -- where commands run: the GUI thread, or the engine thread ------------------------
+    def set_network_mode(self, mode: NetworkMode) -> None:
+        """Run components on the GUI loop or on the engine thread from now on. Components
+        that run meanwhile are restarted on the new loop (their connections close)."""
+        if mode is self.network_mode:
+            return
+        running = [uid for uid in self.live if self.is_active(uid)]
+        for uid in running:
+            self._close(uid)
+        self._stop_engine_thread()
+        self.network_mode = mode
+        for uid in running:
+            if self.model.entry(uid).active:
+                self._open(uid)
+            else:
+                self.set_active(uid, True)
+        self.networkModeChanged.emit(mode)
+
+    def _on_engine_thread(self, comp: SocketComponent) -> bool:
+        """Whether ``comp`` opens on the engine thread: every component in the thread mode
+        but a blocking client, whose connect has a worker thread of its own."""
+        if self.network_mode is not NetworkMode.THREAD:
+            return False
+        return not (isinstance(comp, ClientSocket) and comp.client_type is ClientType.BLOCKING)
+
+    def _runs_on_engine_thread(self, comp: SocketComponent) -> bool:
+        """Whether edits of ``comp`` must cross over to the engine thread: it runs there, or
+        its open waits there. An inactive component runs nowhere: it is edited in place."""
+        if not self._on_engine_thread(comp):
+            return False
+        if comp.active:
+            return True
+        return any(self.live.get(uid) is comp for uid in self._opening)
+
+    def _send(self, command: Command) -> None:
+        """Apply ``command`` where its component runs (see the module doc)."""
+        comp = command.component
+        if (isinstance(command, Open) and self._on_engine_thread(comp)) or self._runs_on_engine_thread(comp):
+            thread = self._engine_thread
+            if thread is None or not thread.running:
+                thread = self._engine_thread = EngineThread(self._command_failed, name="engine")
+                thread.start()
+            thread.send(command)
+        else:
+            apply_command(command, self._command_failed)
+
+    def _command_failed(self, command: Command, message: str) -> None:
+        """A command that failed; a failed open is the tile's error too (any thread: the
+        signals are queued to the GUI thread)."""
+        uid = next((u for u, c in self.live.items() if c is command.component), 0)
+        if uid and isinstance(command, Open):
+            self._errors[uid] = message
+        self.errorRaised.emit(uid, message)
+        if uid:
+            self.stateChanged.emit(uid)
+
+    def _stop_engine_thread(self) -> None:
+        thread, self._engine_thread = self._engine_thread, None
+        if thread is not None and not thread.stop():
+            self.errorRaised.emit(0, self.tr("The engine thread did not stop in time"))
+
     def _open(self, uid: int) -> None:
         self._ensure_unit(uid)
         self._ensure_file_trust(uid)
@@ -237,29 +361,25 @@ class EngineHost(QObject):
             threading.Thread(target=self._open_on_thread, args=(uid, comp), daemon=True,
                              name=f"{comp.name} connect").start()
             return
-        self._open_guarded(uid, comp)
+        if self._on_engine_thread(comp):
+            self._opening.add(uid)
+            self._send(Open(comp, done=lambda _comp: self._opened_elsewhere(uid)))
+            return
+        self._send(Open(comp))
 
     def _open_on_thread(self, uid: int, comp: SocketComponent) -> None:
         try:
-            self._open_guarded(uid, comp)
+            apply_command(Open(comp), self._command_failed)
         finally:
-            self._opening.discard(uid)
-            self.stateChanged.emit(uid)
+            self._opened_elsewhere(uid)
 
-    def _open_guarded(self, uid: int, comp: SocketComponent) -> None:
-        try:
-            comp.open()
-        except SocketError as exc:
-            self._errors[uid] = str(exc)
-            self.errorRaised.emit(uid, str(exc))
-            self.stateChanged.emit(uid)
+    def _opened_elsewhere(self, uid: int) -> None:
+        """An open() on another thread returned (or failed): it runs, or it doesn't."""
+        self._opening.discard(uid)
+        self.stateChanged.emit(uid)
 
     def _close(self, uid: int) -> None:
-        comp = self.live[uid]
-        try:
-            comp.close()
-        except SocketError as exc:
-            self.errorRaised.emit(uid, str(exc))
+        self._send(Close(self.live[uid]))
 
     # -- keeping in step with the document ---------------------------------------
     def _reset(self) -> None:
@@ -279,7 +399,7 @@ class EngineHost(QObject):
     def _added(self, uid: int, opening: bool = True) -> None:
         entry = self.model.entry(uid)
         comp = create_component(entry, self.stream)
-        bind_all(comp, entry, self.unit, self.file_access(), self.find_message)
+        self._bind(uid, comp)
         comp.state_listeners.append(self._state_listener(uid))
         self.live[uid] = comp
         if opening and entry.active:
@@ -293,10 +413,11 @@ class EngineHost(QObject):
 
     @Slot(int)
     def _removed(self, uid: int) -> None:
-        comp = self.live.pop(uid, None)
+        comp = self.live.get(uid)
+        if comp is not None and (comp.active or uid in self._opening):
+            self._close(uid)
+        self.live.pop(uid, None)
         self._errors.pop(uid, None)
-        if comp is not None and comp.active:
-            comp.close()
 
     @Slot(object)
     def _changed(self, change: ComponentChange) -> None:
@@ -305,22 +426,20 @@ class EngineHost(QObject):
         if comp is None:
             return
         entry = self.model.entry(uid)
+        running = comp.active or uid in self._opening
         if change.kind is ChangeKind.NAME:
-            comp.name = entry.name
+            self._send(Rename(comp, entry.name))
         elif change.kind is ChangeKind.BINDING and isinstance(change.spec, EventSpec):
-            comp.set_handler(change.spec.vcl_name, handler_for(entry, change.spec, self.unit, self.file_access(),
-                                                                 self.find_message))
+            self._send(SetHandler(comp, change.spec.vcl_name, handler_for(entry, change.spec, self.unit,
+                                                                          self.file_access(), self.find_message)))
         elif change.is_active_switch:
-            if entry.active and not comp.active:
+            if entry.active and not running:
                 self._open(uid)
-            elif not entry.active and comp.active:
+            elif not entry.active and running:
                 self._close(uid)
         elif change.kind is ChangeKind.PROPERTY and isinstance(change.spec, PropertySpec):
-            try:
-                comp.set_property(change.spec.vcl_name, entry.value(change.spec.vcl_name))
-            except SocketError as exc:
-                self.errorRaised.emit(uid, str(exc))
             self._errors.pop(uid, None)
+            self._send(SetProperty(comp, change.spec.vcl_name, entry.value(change.spec.vcl_name)))
             self.stateChanged.emit(uid)
 
     @Slot(int)
@@ -339,13 +458,16 @@ class EngineHost(QObject):
 
     # -- shutting down -----------------------------------------------------------
     def shutdown(self, keep_hook: bool = False) -> None:
-        """Close every live component (window closing, new or opened document)."""
+        """Close every live component (window closing, new or opened document); the engine
+        thread, if one ran, closes its components and ends."""
+        thread = self._engine_thread
         for comp in list(self.live.values()):
-            if comp.active:
+            if comp.active and not (thread is not None and thread.owns(comp)):
                 try:
                     comp.close()
                 except SocketError:
                     pass
+        self._stop_engine_thread()
         self.live.clear()
         self._errors.clear()
         self._opening.clear()

@@ -487,10 +487,15 @@
 <context>
     <name>EngineHost</name>
     <message>
-        <location filename="../../app/qt/engine_host.py" line="+180"/>
+        <location filename="../../app/qt/engine_host.py" line="+231"/>
         <source>trust the form with File &gt; Trust This Form</source>
-        <extracomment>asks the user whether the form may open these files outside its folder (Send file paths) loads the form&apos;s unit for the engine, asking for trust first; None when it can&apos;t or may not run whether the user trusts this form&apos;s actions with files outside its folder the form&apos;s Python unit, once the user trusts it (app.core.unit); None runs built-ins only blocking clients whose open() runs on a worker thread: they run, though not yet connecting</extracomment>
+        <extracomment>asks the user whether the form may open these files outside its folder (Send file paths) loads the form&apos;s unit for the engine, asking for trust first; None when it can&apos;t or may not run whether the user trusts this form&apos;s actions with files outside its folder the form&apos;s Python unit, once the user trusts it (app.core.unit); None runs built-ins only components whose open() waits on another thread (a blocking client&apos;s worker, the engine thread): they run, though not yet connecting the engine&apos;s own thread, while the thread mode has components to run</extracomment>
         <translation>请通过“文件 &gt; 信任此窗体”信任该窗体</translation>
+    </message>
+    <message>
+        <location line="+121"/>
+        <source>The engine thread did not stop in time</source>
+        <translation>引擎线程未能及时停止</translation>
     </message>
 </context>
 <context>
@@ -967,19 +972,19 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+72"/>
+        <location filename="../../ui/main_window.py" line="+73"/>
         <source>Socket Workbench forms (*.sockform);;All files (*)</source>
         <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+197"/>
-        <location line="+117"/>
+        <location line="+205"/>
+        <location line="+120"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location line="-115"/>
-        <location line="+116"/>
+        <location line="-118"/>
+        <location line="+119"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1225,12 +1230,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+222"/>
+        <location line="+224"/>
         <source>Socket Concepts</source>
         <translation>Socket 概念</translation>
     </message>
     <message>
-        <location line="-217"/>
+        <location line="-219"/>
         <source>Component Palette</source>
         <translation>组件面板</translation>
     </message>
@@ -1240,7 +1245,7 @@
         <translation>运行</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Form</source>
         <translation>窗体</translation>
     </message>
@@ -1994,6 +1999,45 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
         <location line="+1"/>
         <source>A send or lookup failed; return 0 to suppress the error.</source>
         <translation>发送或查找失败；返回 0 以屏蔽该错误。</translation>
+    </message>
+</context>
+<context>
+    <name>NetworkModeActions</name>
+    <message>
+        <location filename="../../ui/network_mode.py" line="+67"/>
+        <source>&amp;GUI Loop (VCL Semantics)</source>
+        <extracomment>asks whether to restart this many running components on the other loop</extracomment>
+        <translation>GUI 循环（VCL 语义）(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Components run on the GUI thread and their handlers may touch the window, as in the VCL</source>
+        <translation>组件在 GUI 线程上运行，其处理程序可以直接操作窗口，与 VCL 相同</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Dedicated Thread (Fastest)</source>
+        <translation>专用线程（最快）(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Components run on an engine thread of their own; handlers run there and reach the window only through post_to_gui()</source>
+        <translation>组件在独立的引擎线程上运行；处理程序也在该线程上运行，只能通过 post_to_gui() 操作窗口</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Network</source>
+        <translation>网络(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Switch the network mode?</source>
+        <translation>切换网络模式？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 active component(s) will restart on the other loop, and their connections close. Switch now?</source>
+        <translation>%1 个活动组件将在另一个循环上重新启动，其连接将被关闭。现在切换吗？</translation>
     </message>
 </context>
 <context>
@@ -2930,7 +2974,7 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
 <context>
     <name>TimelinePane</name>
     <message>
-        <location filename="../../ui/timeline.py" line="+815"/>
+        <location filename="../../ui/timeline.py" line="+845"/>
         <source>Zoom out (Ctrl+wheel)</source>
         <translation>缩小（Ctrl+滚轮）</translation>
     </message>
@@ -3023,13 +3067,13 @@ Whoever connects would receive them. Allow it only if you trust the form. The an
 <context>
     <name>TimelineView</name>
     <message>
-        <location line="-611"/>
+        <location line="-636"/>
         <source>%1 bytes</source>
-        <extracomment>a paint draws at most this many records per pixel row (the rest are counted on the row) records of one lane closer than this (px) are drawn as one busy band how many records (nearly) at once one lane draws just under each other before it bands them a record was clicked: its sequence number in the model the scale (pixels per second) changed what the last paint drew where: (y, x from, x to, sequence number)</extracomment>
+        <extracomment>a paint draws at most this many records per pixel row (the rest are counted on the row) records of one lane closer than this (px) are drawn as one busy band how many records (nearly) at once one lane draws just under each other before it bands them a record was clicked: its sequence number in the model the scale (pixels per second) changed what the last paint drew where: (y, x from, x to, sequence number) False while nobody can see the view (its dock hidden): the index then waits, stale, and is built again when it shows, so a hidden Timeline costs a flood nothing</extracomment>
         <translation>%1 字节</translation>
     </message>
     <message>
-        <location line="+320"/>
+        <location line="+345"/>
         <source>peer %1</source>
         <translation>对端 %1</translation>
     </message>

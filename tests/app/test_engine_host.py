@@ -1,4 +1,7 @@
-"""The engine host and built-in actions, with real sockets on a qasync loop."""
+"""The engine host and built-in actions, with real sockets on a qasync loop.
+
+Every test runs in both network modes: on the GUI loop, and on the dedicated engine
+thread (app.core.engine_thread), where the same commands cross over its channel."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import threading
 
 import pytest
 
+from app.core.engine_thread import NetworkMode
 from app.core.form_document import HandlerBinding
 from app.qt.engine_host import EngineHost
 from app.qt.form_model import EditRefused, FormModel
@@ -39,11 +43,17 @@ class PeerClient(threading.Thread):
             self.done.set()
 
 
+@pytest.fixture(params=list(NetworkMode), ids=[m.value for m in NetworkMode])
+def network_mode(request) -> NetworkMode:
+    return request.param
+
+
 @pytest.fixture
-def host(qloop, qtbot):
+def host(qloop, qtbot, network_mode):
     model = FormModel()
     stream = ObserverStream()
     engine = EngineHost(model, stream)
+    engine.set_network_mode(network_mode)
     records = RecordBuffer(stream)
     yield model, engine, records
     engine.deactivate_all()
@@ -123,7 +133,7 @@ def test_active_locks_and_is_no_edit_of_the_form(host, qtbot):
     with pytest.raises(EditRefused, match="set Active to False before deleting"):
         model.remove_components([uid])
     engine.set_active(uid, False)
-    assert not engine.component(uid).active
+    qtbot.waitUntil(lambda: not engine.is_active(uid), timeout=3000)  # at once on the GUI loop
     assert not model.is_modified() and model.undo_stack.count() == steps
     model.set_property(uid, "Port", 1234)
     assert engine.component(uid).port == 1234

@@ -6,10 +6,17 @@ import time
 
 import pytest
 
+from app.core.engine_thread import NetworkMode
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo
 from components.observer import EventRecord
 from tests.app.test_engine_host import host  # noqa: F401 - a fixture: a live engine on a qasync loop
+
+
+@pytest.fixture
+def network_mode() -> NetworkMode:
+    """The panels' tests use the live engine on the GUI loop (tests/app runs it in both modes)."""
+    return NetworkMode.GUI_LOOP
 
 _T0 = time.monotonic()
 

@@ -41,7 +41,7 @@ PROPER_NAMES = {
     "pattern", "ms", "n", "open", "ReceiveText", "ReceiveBuf", "SendText", "SocketStream", "WaitForData",
     "SendStream", "SendStreamThenDrop", "xNN", "r", "t", "e", "x", "ChatServerClientRead", "format", "version",
     "UDP", "TLS", "CA", "PEM", "SNI", "Modbus", "STX", "ETX", "CRC", "SO_BROADCAST", "SO_REUSEADDR", "eth0",
-    "pcapng", "Wireshark", "tshark", "SVG", "PNG", "Ctrl+", "TOML", "JUnit",
+    "pcapng", "Wireshark", "tshark", "SVG", "PNG", "Ctrl+", "TOML", "JUnit", "GUI", "VCL", "post_to_gui",
 }
 
 
