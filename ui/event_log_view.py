@@ -54,7 +54,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QHideEvent, QShowEvent
+from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QHideEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSlider,
@@ -72,6 +72,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.gil_gate import GIL_GATE
 from app.core.records_capture import write_preview_capture
 from app.qt.i18n import arg
 from components.component import events_where
@@ -161,7 +162,8 @@ class EventLogFeeder(QObject):
 
     @Slot()
     def _tick(self) -> None:
-        self._deliver(self._buffer.drain(self.max_per_tick))
+        with GIL_GATE.gui_turn():  # an engine thread that floods waits (app.core.gil_gate)
+            self._deliver(self._buffer.drain(self.max_per_tick))
 
     def _deliver(self, batch: list[EventRecord]) -> int:
         if not batch:
@@ -177,6 +179,15 @@ class EventLogFeeder(QObject):
                     model.append_records(mine)
         self.delivered.emit(len(batch))
         return len(batch)
+
+
+class _LogTableView(QTableView):
+    """The log's table: it paints in the GUI's turn (app.core.gil_gate), since a paint is one
+    Python call per cell and an engine thread flooding the log would make each one wait."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        with GIL_GATE.gui_turn():
+            super().paintEvent(event)
 
 
 class EventLogPane(QWidget):
@@ -222,7 +233,7 @@ class EventLogPane(QWidget):
         self._paused = False
         self._column_state: QByteArray | None = None
 
-        self.view = QTableView(self)
+        self.view = _LogTableView(self)
         self._setup_view()
         self._build_column_actions()
         self._build_toolbar()

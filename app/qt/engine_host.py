@@ -66,6 +66,7 @@ from app.core.engine_thread import (
 )
 from app.core.file_access import FileAccess
 from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
+from app.core.gil_gate import GIL_GATE
 from app.core.messages import Message
 from app.core.trust import TrustStore
 from app.qt.form_model import ChangeKind, ComponentChange, FormModel
@@ -154,6 +155,8 @@ class EngineHost(QObject):
         self.network_mode = NetworkMode.GUI_LOOP
         #: the engine's own thread, while the thread mode has components to run
         self._engine_thread: EngineThread | None = None
+        #: while the engine thread runs, its records pass the GIL gate (app.core.gil_gate)
+        self._ungate: Callable[[], None] | None = None
         self.gui_poster = GuiPoster(self)
         self.gui_poster.failed.connect(lambda message: self.errorRaised.emit(0, message))
         model.componentAdded.connect(self._added)
@@ -332,6 +335,8 @@ class EngineHost(QObject):
             if thread is None or not thread.running:
                 thread = self._engine_thread = EngineThread(self._command_failed, name="engine")
                 thread.start()
+                if self._ungate is None:
+                    self._ungate = self.stream.subscribe(GIL_GATE.checkpoint, never_raises=True)
             thread.send(command)
         else:
             apply_command(command, self._command_failed)
@@ -350,6 +355,9 @@ class EngineHost(QObject):
         thread, self._engine_thread = self._engine_thread, None
         if thread is not None and not thread.stop():
             self.errorRaised.emit(0, self.tr("The engine thread did not stop in time"))
+        if self._ungate is not None:
+            self._ungate()
+            self._ungate = None
 
     def _open(self, uid: int) -> None:
         self._ensure_unit(uid)

@@ -1,5 +1,6 @@
 """The Connections panel's Send: what the connection can't take is said in the panel and
-left in the log as an Error record, never lost in silence. Real sockets on a qasync loop."""
+left in the log as an Error record, never lost in silence. Real sockets on a qasync loop, and
+with the engine on its dedicated thread (Run > Network), where the panel's sends cross over."""
 
 from __future__ import annotations
 
@@ -10,12 +11,18 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from app.core.engine_thread import NetworkMode
 from components import SocketState
 from components.enums import ErrorEvent
 from tests.components.test_send_queue import SMALL_KERNEL_BUFFER, read_exactly, slow_peer
 from ui.connections_panel import ConnectionsPanel
 
 KiB, MiB = 1024, 1024 * 1024
+
+
+@pytest.fixture(params=list(NetworkMode), ids=[m.value for m in NetworkMode])
+def network_mode(request) -> NetworkMode:
+    return request.param
 
 
 @pytest.fixture

@@ -190,3 +190,47 @@ def test_deactivating_under_a_flood_leaves_nothing_behind(window, qtbot):
     assert server.socket.active_connections == 0
     w.engine.shutdown()
     assert not any(t.name == "engine" for t in threading.enumerate())
+
+
+def test_a_handler_that_blocks_the_engine_thread_is_reported_and_the_gui_goes_on(window, qtbot, tmp_path,
+                                                                               monkeypatch):
+    """The handler waits until the GUI thread has run something meanwhile: on the GUI loop it
+    would wait forever (its 5 s timeout); on the engine thread the GUI answers at once. It is
+    reported as slow, and the connection goes on."""
+    import components.socket_component
+
+    monkeypatch.setattr(components.socket_component, "SLOW_HANDLER_SECONDS", 0.05)
+    w = window
+    w.units.ask_trust = lambda path: True
+    w.network.choose(NetworkMode.THREAD)
+    uid = w.model.add_component("ServerSocket", 16, 16)
+    w.model.set_property(uid, "Address", "127.0.0.1")
+    w.model.save(tmp_path / "slow.sockform")
+    w.model.set_binding(uid, "OnClientRead", HandlerBinding(handler="ServerSocket1ClientRead"))
+    w.unit_editor.editor.set_source(textwrap.dedent("""\
+        import threading, time
+
+        started, gui_ran = threading.Event(), threading.Event()
+        waited = []
+
+        def ServerSocket1ClientRead(sender, socket):
+            text = socket.receive_text()
+            started.set()
+            waited.append(gui_ran.wait(5))
+            time.sleep(0.1)
+            socket.send_text(text)
+        """))
+    assert w.unit_editor.save()
+    w.engine.set_active(uid, True)
+    server = w.engine.component(uid)
+    qtbot.waitUntil(lambda: server.socket.listening, timeout=5000)
+    namespace = w.engine.unit.namespace
+    with socket.create_connection(("127.0.0.1", server.socket.local_port), timeout=5) as peer:
+        peer.sendall(b"slow\n")
+        qtbot.waitUntil(namespace["started"].is_set, timeout=5000)
+        namespace["gui_ran"].set()  # the GUI thread, while the handler still runs
+        assert receive(qtbot, peer, 5) == b"slow\n"
+    assert namespace["waited"] == [True]
+    qtbot.waitUntil(lambda: bool(logged(w, "SlowHandler")), timeout=5000)
+    [slow] = logged(w, "SlowHandler")
+    assert slow.thread == "engine" and slow.detail.startswith("ServerSocket1ClientRead (OnClientRead) ran ")
