@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.atomic_file import write_atomically
+from app.core.engine_thread import NetworkMode
 from app.core.form_document import SUFFIX, FormFileError
 from app.core.tour import TourDataError
 from app.core.unit import Unit, unit_path_for
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         self.recording = RecordingController(self.stream, self)
         self.recording.message.connect(self.show_message)
         self.network = NetworkModeActions(self.engine, self)
+        self.engine.networkModeChanged.connect(lambda _mode: self._tick())
         self.log_pane.full_capture = self.recording.finished_capture
         self.log_pane.accepts_connections = self._accepts_connections
         self.run_bar = QToolBar()
@@ -474,6 +476,8 @@ class MainWindow(QMainWindow):
         dropped = self.log_feeder.dropped  # records the log lost because it did not keep up
         if dropped:
             text += arg(self.tr(" · %1 dropped"), self.locale().toString(dropped))
+        if self.engine.network_mode is NetworkMode.THREAD:
+            text += self.tr(" · engine thread")  # Run > Network: not the VCL's GUI-thread events
         self.status_counts.setText(text)
         self.designer.refresh_states()
 

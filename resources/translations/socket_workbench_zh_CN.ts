@@ -487,13 +487,13 @@
 <context>
     <name>EngineHost</name>
     <message>
-        <location filename="../../app/qt/engine_host.py" line="+231"/>
+        <location filename="../../app/qt/engine_host.py" line="+234"/>
         <source>trust the form with File &gt; Trust This Form</source>
-        <extracomment>asks the user whether the form may open these files outside its folder (Send file paths) loads the form&apos;s unit for the engine, asking for trust first; None when it can&apos;t or may not run whether the user trusts this form&apos;s actions with files outside its folder the form&apos;s Python unit, once the user trusts it (app.core.unit); None runs built-ins only components whose open() waits on another thread (a blocking client&apos;s worker, the engine thread): they run, though not yet connecting the engine&apos;s own thread, while the thread mode has components to run</extracomment>
+        <extracomment>asks the user whether the form may open these files outside its folder (Send file paths) loads the form&apos;s unit for the engine, asking for trust first; None when it can&apos;t or may not run whether the user trusts this form&apos;s actions with files outside its folder the form&apos;s Python unit, once the user trusts it (app.core.unit); None runs built-ins only components whose open() waits on another thread (a blocking client&apos;s worker, the engine thread): they run, though not yet connecting the engine&apos;s own thread, while the thread mode has components to run while the engine thread runs, its records pass the GIL gate (app.core.gil_gate)</extracomment>
         <translation>请通过“文件 &gt; 信任此窗体”信任该窗体</translation>
     </message>
     <message>
-        <location line="+121"/>
+        <location line="+123"/>
         <source>The engine thread did not stop in time</source>
         <translation>引擎线程未能及时停止</translation>
     </message>
@@ -571,7 +571,7 @@
 <context>
     <name>EventLogPane</name>
     <message>
-        <location filename="../../ui/event_log_view.py" line="+397"/>
+        <location filename="../../ui/event_log_view.py" line="+408"/>
         <source>Show or hide the %1 column</source>
         <extracomment>How often the feeder moves records into the models (30-50 ms keeps the log live and cheap). The most records one tick appends; the rest wait for the next tick. Typing in the text filter re-filters after this pause (the filter runs in slices, so typing on is never blocked; the pause only saves re-filtering on every keystroke). While rows keep coming, the pane follows the newest (scrolls, repaints, recounts) at most this often: a repaint costs 8-17 ms, so a flood repaints 10 times a second rather than on every feeder tick. The first batch after a quiet spell shows at once. How many records the last tick took from the buffer (emitted only when &gt; 0). the current row changed: the sequence number of its record in ``model`` (the Timeline follows it) the finished recording of this session, if any (the window sets it: Run &gt; Record) whether a component accepts connections (for the pcapng export&apos;s stream directions)</extracomment>
         <translation>显示或隐藏“%1”列</translation>
@@ -972,12 +972,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+73"/>
+        <location filename="../../ui/main_window.py" line="+74"/>
         <source>Socket Workbench forms (*.sockform);;All files (*)</source>
         <translation>Socket Workbench 窗体 (*.sockform);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+205"/>
+        <location line="+206"/>
         <location line="+120"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
@@ -1230,12 +1230,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+224"/>
+        <location line="+226"/>
         <source>Socket Concepts</source>
         <translation>Socket 概念</translation>
     </message>
     <message>
-        <location line="-219"/>
+        <location line="-221"/>
         <source>Component Palette</source>
         <translation>组件面板</translation>
     </message>
@@ -1273,6 +1273,11 @@
         <location line="+3"/>
         <source> · %1 dropped</source>
         <translation> · 丢失 %1 个</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · engine thread</source>
+        <translation> · 引擎线程</translation>
     </message>
     <message>
         <location line="+16"/>

@@ -55,6 +55,7 @@ def logged(w: MainWindow, event: str) -> list:
 def test_the_default_is_the_gui_loop_and_the_menu_offers_both(window):
     w = window
     assert w.engine.network_mode is NetworkMode.GUI_LOOP
+    assert "engine thread" not in w.status_counts.text()
     actions = w.network.actions
     assert actions[NetworkMode.GUI_LOOP].isChecked() and not actions[NetworkMode.THREAD].isChecked()
     assert [a.text() for a in w.network_menu.actions()] == [actions[m].text() for m in NetworkMode]
@@ -66,6 +67,7 @@ def test_on_the_engine_thread_the_echo_answers_and_the_log_shows_it(window, qtbo
     w.network.actions[NetworkMode.THREAD].trigger()
     assert w.engine.network_mode is NetworkMode.THREAD and w.asked == []  # nothing ran: no question
     assert QSettings().value(MODE_KEY) == "thread"
+    assert w.status_counts.text().endswith(" · engine thread")  # the status bar says where it runs
     port = start_echo_server(w, qtbot)
     assert echo_round(qtbot, port) == b"hello over the engine thread\r\n"
     qtbot.waitUntil(lambda: len(logged(w, "OnClientDisconnect")) == 1, timeout=5000)
