@@ -13,10 +13,13 @@ from components.observer import EventRecord
 from tests.app.test_engine_host import host  # noqa: F401 - a fixture: a live engine on a qasync loop
 
 
-@pytest.fixture
-def network_mode() -> NetworkMode:
-    """The panels' tests use the live engine on the GUI loop (tests/app runs it in both modes)."""
-    return NetworkMode.GUI_LOOP
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The live engine (``host``) runs on the GUI loop; a module marked
+    ``both_network_modes`` runs each test on the engine thread too (Run > Network)."""
+    if "network_mode" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_network_modes") is not None
+        modes = list(NetworkMode) if both else [NetworkMode.GUI_LOOP]
+        metafunc.parametrize("network_mode", modes, ids=[m.value for m in modes])
 
 _T0 = time.monotonic()
 

@@ -11,18 +11,13 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.engine_thread import NetworkMode
 from components import SocketState
 from components.enums import ErrorEvent
 from tests.components.test_send_queue import SMALL_KERNEL_BUFFER, read_exactly, slow_peer
 from ui.connections_panel import ConnectionsPanel
 
 KiB, MiB = 1024, 1024 * 1024
-
-
-@pytest.fixture(params=list(NetworkMode), ids=[m.value for m in NetworkMode])
-def network_mode(request) -> NetworkMode:
-    return request.param
+pytestmark = pytest.mark.both_network_modes
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The Messages panel: edits through the undo stack (qtmodeltester on its models), Send,
-Send to all, Ctrl+1, Repeat and Stop against real sockets on the qasync loop, and a clear
-word when there is nothing to send to."""
+Send to all, Ctrl+1, Repeat and Stop against real sockets on the qasync loop (and with the
+engine on its dedicated thread), and a clear word when there is nothing to send to."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from components.observer import SEND
 from tests.app.test_engine_host import activate, server
 from ui.connections_panel import ConnectionsPanel
 from ui.messages_panel import MessagesModel, MessagesPanel
+
+pytestmark = pytest.mark.both_network_modes
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The Connections panel for a UdpSocket: its peers seen (address:port, datagrams and bytes
 each way, last seen; qtmodeltester on the model), Send to the selected peer or to the
 default destination, and the Messages panel's Send and Repeat to a peer. Real sockets on
-the qasync loop."""
+the qasync loop, and with the engine on its dedicated thread (Run > Network)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ui.udp_peers_model import IN, OUT, PEER
 from .test_workbench import window  # noqa: F401 - the main window fixture
 
 SHOTS = os.environ.get("SHOTS_DIR", "")
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.both_network_modes]
 
 
 @pytest.fixture
