@@ -1,6 +1,7 @@
 """The user's whole path through the workbench window, with real sockets:
 drop a ServerSocket, set Port in the inspector, flip Active, connect a real client,
-watch the events arrive, answer from the connections panel, save and reopen."""
+watch the events arrive, answer from the connections panel, save and reopen; the path runs
+with the engine on the GUI loop and on its dedicated thread (Run > Network)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.core.engine_thread import NetworkMode
 from ui.main_window import EXAMPLES_DIR, RECENT_FILES, MainWindow
 from ui.palette import MIME_COMPONENT
 from ui.settings import read_string_list
@@ -66,8 +68,10 @@ def log_events(w: MainWindow) -> list[tuple[str, str]]:
     return [(r.component, r.event) for r in w.log_pane.shown_records()]
 
 
-def test_the_users_path_end_to_end(window, qtbot):
+@pytest.mark.parametrize("mode", list(NetworkMode), ids=[m.value for m in NetworkMode])
+def test_the_users_path_end_to_end(window, qtbot, mode):
     w = window
+    w.network.choose(mode)  # Run > Network: the GUI loop (the default), or the engine thread
     # 1. drop a ServerSocket from the palette onto the form
     mime = QMimeData()
     mime.setData(MIME_COMPONENT, b"ServerSocket")
@@ -217,8 +221,10 @@ def test_a_damaged_file_is_refused_and_the_open_form_stays(window, qtbot, tmp_pa
     assert w.model.document.to_json() == before
 
 
-def test_port_in_use_shows_on_the_tile_and_in_the_log(window, qtbot):
+@pytest.mark.parametrize("mode", list(NetworkMode), ids=[m.value for m in NetworkMode])
+def test_port_in_use_shows_on_the_tile_and_in_the_log(window, qtbot, mode):
     w = window
+    w.network.choose(mode)
     blocker = socket.socket()
     blocker.bind(("127.0.0.1", 0))
     blocker.listen()
