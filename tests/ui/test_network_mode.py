@@ -236,3 +236,24 @@ def test_a_handler_that_blocks_the_engine_thread_is_reported_and_the_gui_goes_on
     qtbot.waitUntil(lambda: bool(logged(w, "SlowHandler")), timeout=5000)
     [slow] = logged(w, "SlowHandler")
     assert slow.thread == "engine" and slow.detail.startswith("ServerSocket1ClientRead (OnClientRead) ran ")
+
+
+def test_a_new_form_closes_what_ran_on_the_engine_thread_and_ends_it(window, qtbot):
+    w = window
+    w.network.choose(NetworkMode.THREAD)
+    port = start_echo_server(w, qtbot)
+    peer = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        server = w.engine.component(w.model.entries()[0].uid)
+        qtbot.waitUntil(lambda: server.socket.active_connections == 1, timeout=5000)
+        w.model.undo_stack.setClean()
+        w.new_form()
+        assert not server.active and w.model.entries() == []
+        assert not any(t.name == "engine" for t in threading.enumerate())
+        peer.settimeout(5)
+        assert peer.recv(16) == b""  # the peer sees the close
+    finally:
+        peer.close()
+    assert w.engine.network_mode is NetworkMode.THREAD  # the preference stays; the thread comes back on demand
+    port = start_echo_server(w, qtbot)
+    assert echo_round(qtbot, port, b"back\n") == b"back\n"
