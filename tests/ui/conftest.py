@@ -1,16 +1,19 @@
-"""Fixtures for the log pane tests: realistic observer records, built without an engine."""
+"""Fixtures for the window's tests: realistic observer records built without an engine, the live
+engine (``host``), and the real main window (``window``)."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+from PySide6.QtCore import QSettings, QTimer
 
 from app.core.engine_thread import NetworkMode
 from components.enums import ErrorEvent
 from components.errors import ErrorInfo
 from components.observer import EventRecord
 from tests.app.test_engine_host import host  # noqa: F401 - a fixture: a live engine on a qasync loop
+from ui.main_window import MainWindow
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -168,3 +171,20 @@ def designer_live_view(qtbot, designer_model, designer_engine, designer_palette)
     view.show()
     qtbot.waitExposed(view)
     return view
+
+
+@pytest.fixture
+def window(qloop, qtbot, tmp_path, monkeypatch):
+    """The real MainWindow, shown, with settings of its own; closed clean, no timer left."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    w = MainWindow()  # not qtbot.addWidget: its teardown would close it before we mark it clean
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.engine.deactivate_all()
+    w.model.undo_stack.setClean()  # closing must not ask about unsaved changes
+    w.close()
+    assert [(t.parent().__class__.__name__, t.interval()) for t in w.findChildren(QTimer) if t.isActive()] == []
+    w.deleteLater()
+    qtbot.wait(1)

@@ -6,12 +6,11 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from tests.ui.conftest import make_record
-from tests.ui.test_workbench import window  # noqa: F401 - the fixture: a shown MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
-def test_status_bar_counts_dropped_records(window, qtbot):  # noqa: F811 - the fixture
+def test_status_bar_counts_dropped_records(window, qtbot):
     status = window.status_counts
     assert status.text() == "0 active · 0 connections"  # nothing said while nothing is lost
     window.log_feeder.buffer.maxlen = 100  # a small buffer, so a burst overflows it

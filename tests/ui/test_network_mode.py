@@ -23,21 +23,12 @@ from ui.network_mode import MODE_KEY
 
 
 @pytest.fixture
-def window(qloop, qtbot, tmp_path):
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    w = MainWindow()
-    w.asked = []
-    w.restart_answer = True
+def asking(window):
+    """The window, answering the restart question with ``restart_answer`` and noting it."""
+    w = window
+    w.asked, w.restart_answer = [], True
     w.network._ask_restart = lambda n: (w.asked.append(n), w.restart_answer)[1]
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.engine.deactivate_all()
-    w.model.undo_stack.setClean()
-    w.close()
-    w.deleteLater()
-    qtbot.wait(1)
+    return w
 
 
 def echo_round(qtbot, port: int, data: bytes = b"hello over the engine thread\r\n") -> bytes:
@@ -62,8 +53,8 @@ def test_the_default_is_the_gui_loop_and_the_menu_offers_both(window):
     assert "VCL" in actions[NetworkMode.GUI_LOOP].text() and "Thread" in actions[NetworkMode.THREAD].text()
 
 
-def test_on_the_engine_thread_the_echo_answers_and_the_log_shows_it(window, qtbot):
-    w = window
+def test_on_the_engine_thread_the_echo_answers_and_the_log_shows_it(asking, qtbot):
+    w = asking
     w.network.actions[NetworkMode.THREAD].trigger()
     assert w.engine.network_mode is NetworkMode.THREAD and w.asked == []  # nothing ran: no question
     assert QSettings().value(MODE_KEY) == "thread"
@@ -78,8 +69,8 @@ def test_on_the_engine_thread_the_echo_answers_and_the_log_shows_it(window, qtbo
     qtbot.waitUntil(lambda: not w.engine.is_active(uid) and not w.model.entry(uid).active, timeout=5000)
 
 
-def test_switching_while_running_asks_and_restarts_on_the_other_loop(window, qtbot):
-    w = window
+def test_switching_while_running_asks_and_restarts_on_the_other_loop(asking, qtbot):
+    w = asking
     port = start_echo_server(w, qtbot)
     uid = w.model.entries()[0].uid
     w.restart_answer = False
@@ -121,15 +112,26 @@ def test_the_choice_is_remembered_by_the_next_window(window, qtbot):
         third.deleteLater()
 
 
-def test_unit_handlers_run_on_the_engine_thread_and_post_to_the_gui(window, qtbot, tmp_path):
-    w = window
+def serve_with_unit(w: MainWindow, qtbot, folder, source: str):
+    """On the engine thread: a ServerSocket whose OnClientRead is ``ServerSocket1ClientRead`` of
+    ``source`` (the unit, trusted), listening; the live component."""
     w.units.ask_trust = lambda path: True
     w.network.choose(NetworkMode.THREAD)
     uid = w.model.add_component("ServerSocket", 16, 16)
     w.model.set_property(uid, "Address", "127.0.0.1")
-    w.model.save(tmp_path / "threads.sockform")
+    w.model.save(folder / "threads.sockform")
     w.model.set_binding(uid, "OnClientRead", HandlerBinding(handler="ServerSocket1ClientRead"))
-    w.unit_editor.editor.set_source(textwrap.dedent("""\
+    w.unit_editor.editor.set_source(textwrap.dedent(source))
+    assert w.unit_editor.save()
+    w.engine.set_active(uid, True)
+    server = w.engine.component(uid)
+    qtbot.waitUntil(lambda: server.socket.listening, timeout=5000)
+    return server
+
+
+def test_unit_handlers_run_on_the_engine_thread_and_post_to_the_gui(window, qtbot, tmp_path):
+    w = window
+    server = serve_with_unit(w, qtbot, tmp_path, """\
         import threading
 
         seen = []
@@ -142,11 +144,7 @@ def test_unit_handlers_run_on_the_engine_thread_and_post_to_the_gui(window, qtbo
             seen.append(("handler", threading.current_thread().name, text))
             post_to_gui(on_gui, text)
             socket.send_text(text.upper())
-        """))
-    assert w.unit_editor.save()
-    w.engine.set_active(uid, True)
-    server = w.engine.component(uid)
-    qtbot.waitUntil(lambda: server.socket.listening, timeout=5000)
+        """)
     assert echo_round(qtbot, server.socket.local_port, b"quiet\n") == b"QUIET\n"
     seen = w.engine.unit.namespace["seen"]
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
@@ -203,13 +201,7 @@ def test_a_handler_that_blocks_the_engine_thread_is_reported_and_the_gui_goes_on
 
     monkeypatch.setattr(components.socket_component, "SLOW_HANDLER_SECONDS", 0.05)
     w = window
-    w.units.ask_trust = lambda path: True
-    w.network.choose(NetworkMode.THREAD)
-    uid = w.model.add_component("ServerSocket", 16, 16)
-    w.model.set_property(uid, "Address", "127.0.0.1")
-    w.model.save(tmp_path / "slow.sockform")
-    w.model.set_binding(uid, "OnClientRead", HandlerBinding(handler="ServerSocket1ClientRead"))
-    w.unit_editor.editor.set_source(textwrap.dedent("""\
+    server = serve_with_unit(w, qtbot, tmp_path, """\
         import threading, time
 
         started, gui_ran = threading.Event(), threading.Event()
@@ -221,11 +213,7 @@ def test_a_handler_that_blocks_the_engine_thread_is_reported_and_the_gui_goes_on
             waited.append(gui_ran.wait(5))
             time.sleep(0.1)
             socket.send_text(text)
-        """))
-    assert w.unit_editor.save()
-    w.engine.set_active(uid, True)
-    server = w.engine.component(uid)
-    qtbot.waitUntil(lambda: server.socket.listening, timeout=5000)
+        """)
     namespace = w.engine.unit.namespace
     with socket.create_connection(("127.0.0.1", server.socket.local_port), timeout=5) as peer:
         peer.sendall(b"slow\n")

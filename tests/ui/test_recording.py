@@ -12,7 +12,6 @@ from tests.tshark import comments, follow, stream_count
 from ui.recording import FOLDER_KEY, set_limit_mb
 
 from .live_echo import interleaved_session, start_echo_server, wait_for_disconnects
-from .test_workbench import window  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.timeout(120)]
 
@@ -27,7 +26,7 @@ def _pick(monkeypatch, path) -> list[str]:
     return asked
 
 
-def test_record_a_real_session_then_tshark_follows_every_stream(window, qtbot, tmp_path, monkeypatch):  # noqa: F811
+def test_record_a_real_session_then_tshark_follows_every_stream(window, qtbot, tmp_path, monkeypatch):
     w = window
     port = start_echo_server(w, qtbot)
     target = tmp_path / "captures" / "gui-session"
@@ -56,7 +55,7 @@ def test_record_a_real_session_then_tshark_follows_every_stream(window, qtbot, t
     assert texts.count("ServerSocket1 OnClientConnect") == 3 and "ServerSocket1 OnClientDisconnect" in texts
 
 
-def test_the_size_limit_stops_with_a_clear_message_and_keeps_what_came_before(window, qtbot, tmp_path,  # noqa: F811
+def test_the_size_limit_stops_with_a_clear_message_and_keeps_what_came_before(window, qtbot, tmp_path,
                                                                               monkeypatch):
     w = window
     port = start_echo_server(w, qtbot)
@@ -85,7 +84,7 @@ def test_the_size_limit_stops_with_a_clear_message_and_keeps_what_came_before(wi
     assert total > 0
 
 
-def test_a_folder_that_can_not_be_written_is_a_clear_error(window, qtbot, tmp_path, monkeypatch):  # noqa: F811
+def test_a_folder_that_can_not_be_written_is_a_clear_error(window, qtbot, tmp_path, monkeypatch):
     w = window
     _pick(monkeypatch, tmp_path / "missing" / "x.pcapng")
     warned: list[str] = []
@@ -95,7 +94,7 @@ def test_a_folder_that_can_not_be_written_is_a_clear_error(window, qtbot, tmp_pa
     assert warned and "Can't record to" in warned[0] and "No such file or directory" in warned[0]
 
 
-def test_the_log_exports_pcapng_of_its_previews_and_says_so(window, qtbot, tmp_path):  # noqa: F811
+def test_the_log_exports_pcapng_of_its_previews_and_says_so(window, qtbot, tmp_path):
     w = window
     port = start_echo_server(w, qtbot)
     sent = interleaved_session(qtbot, port)
@@ -113,7 +112,7 @@ def test_the_log_exports_pcapng_of_its_previews_and_says_so(window, qtbot, tmp_p
     assert "the payloads are the log's previews" in texts and "ServerSocket1 OnClientRead" in texts
 
 
-def test_a_long_payload_is_cut_to_its_preview_and_the_comment_says_how_long(window, qtbot, tmp_path):  # noqa: F811
+def test_a_long_payload_is_cut_to_its_preview_and_the_comment_says_how_long(window, qtbot, tmp_path):
     import socket
 
     from .live_echo import receive
@@ -134,7 +133,7 @@ def test_a_long_payload_is_cut_to_its_preview_and_the_comment_says_how_long(wind
     w.log_pane.findChild(QMessageBox, "PcapngExportBox").close()
 
 
-def test_after_a_recording_the_log_exports_its_full_payloads(window, qtbot, tmp_path, monkeypatch):  # noqa: F811
+def test_after_a_recording_the_log_exports_its_full_payloads(window, qtbot, tmp_path, monkeypatch):
     w = window
     port = start_echo_server(w, qtbot)
     recorded = tmp_path / "full.pcapng"

@@ -11,12 +11,12 @@ from app.core.messages import Message
 from app.core.repeat import REPEATS
 
 from .test_object_inspector import commit_with_enter, open_binding_editor, pick
-from .test_workbench import Peer, window  # noqa: F401 - the window fixture
+from .test_workbench import Peer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
-def test_repeat_bound_in_the_inspector_sends_the_message_count_times_to_a_real_client(window, qtbot):  # noqa: F811
+def test_repeat_bound_in_the_inspector_sends_the_message_count_times_to_a_real_client(window, qtbot):
     w = window
     uid = w.model.add_component("ServerSocket", 8, 8)
     w.model.set_property(uid, "Address", "127.0.0.1")

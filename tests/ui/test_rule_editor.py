@@ -17,7 +17,7 @@ from app.core.rules import Rule
 from ui.object_inspector import ObjectInspector
 from ui.rule_editor import CLOSE, DELAY, MATCH, NAME, PATTERN, REPLY, RuleEditor, RuleTableModel
 
-from . import test_object_inspector, test_workbench
+from . import test_object_inspector
 from .test_object_inspector import (
     commit_with_enter,
     open_binding_editor,
@@ -311,7 +311,6 @@ def test_screenshots(qtbot, inspector_form, rule_editor, size):
     assert editor.reply_hex.width() >= editor.reply_hex.fontMetrics().horizontalAdvance(editor.reply_hex.text())
 
 
-window = test_workbench.window  # the main window, shown, with its settings in tmp_path
 
 
 def test_a_form_with_a_broken_rule_opens_says_where_and_saves_it_back(window, qtbot, tmp_path, monkeypatch):

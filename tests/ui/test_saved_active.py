@@ -16,10 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.core.form_document import FORMAT, FormDocument
 from components import ServerSocket, SocketState
 
-from . import test_workbench
-
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-window = test_workbench.window  # the main window, shown, with its settings in tmp_path
 
 
 def free_port() -> int:

@@ -16,13 +16,12 @@ from ui.event_log_model import EventLogModel
 from ui.timeline import MAX_SCALE, MIN_SCALE, PER_ROW, TimelineView
 
 from .live_echo import interleaved_session, start_echo_server, wait_for_disconnects
-from .test_workbench import window  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.timeout(120)]
 
 
 @pytest.fixture
-def session(window, qtbot):  # noqa: F811
+def session(window, qtbot):
     w = window
     port = start_echo_server(w, qtbot)
     sent = interleaved_session(qtbot, port)
@@ -143,7 +142,7 @@ def paint(view: TimelineView) -> None:
     painter.end()
 
 
-def test_an_error_is_a_red_mark(window, qtbot):  # noqa: F811
+def test_an_error_is_a_red_mark(window, qtbot):
     import socket
     import struct
 

@@ -21,8 +21,6 @@ from components import ServerSocket
 from components.metadata import Role
 from ui.certificate_dialog import CertificateDialog
 
-from .test_workbench import window  # noqa: F401 - the fixture: the real MainWindow on qasync
-
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 ROLES = (Role.TLS, Role.CERTIFICATE, Role.PRIVATE_KEY, Role.CA_CERTIFICATES)
@@ -68,7 +66,7 @@ def generate_through_the_dialog(w, qtbot, monkeypatch, form: Path, folder: Path 
 
 
 @pytest.fixture
-def tls_form(window, tmp_path):  # noqa: F811 - pytest's fixture by name
+def tls_form(window, tmp_path):
     """The window with a saved form holding one ServerSocket on 127.0.0.1:0, selected."""
     w = window
     uid = w.model.add_component("ServerSocket", 8, 8)

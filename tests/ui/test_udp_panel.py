@@ -19,8 +19,6 @@ from ui.connections_panel import ConnectionsPanel
 from ui.messages_panel import MessagesPanel
 from ui.udp_peers_model import IN, OUT, PEER
 
-from .test_workbench import window  # noqa: F401 - the main window fixture
-
 SHOTS = os.environ.get("SHOTS_DIR", "")
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support"), pytest.mark.both_network_modes]
 
@@ -158,7 +156,7 @@ def test_saved_messages_and_a_repeat_go_to_the_selected_peer(panels, qtbot):
         alice.close()
 
 
-def test_in_the_workbench_the_log_and_the_connections_dock_show_a_udp_echo(window, qtbot):  # noqa: F811
+def test_in_the_workbench_the_log_and_the_connections_dock_show_a_udp_echo(window, qtbot):
     """The whole window: a UdpSocket with Echo back, two peers; the log has each OnRead with
     its sender and the datagram, the Connections dock the two peers."""
     w = window

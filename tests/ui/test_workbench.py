@@ -12,7 +12,7 @@ import sys
 import threading
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.engine_thread import NetworkMode
@@ -24,22 +24,6 @@ from .test_form_designer import simulate_drop
 from .test_object_inspector import commit_with_enter, open_editor, type_into, value_index
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-
-@pytest.fixture
-def window(qloop, qtbot, tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    w = MainWindow()  # not qtbot.addWidget: its teardown would close it before we mark it clean
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.engine.deactivate_all()
-    w.model.undo_stack.setClean()  # closing must not ask about unsaved changes
-    w.close()
-    assert [(t.parent().__class__.__name__, t.interval()) for t in w.findChildren(QTimer) if t.isActive()] == []
-    w.deleteLater()
-    qtbot.wait(1)
 
 
 class Peer(threading.Thread):
