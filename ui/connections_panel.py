@@ -49,6 +49,7 @@ from app.qt.form_model import FormModel
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components import ClientSocket, ServerSocket, ServerType, UdpSocket
 from components.connection import BlockingWinSocket, CustomWinSocket
+from ui.byte_text import human_bytes
 from ui.retranslate import is_language_change, refresh_model
 from ui.tls_details import TlsDetails, tls_tooltip
 from ui.udp_peers_model import UdpPeersModel
@@ -57,19 +58,6 @@ _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 REFRESH_MS = 250
 PANEL_SOURCE = "Send from the Connections panel"  # names the sender in a "not sent" record
-
-
-def human_bytes(n: int) -> str:
-    """Three significant digits at most (682 KiB, 5.3 KiB, 1.2 GiB): the column stays narrow;
-    the tooltip has the exact count."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1000 or unit == "GiB":
-            if unit == "B":
-                return f"{n} B"
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-        value /= 1024
-    return str(n)  # pragma: no cover - the loop always returns
 
 
 class ConnectionsModel(QAbstractTableModel):

@@ -18,18 +18,12 @@ from app.core.local_time import clock_seconds, date_and_time
 from app.qt.i18n import QT_TRANSLATE_NOOP, arg
 from components.connection import CustomWinSocket
 from components.udp_socket import UdpPeer, UdpSocket
+from ui.byte_text import human_bytes
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
 PEER, IN, OUT, LAST_SEEN = range(4)
-
-
-def human_bytes(n: int) -> str:
-    """As the connections table shows bytes (ui.connections_panel.human_bytes)."""
-    from ui.connections_panel import human_bytes as shown  # one formatter; imported late (no cycle)
-
-    return shown(n)
 
 
 class UdpPeersModel(QAbstractTableModel):

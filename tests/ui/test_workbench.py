@@ -304,7 +304,7 @@ def test_the_unit_tab_shows_the_underscore_of_its_file_name(window, qtbot, tmp_p
                                               (682 * 1024, "682 KiB"), (1023 * 1024, "1.0 MiB"),
                                               (3 * 2**40, "3072 GiB")])
 def test_byte_counts_keep_to_three_digits_so_in_and_out_stay_narrow(count, shown):
-    from ui.connections_panel import human_bytes
+    from ui.byte_text import human_bytes
 
     assert human_bytes(count) == shown
 
