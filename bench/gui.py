@@ -415,15 +415,16 @@ def _open_window(form: Path, settings_dir: Path) -> MainWindow:
     # the bench must not touch the user's recent files, geometry or dock layout
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
+    from app.core.gc_tuning import freeze_startup_objects, tune_for_events
     from ui.main_window import MainWindow
-    from ui.workbench import freeze_startup_objects
 
     window = MainWindow()
     window.resize(1366, 860)
     window.show()
     if not window.open_form(form, ask=False):
         raise RuntimeError(f"the window did not open {form}")
-    freeze_startup_objects()  # as the workbench does once its window is up
+    tune_for_events()  # as the workbench does once its window is up
+    freeze_startup_objects()
     return window
 
 
@@ -693,6 +694,7 @@ def run_gui_bench(quick: bool, runs: int, progress: Callable[[str], None] = lamb
     assert isinstance(app, QApplication), "the gui section needs a QApplication (widgets)"
     settings = QUICK if quick else FULL
     results = GuiResults()
+    thresholds = gc.get_threshold()  # the window's process tunes them (app.core.gc_tuning)
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp, _quiet_qt():
         loop = new_event_loop(app)
         results.loop = ("integrated (one notifier on epoll/kqueue)" if isinstance(loop, IntegratedEventLoop)
@@ -706,6 +708,8 @@ def run_gui_bench(quick: bool, runs: int, progress: Callable[[str], None] = lamb
             app.setQuitOnLastWindowClosed(quits)
             asyncio.set_event_loop(None)
             loop.close()
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)  # what runs after this section runs as it would alone
             gc.collect()
     return results
 

@@ -138,6 +138,7 @@ async def _serve_engine(conns: _Connections, form: str, name: str) -> Callable[[
     from app.core.file_access import FileAccess
     from app.core.form_document import FormDocument
     from app.core.form_runtime import bind_all, create_component
+    from app.core.gc_tuning import freeze_startup_objects, tune_for_events
     from components import ObserverStream, RecordBuffer, ServerSocket
 
     document = FormDocument.load(form)
@@ -169,6 +170,8 @@ async def _serve_engine(conns: _Connections, form: str, name: str) -> Callable[[
             buffer.drain()
 
     task = asyncio.get_running_loop().create_task(drain())
+    tune_for_events()  # as `socket-workbench run` does: the headless product, not the bare engine
+    freeze_startup_objects()
     server.open()
     _say(port=server.socket.local_port)
 

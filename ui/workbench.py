@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import sys
 
@@ -26,16 +25,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def freeze_startup_objects() -> None:
-    """Put what start-up made (modules, classes, the window's wrappers: some 50,000
-    objects) out of the garbage collector's reach. A full collection walked them all in
-    50-60 ms, and a flood of events, which makes many short-lived objects, set one off
-    every few hundred milliseconds: the window froze that long each time. They live as
-    long as the process anyway."""
-    gc.collect()
-    gc.freeze()
-
-
 def no_display_reason() -> str | None:
     """Why no window can open here, or None. Qt itself would abort the process."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
@@ -49,6 +38,7 @@ def no_display_reason() -> str | None:
 def run_workbench(form_path: str | None = None) -> int:
     """Open the main window (with ``form_path`` if given) and run until it closes."""
     from app.core.file_limit import raise_file_limit
+    from app.core.gc_tuning import freeze_startup_objects, tune_for_events
     from app.qt.event_loop import new_event_loop
 
     reason = no_display_reason()
@@ -70,6 +60,7 @@ def run_workbench(form_path: str | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    tune_for_events()
     freeze_startup_objects()
     if form_path:
         # after the loop runs, over the window: a damaged file is reported there and nothing is
