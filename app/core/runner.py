@@ -40,7 +40,7 @@ from app.core.file_access import FileAccess
 from app.core.file_limit import raise_file_limit
 from app.core.form_document import FormDocument, FormFileError
 from app.core.form_runtime import bind_all, create_component
-from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
+from app.core.record_writer import FdWriter, MessageQueue, OutputProcessError, ProcessRecordWriter, RecordWriter
 from app.core.recorder import add_record_options, check_record_options, recorder_from_args
 from app.core.trust import TrustStore
 from app.core.unit import Unit, UnitError, bound_functions, decode_unit_source, read_unit_source, unit_path_for
@@ -213,8 +213,8 @@ class Output:
     def __init__(self, buffer: RecordBuffer, as_json: bool, out_fd: int, err_fd: int) -> None:
         self.messages = MessageQueue()
         self.on_stdout_failure: Callable[[], None] | None = None
-        self.records = RecordWriter(buffer, out_fd, as_json, name="stdout writer",
-                                    on_failure=self._stdout_failed)
+        writer = ProcessRecordWriter if ProcessRecordWriter.available() else RecordWriter
+        self.records = writer(buffer, out_fd, as_json, name="stdout writer", on_failure=self._stdout_failed)
         self.errors = FdWriter(err_fd, self.messages.take, "stderr writer")
 
     def _stdout_failed(self, exc: Exception) -> None:
@@ -360,11 +360,16 @@ def main(argv: list[str] | None = None) -> int:
     if not written:
         # a writer is blocked on a reader that does not read, and would block the
         # interpreter's exit too: say what is lost if stderr takes it, and leave now
-        _last_words(f"{PROG}: stdout was not read; {len(buffer):,} records were not written\n")
+        unwritten = output.records.unwritten()
+        output.records.abandon()  # an output process blocked on stdout ends with this one
+        _last_words(f"{PROG}: stdout was not read; {unwritten:,} records were not written\n")
         os._exit(failure.status if failure is not None else status)
     problem = output.records.failure
     if problem is not None and not isinstance(problem, BrokenPipeError):  # a reader that left is no error
-        reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else repr(problem)
+        if isinstance(problem, OSError) and problem.strerror:
+            reason = problem.strerror
+        else:
+            reason = str(problem) if isinstance(problem, OutputProcessError) else repr(problem)
         sys.stderr.write(f"{PROG}: can't write the output: {reason}\n")
         status = status or EXIT_ERROR
     if failure is not None:
