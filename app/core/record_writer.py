@@ -272,7 +272,7 @@ class ProcessRecordWriter(RecordWriter):
 
     def _read_status(self) -> None:
         child = self.child
-        if child is None or child.stderr is None:
+        if child is None or child.stderr is None or child.stderr.closed:
             return
         chunks = [self._status_tail]
         while True:

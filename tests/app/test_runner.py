@@ -73,6 +73,29 @@ class LineReader(threading.Thread):
             "\n".join(self.lines[-50:])
 
 
+def output_process(pid: int) -> int | None:
+    """The pid of the run's output process (app.core.record_printer), or None where this
+    system has none or /proc does not list children."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    if not path.exists():
+        return None
+    children: list[str] = []
+    wait_until(lambda: bool(children.extend(path.read_text().split()) or children), 10)
+    return int(children[0]) if children else None
+
+
+def gone(pid: int | None) -> bool:
+    """Whether process ``pid`` ended and was reaped (by its parent, or by init once it was
+    orphaned): no child of the run outlives it."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def test_run_serves_a_real_client_and_stops_cleanly_on_sigint():
     port = free_port()
     proc = start_run(str(EXAMPLE), "--json", f"--set=ServerSocket1.Port={port}",
@@ -114,8 +137,10 @@ def test_run_sigterm_and_human_output():
     try:
         line = reader.wait_for(lambda x: "ClientSocket1  OnRead" in x)
         assert '"Hello, echo server!\\r\\n"' in line
+        child = output_process(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
+        assert gone(child)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -322,6 +347,7 @@ def test_a_signal_ends_the_run_while_stdout_is_blocked(signum):
         with sock:
             ping_pong(sock, 2000, b"ping " * 40)
             assert wait_until(lambda: in_pipe_write(proc.pid), 10)
+            child = output_process(proc.pid)
             sent = time.monotonic()
             proc.send_signal(signum)
             # the run handles the signal with stdout still blocked: it closes our connection
@@ -333,6 +359,7 @@ def test_a_signal_ends_the_run_while_stdout_is_blocked(signum):
             took = time.monotonic() - sent
         print(f"{signal.Signals(signum).name} with stdout blocked: exited {took:.2f} s after the signal")
         assert proc.returncode == 0
+        assert gone(child)  # killed, if it was still blocked on stdout
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -355,13 +382,33 @@ def test_a_reader_that_goes_away_ends_the_run_quietly():
     proc = start_run(str(EXAMPLE), f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
     try:
         assert "OnListen" in proc.stdout.readline()  # like `run FORM | head -1`
+        child = output_process(proc.pid)
         proc.stdout.close()
         assert proc.wait(15) == 0
+        assert gone(child)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert proc.stderr.read() == ""
+
+
+@linux_only
+def test_an_output_process_that_dies_ends_the_run_with_one_line():
+    port = free_port()
+    proc = start_run(str(EXAMPLE), f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
+    try:
+        assert "OnListen" in proc.stdout.readline()
+        child = output_process(proc.pid)
+        assert child is not None
+        os.kill(child, signal.SIGKILL)  # the writer sees the pipe to it break, with or without records
+        assert proc.wait(15) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr.read() == ("socket-workbench run: can't write the output: the output process ended "
+                                  "unexpectedly (killed by SIGKILL)\n")
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
