@@ -10,7 +10,13 @@ Theory of operation:
   to the raw file descriptor with ``os.write``, blocking for as long as the reader
   makes it wait. Blocking there stalls nobody but this thread: the event loop
   never touches stdout, so traffic flows and signals are handled while a pipe is
-  full.
+  full. Batches are small (BATCH_RECORDS): formatting holds the interpreter's lock,
+  and the event loop waits for it meanwhile.
+* ``ProcessRecordWriter`` moves the formatting out of the process: its thread pickles
+  each batch as plain tuples and writes that to a child (app.core.record_printer),
+  which formats and writes to the same descriptor. The child reads a batch only once
+  the previous one is out, so a slow reader blocks the child, the pipe to it, then
+  this thread, exactly as it blocks the thread alone; the rest below holds for both.
 * While the thread is blocked the buffer fills up; past its bound the oldest
   records fall out and are counted, and the next batch starts with one
   ``Dropped`` record saying how many: exactly at the gap. Nothing vanishes
@@ -21,8 +27,9 @@ Theory of operation:
   only, so a reader that goes away (``run FORM | head -3``) is noticed at once,
   not at the next event, which may never come.
 * ``close(deadline)`` writes what is left until the deadline and says whether it
-  got it all out. A writer still blocked then is abandoned (a daemon thread);
-  the caller ends the process without waiting for the reader.
+  got it all out (for an output process: it has written everything and exited). A
+  writer still blocked then is abandoned (a daemon thread; ``abandon`` kills an
+  output process); the caller ends the process without waiting for the reader.
 
 ``MessageQueue`` is the same for a few lines of text (the runner's stderr).
 """
@@ -48,8 +55,12 @@ from components import RecordBuffer, observer
 
 #: How often the writer looks for new records (so output lags at most this much).
 INTERVAL = 0.05
-#: Records formatted and written at a time: small enough that a batch goes out quickly.
-BATCH_RECORDS = 2000
+#: Records formatted and written at a time on the writer's thread: few enough that
+#: formatting them holds the interpreter's lock for a fraction of a millisecond, so the
+#: event loop, waiting for it, is never held up for long (2000 measured slower).
+BATCH_RECORDS = 250
+#: Records pickled at a time for an output process: pickling is cheap, fewer messages are.
+PROCESS_BATCH_RECORDS = 2000
 #: How long an output process whose stdin closed may take to exit before it is killed.
 CHILD_EXIT_WAIT = 2.0
 
@@ -206,7 +217,7 @@ class ProcessRecordWriter(RecordWriter):
 
     def _next_batch(self) -> str | bytes:
         self._read_status()
-        batch = self.buffer.drain(BATCH_RECORDS)
+        batch = self.buffer.drain(PROCESS_BATCH_RECORDS)
         if not batch:
             return b""
         self._sent += len(batch)

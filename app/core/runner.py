@@ -12,11 +12,16 @@ that does not load or a component that cannot be activated ends it at once with
 a one-line message and a non-zero status; ``--debug`` adds the traceback.
 
 Output never holds up the network (app.core.record_writer): records wait in a buffer
-of ``--buffer`` records for a thread that writes them; when stdout is read
-slower than events happen, the oldest waiting records are dropped and a
-``Dropped`` record with their count stands where they were. A signal ends the
-run within STOP_SECONDS even while nobody reads stdout: what can't be written by
-then is left unwritten.
+of ``--buffer`` records for a thread that formats and writes them in small batches;
+when stdout is read slower than events happen, the oldest waiting records are
+dropped and a ``Dropped`` record with their count stands where they were. A signal
+ends the run within STOP_SECONDS even while nobody reads stdout: what can't be
+written by then is left unwritten. With ``--output-process`` a child process
+(app.core.record_printer) formats and writes instead, and the thread only pickles the
+batches for it: the same output and the same promises (the child never outlives
+the run; one that dies ends it with a one-line error). It is not the default
+because on a machine whose cores are all busy (the 2-core machine ``bench --only
+run`` was measured on) the pickling and the extra process cost more than they save.
 
 The form's unit runs only when the form binds one of its functions, and only if
 it is trusted (its hash in the trust store, app.core.trust) or the command line says
@@ -102,6 +107,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--buffer", type=int, default=DEFAULT_BUFFER, metavar="RECORDS",
                         help="records that may wait for a slow stdout before the oldest are dropped "
                              f"(default {DEFAULT_BUFFER:,})")
+    parser.add_argument("--output-process", action="store_true",
+                        help="format and write the output in a child process, so that this one only "
+                             "hands it batches of records; faster where cores are free, slower where "
+                             "every core is busy (POSIX; elsewhere ignored)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     add_record_options(parser)
     args = parser.parse_args(argv)
@@ -206,14 +215,16 @@ def apply_settings(doc: FormDocument, settings: list[str]) -> set[str]:
 
 class Output:
     """Where the run writes: records to stdout, messages to stderr, each through a
-    writer thread of its own, so that neither a full pipe nor a closed one stalls
-    the loop. ``on_stdout_failure`` is called (on the writer's thread) when stdout
-    can't be written any more, for example because its reader went away."""
+    writer thread of its own (records through an output process when ``in_child``),
+    so that neither a full pipe nor a closed one stalls the loop. ``on_stdout_failure``
+    is called (on the writer's thread) when stdout can't be written any more, for
+    example because its reader went away."""
 
-    def __init__(self, buffer: RecordBuffer, as_json: bool, out_fd: int, err_fd: int) -> None:
+    def __init__(self, buffer: RecordBuffer, as_json: bool, out_fd: int, err_fd: int,
+                 in_child: bool = False) -> None:
         self.messages = MessageQueue()
         self.on_stdout_failure: Callable[[], None] | None = None
-        writer = ProcessRecordWriter if ProcessRecordWriter.available() else RecordWriter
+        writer = ProcessRecordWriter if in_child and ProcessRecordWriter.available() else RecordWriter
         self.records = writer(buffer, out_fd, as_json, name="stdout writer", on_failure=self._stdout_failed)
         self.errors = FdWriter(err_fd, self.messages.take, "stderr writer")
 
@@ -337,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     for text_stream in (sys.stdout, sys.stderr):
         if text_stream is not None:
             text_stream.flush()  # anything printed before goes out before the writers start
-    output = Output(buffer, args.json, STDOUT, STDERR)
+    output = Output(buffer, args.json, STDOUT, STDERR, in_child=args.output_process)
     output.start()
     status, failure, stopped_at = 0, None, None
     recorder = None
