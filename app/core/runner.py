@@ -12,11 +12,16 @@ that does not load or a component that cannot be activated ends it at once with
 a one-line message and a non-zero status; ``--debug`` adds the traceback.
 
 Output never holds up the network (app.core.record_writer): records wait in a buffer
-of ``--buffer`` records for a thread that writes them; when stdout is read
-slower than events happen, the oldest waiting records are dropped and a
-``Dropped`` record with their count stands where they were. A signal ends the
-run within STOP_SECONDS even while nobody reads stdout: what can't be written by
-then is left unwritten.
+of ``--buffer`` records for a thread that formats and writes them in small batches;
+when stdout is read slower than events happen, the oldest waiting records are
+dropped and a ``Dropped`` record with their count stands where they were. A signal
+ends the run within STOP_SECONDS even while nobody reads stdout: what can't be
+written by then is left unwritten. With ``--output-process`` a child process
+(app.core.record_printer) formats and writes instead, and the thread only pickles the
+batches for it: the same output and the same promises (the child never outlives
+the run; one that dies ends it with a one-line error). It is not the default
+because on a machine whose cores are all busy (the 2-core machine ``bench --only
+run`` was measured on) the pickling and the extra process cost more than they save.
 
 The form's unit runs only when the form binds one of its functions, and only if
 it is trusted (its hash in the trust store, app.core.trust) or the command line says
@@ -40,7 +45,7 @@ from app.core.file_access import FileAccess
 from app.core.file_limit import raise_file_limit
 from app.core.form_document import FormDocument, FormFileError
 from app.core.form_runtime import bind_all, create_component
-from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
+from app.core.record_writer import FdWriter, MessageQueue, OutputProcessError, ProcessRecordWriter, RecordWriter
 from app.core.recorder import add_record_options, check_record_options, recorder_from_args
 from app.core.trust import TrustStore
 from app.core.unit import Unit, UnitError, bound_functions, decode_unit_source, read_unit_source, unit_path_for
@@ -102,6 +107,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--buffer", type=int, default=DEFAULT_BUFFER, metavar="RECORDS",
                         help="records that may wait for a slow stdout before the oldest are dropped "
                              f"(default {DEFAULT_BUFFER:,})")
+    parser.add_argument("--output-process", action="store_true",
+                        help="format and write the output in a child process, so that this one only "
+                             "hands it batches of records; faster where cores are free, slower where "
+                             "every core is busy (POSIX; elsewhere ignored)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     add_record_options(parser)
     args = parser.parse_args(argv)
@@ -206,15 +215,17 @@ def apply_settings(doc: FormDocument, settings: list[str]) -> set[str]:
 
 class Output:
     """Where the run writes: records to stdout, messages to stderr, each through a
-    writer thread of its own, so that neither a full pipe nor a closed one stalls
-    the loop. ``on_stdout_failure`` is called (on the writer's thread) when stdout
-    can't be written any more, for example because its reader went away."""
+    writer thread of its own (records through an output process when ``in_child``),
+    so that neither a full pipe nor a closed one stalls the loop. ``on_stdout_failure``
+    is called (on the writer's thread) when stdout can't be written any more, for
+    example because its reader went away."""
 
-    def __init__(self, buffer: RecordBuffer, as_json: bool, out_fd: int, err_fd: int) -> None:
+    def __init__(self, buffer: RecordBuffer, as_json: bool, out_fd: int, err_fd: int,
+                 in_child: bool = False) -> None:
         self.messages = MessageQueue()
         self.on_stdout_failure: Callable[[], None] | None = None
-        self.records = RecordWriter(buffer, out_fd, as_json, name="stdout writer",
-                                    on_failure=self._stdout_failed)
+        writer = ProcessRecordWriter if in_child and ProcessRecordWriter.available() else RecordWriter
+        self.records = writer(buffer, out_fd, as_json, name="stdout writer", on_failure=self._stdout_failed)
         self.errors = FdWriter(err_fd, self.messages.take, "stderr writer")
 
     def _stdout_failed(self, exc: Exception) -> None:
@@ -337,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     for text_stream in (sys.stdout, sys.stderr):
         if text_stream is not None:
             text_stream.flush()  # anything printed before goes out before the writers start
-    output = Output(buffer, args.json, STDOUT, STDERR)
+    output = Output(buffer, args.json, STDOUT, STDERR, in_child=args.output_process)
     output.start()
     status, failure, stopped_at = 0, None, None
     recorder = None
@@ -360,11 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     if not written:
         # a writer is blocked on a reader that does not read, and would block the
         # interpreter's exit too: say what is lost if stderr takes it, and leave now
-        _last_words(f"{PROG}: stdout was not read; {len(buffer):,} records were not written\n")
+        unwritten = output.records.unwritten()
+        output.records.abandon()  # an output process blocked on stdout ends with this one
+        _last_words(f"{PROG}: stdout was not read; {unwritten:,} records were not written\n")
         os._exit(failure.status if failure is not None else status)
     problem = output.records.failure
     if problem is not None and not isinstance(problem, BrokenPipeError):  # a reader that left is no error
-        reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else repr(problem)
+        if isinstance(problem, OSError) and problem.strerror:
+            reason = problem.strerror
+        else:
+            reason = str(problem) if isinstance(problem, OutputProcessError) else repr(problem)
         sys.stderr.write(f"{PROG}: can't write the output: {reason}\n")
         status = status or EXIT_ERROR
     if failure is not None:

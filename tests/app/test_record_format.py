@@ -160,6 +160,13 @@ def test_preview_memory_stays_bounded():
     assert len(record_format._preview_texts) <= record_format._PREVIEW_TEXTS_MAX
 
 
+def test_the_json_batch_memory_stays_bounded_with_many_connections():
+    t = time.monotonic()
+    format_lines([EventRecord(t, "S", "Send", i, f"127.0.0.1:{i}", "T", 8, b"12345678") for i in range(10_000)],
+                 as_json=True)
+    assert len(record_format._json_middles) <= record_format._MIDDLES_MAX
+
+
 def test_clock_is_local_time():
     expected = time.strftime("%H:%M:%S", time.localtime(1_700_000_000))
     assert ClockFormatter()(1_700_000_000.123) == f"{expected}.123"

@@ -1,5 +1,7 @@
 """The runner's output writer on real pipes: it never blocks whoever emits records, every
-gap is marked with its exact size, and closing gives up at its deadline."""
+gap is marked with its exact size, and closing gives up at its deadline. Each test runs
+with both writers: formatting on the writer's thread (RecordWriter) and in an output
+process (ProcessRecordWriter, the runner's own on POSIX)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ import time
 
 import pytest
 
-from app.core.record_writer import FdWriter, MessageQueue, RecordWriter
-from components import ObserverStream, RecordBuffer
-from components.observer import DROPPED, EventRecord
+from app.core.record_format import format_lines
+from app.core.record_writer import FdWriter, MessageQueue, OutputProcessError, ProcessRecordWriter, RecordWriter
+from components import ErrorEvent, ErrorInfo, ObserverStream, RecordBuffer
+from components.observer import DROPPED, EventRecord, dropped_record
 
 from .pipes import in_pipe_write, linux_only, shrink_pipe, wait_until
 
@@ -61,11 +64,29 @@ def pipe():
     p.close()
 
 
+WRITERS = [RecordWriter, pytest.param(ProcessRecordWriter, marks=pytest.mark.skipif(
+    not ProcessRecordWriter.available(), reason="no output process here"))]
+
+
+@pytest.fixture(params=WRITERS, ids=["thread", "process"])
+def writer_class(request):
+    return request.param
+
+
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended and been reaped (no zombie left either)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
-def test_every_gap_is_marked_with_its_size_where_it_is(pipe, as_json):
+def test_every_gap_is_marked_with_its_size_where_it_is(pipe, as_json, writer_class):
     stream = ObserverStream()
     buffer = RecordBuffer(stream, maxlen=300)
-    writer = RecordWriter(buffer, pipe.write_fd, as_json)
+    writer = writer_class(buffer, pipe.write_fd, as_json)
     writer.start()
     emitted = 0
 
@@ -76,9 +97,15 @@ def test_every_gap_is_marked_with_its_size_where_it_is(pipe, as_json):
             stream.emit(record(emitted))  # byte_count carries the sequence number
 
     try:
-        # nobody reads: the pipe fills, then the writer blocks in os.write
-        emit(200)
-        assert wait_until(lambda: in_pipe_write(tid=writer._thread.native_id), 10), "it never blocked"
+        # nobody reads: the pipe fills (and, for the output process, the pipe to it), then
+        # the writer blocks in os.write
+        def blocked() -> bool:
+            if not in_pipe_write(tid=writer._thread.native_id):
+                emit(200)
+                return False
+            return True
+
+        assert wait_until(blocked, 20), "it never blocked"
         started = time.monotonic()
         emit(20_000)  # far more than the buffer holds while the writer is blocked
         emitting_took = time.monotonic() - started
@@ -115,10 +142,10 @@ def test_every_gap_is_marked_with_its_size_where_it_is(pipe, as_json):
     assert len(seen) + sum(n for _, n in dropped_marks) == emitted
 
 
-def test_the_writer_keeps_up_when_the_reader_reads(pipe):
+def test_the_writer_keeps_up_when_the_reader_reads(pipe, writer_class):
     stream = ObserverStream()
     buffer = RecordBuffer(stream, maxlen=100_000)
-    writer = RecordWriter(buffer, pipe.write_fd, as_json=False)
+    writer = writer_class(buffer, pipe.write_fd, as_json=False)
     writer.start()
     reader_data: list[bytes] = []
     reader = threading.Thread(target=lambda: reader_data.append(pipe.read_all(writer)), name="pipe reader")
@@ -134,7 +161,7 @@ def test_the_writer_keeps_up_when_the_reader_reads(pipe):
     assert len(lines) == 5000 and "Dropped" not in lines[0]
 
 
-def test_a_reader_that_goes_away_ends_the_writer_with_the_error(pipe):
+def test_a_reader_that_goes_away_ends_the_writer_with_the_error(pipe, writer_class):
     stream = ObserverStream()
     buffer = RecordBuffer(stream)
     failures: list[OSError] = []
@@ -144,7 +171,7 @@ def test_a_reader_that_goes_away_ends_the_writer_with_the_error(pipe):
         failures.append(exc)
         failed.set()
 
-    writer = RecordWriter(buffer, pipe.write_fd, as_json=True, on_failure=on_failure)
+    writer = writer_class(buffer, pipe.write_fd, as_json=True, on_failure=on_failure)
     writer.start()
     try:
         os.close(pipe.read_fd)
@@ -165,3 +192,85 @@ def test_message_queue_never_blocks_and_counts_what_it_drops(pipe):
     assert writer.close(time.monotonic() + 5)
     assert os.read(pipe.read_fd, 4096).decode().splitlines() == [
         "(7 messages dropped here: the reader did not keep up)", "error 7", "error 8", "error 9"]
+
+
+def unusual_records() -> list[EventRecord]:
+    """Records of every kind the batch formatters treat apart, with the usual ones between."""
+    t = time.monotonic()
+    error = ErrorInfo(ErrorEvent.CONNECT, 111, "ECONNREFUSED", 10061, "Connection refused")
+    return [
+        EventRecord(t, "ServerSocket1", "OnListen", 0, "", "MainThread", detail="listening on 127.0.0.1:7007"),
+        EventRecord(t + 0.001, "S", "OnClientRead", 3, "127.0.0.1:5", "T", 1024, bytes(range(64))),
+        EventRecord(t + 0.002, "S", "Send", 3, "127.0.0.1:5", "T", 5, "héllo".encode()),
+        EventRecord(t + 0.003, "C", "OnError", 4, "", "T", error=error),
+        dropped_record(12, t + 0.004),
+        EventRecord(t + 0.005, "S", "HandlerError", 3, "127.0.0.1:5", "T",
+                    detail="Traceback (most recent call last):\n  ...\nValueError: bad \"x\""),
+        EventRecord(t + 0.006, "S", "OnClientRead", 3, "127.0.0.1:5", "T", 1, b"\x00"),
+        EventRecord(t + 1.5, "S", "OnClientRead", 3, "127.0.0.1:5", "Thread-1 (\u2603)", 9, b"\xde\xad\r\n"),
+    ]
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_the_output_process_writes_what_formatting_here_writes(pipe, as_json):
+    if not ProcessRecordWriter.available():
+        pytest.skip("no output process here")
+    records = unusual_records()
+    stream = ObserverStream()
+    buffer = RecordBuffer(stream)
+    writer = ProcessRecordWriter(buffer, pipe.write_fd, as_json)
+    writer.start()
+    try:
+        for item in records:
+            stream.emit(item)
+        assert writer.close(time.monotonic() + 20)
+        data = pipe.read_all(writer)
+    finally:
+        buffer.close()
+    assert data.decode() == format_lines(records, as_json)  # the same bytes, times included
+    assert writer.failure is None and writer.unwritten() == 0
+    assert writer.child is not None and gone(writer.child.pid)
+
+
+def test_an_output_process_that_dies_is_reported_in_one_line(pipe):
+    if not ProcessRecordWriter.available():
+        pytest.skip("no output process here")
+    stream = ObserverStream()
+    buffer = RecordBuffer(stream)
+    failed = threading.Event()
+    writer = ProcessRecordWriter(buffer, pipe.write_fd, as_json=False, on_failure=lambda exc: failed.set())
+    writer.start()
+    try:
+        assert writer.child is not None
+        writer.child.kill()
+        stream.emit(record(1))
+        assert failed.wait(10)
+        assert writer.close(time.monotonic() + 5)
+    finally:
+        buffer.close()
+    assert isinstance(writer.failure, OutputProcessError)
+    assert str(writer.failure) == "the output process ended unexpectedly (killed by SIGKILL)"
+    assert gone(writer.child.pid)
+
+
+def test_an_abandoned_output_process_is_killed(pipe):
+    if not ProcessRecordWriter.available():
+        pytest.skip("no output process here")
+    stream = ObserverStream()
+    buffer = RecordBuffer(stream, maxlen=100)
+    writer = ProcessRecordWriter(buffer, pipe.write_fd, as_json=False)
+    writer.start()
+    try:
+        def blocked() -> bool:  # nobody reads: the child blocks on the pipe, then the writer on the child
+            for n in range(200):
+                stream.emit(record(n))
+            return in_pipe_write(tid=writer._thread.native_id)
+
+        assert wait_until(blocked, 20)
+        assert not writer.close(time.monotonic() + 0.2)
+        assert writer.unwritten() > 0
+        writer.abandon()
+        assert writer.child is not None and gone(writer.child.pid)
+        assert wait_until(lambda: not writer._thread.is_alive(), 10)  # its pipe broke: it ends too
+    finally:
+        buffer.close()

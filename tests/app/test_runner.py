@@ -73,6 +73,34 @@ class LineReader(threading.Thread):
             "\n".join(self.lines[-50:])
 
 
+#: How the run's output is written: by a thread of the run (the default), or by an
+#: output process (--output-process); the tests of output run both ways.
+OUTPUT_MODES = pytest.mark.parametrize("mode", [[], ["--output-process"]], ids=["thread", "process"])
+
+
+def output_process(pid: int, mode: list[str]) -> int | None:
+    """The pid of the run's output process (app.core.record_printer), or None when it has
+    none (``mode`` is the thread's) or /proc does not list children."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    if not mode or not path.exists():
+        return None
+    children: list[str] = []
+    wait_until(lambda: bool(children.extend(path.read_text().split()) or children), 10)
+    return int(children[0]) if children else None
+
+
+def gone(pid: int | None) -> bool:
+    """Whether process ``pid`` ended and was reaped (by its parent, or by init once it was
+    orphaned): no child of the run outlives it."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def test_run_serves_a_real_client_and_stops_cleanly_on_sigint():
     port = free_port()
     proc = start_run(str(EXAMPLE), "--json", f"--set=ServerSocket1.Port={port}",
@@ -106,16 +134,20 @@ def test_run_serves_a_real_client_and_stops_cleanly_on_sigint():
     assert proc.stderr.read() == ""
 
 
-def test_run_sigterm_and_human_output():
+@OUTPUT_MODES
+def test_run_sigterm_and_human_output(mode):
     port = free_port()
-    proc = start_run(str(EXAMPLE), f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
+    proc = start_run(str(EXAMPLE), *mode, f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
     reader = LineReader(proc.stdout)
     reader.start()
     try:
         line = reader.wait_for(lambda x: "ClientSocket1  OnRead" in x)
         assert '"Hello, echo server!\\r\\n"' in line
+        child = output_process(proc.pid, mode)
+        assert (child is not None) == bool(mode) or not Path(f"/proc/{proc.pid}/task").exists()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
+        assert gone(child)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -214,11 +246,12 @@ def flood_event(line: str, as_json: bool) -> tuple[str, int]:
 
 
 @linux_only
+@OUTPUT_MODES
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
-def test_a_slow_reader_is_told_how_many_records_it_missed(tmp_path, as_json):
+def test_a_slow_reader_is_told_how_many_records_it_missed(tmp_path, as_json, mode):
     connections, pings = 4, 1000
     port = free_port()
-    proc = start_run(str(thread_blocking_echo_form(tmp_path, port)), "--buffer", "500",
+    proc = start_run(str(thread_blocking_echo_form(tmp_path, port)), *mode, "--buffer", "500",
                      *(["--json"] if as_json else []))
     shrink_pipe(proc.stdout.fileno())
     reader = LineReader(proc.stdout)
@@ -274,11 +307,12 @@ def test_a_slow_reader_is_told_how_many_records_it_missed(tmp_path, as_json):
     assert proc.stderr.read() == ""
 
 
-def blocked_run(port: int) -> tuple[subprocess.Popen[str], socket.socket]:
+def blocked_run(port: int, mode: list[str]) -> tuple[subprocess.Popen[str], socket.socket]:
     """`run` serving the echo example, and a client connected to it. The test never reads
     the run's stdout until it says so (not even its first line: a pipe read from
     keeps a partly read page, which then never counts as full)."""
-    proc = start_run(str(EXAMPLE), "--json", f"--set=ServerSocket1.Port={port}", "--set=ClientSocket1.Active=False")
+    proc = start_run(str(EXAMPLE), *mode, "--json", f"--set=ServerSocket1.Port={port}",
+                     "--set=ClientSocket1.Active=False")
     shrink_pipe(proc.stdout.fileno())
     deadline = time.monotonic() + 30
     while True:
@@ -292,8 +326,9 @@ def blocked_run(port: int) -> tuple[subprocess.Popen[str], socket.socket]:
 
 
 @linux_only
-def test_traffic_flows_while_nobody_reads_stdout():
-    proc, sock = blocked_run(free_port())
+@OUTPUT_MODES
+def test_traffic_flows_while_nobody_reads_stdout(mode):
+    proc, sock = blocked_run(free_port(), mode)
     try:
         with sock:
             ping_pong(sock, 2000, b"ping " * 40)  # ~4000 records, far more than the pipe holds
@@ -314,14 +349,16 @@ def test_traffic_flows_while_nobody_reads_stdout():
 
 
 @linux_only
+@OUTPUT_MODES
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_ends_the_run_while_stdout_is_blocked(signum):
-    proc, sock = blocked_run(free_port())
+def test_a_signal_ends_the_run_while_stdout_is_blocked(signum, mode):
+    proc, sock = blocked_run(free_port(), mode)
     reader = None
     try:
         with sock:
             ping_pong(sock, 2000, b"ping " * 40)
             assert wait_until(lambda: in_pipe_write(proc.pid), 10)
+            child = output_process(proc.pid, mode)
             sent = time.monotonic()
             proc.send_signal(signum)
             # the run handles the signal with stdout still blocked: it closes our connection
@@ -333,6 +370,7 @@ def test_a_signal_ends_the_run_while_stdout_is_blocked(signum):
             took = time.monotonic() - sent
         print(f"{signal.Signals(signum).name} with stdout blocked: exited {took:.2f} s after the signal")
         assert proc.returncode == 0
+        assert gone(child)  # killed, if it was still blocked on stdout
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -350,13 +388,16 @@ def test_a_signal_ends_the_run_while_stdout_is_blocked(signum):
         assert "OnClientDisconnect" in names and names[-1] == "Close"  # printed once readable
 
 
-def test_a_reader_that_goes_away_ends_the_run_quietly():
+@OUTPUT_MODES
+def test_a_reader_that_goes_away_ends_the_run_quietly(mode):
     port = free_port()
-    proc = start_run(str(EXAMPLE), f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
+    proc = start_run(str(EXAMPLE), *mode, f"--set=ServerSocket1.Port={port}", f"--set=ClientSocket1.Port={port}")
     try:
         assert "OnListen" in proc.stdout.readline()  # like `run FORM | head -1`
+        child = output_process(proc.pid, mode)
         proc.stdout.close()
         assert proc.wait(15) == 0
+        assert gone(child)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -364,11 +405,31 @@ def test_a_reader_that_goes_away_ends_the_run_quietly():
     assert proc.stderr.read() == ""
 
 
+@linux_only
+def test_an_output_process_that_dies_ends_the_run_with_one_line():
+    port = free_port()
+    proc = start_run(str(EXAMPLE), "--output-process", f"--set=ServerSocket1.Port={port}",
+                     f"--set=ClientSocket1.Port={port}")
+    try:
+        assert "OnListen" in proc.stdout.readline()
+        child = output_process(proc.pid, ["--output-process"])
+        assert child is not None
+        os.kill(child, signal.SIGKILL)  # the writer sees the pipe to it break, with or without records
+        assert proc.wait(15) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr.read() == ("socket-workbench run: can't write the output: the output process ended "
+                                  "unexpectedly (killed by SIGKILL)\n")
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_output_that_cannot_be_written_ends_the_run_with_the_reason():
+@OUTPUT_MODES
+def test_output_that_cannot_be_written_ends_the_run_with_the_reason(mode):
     port = free_port()
     with open("/dev/full", "w") as full:  # every write fails: No space left on device
-        done = subprocess.run([*CLI, "run", str(EXAMPLE), f"--set=ServerSocket1.Port={port}",
+        done = subprocess.run([*CLI, "run", str(EXAMPLE), *mode, f"--set=ServerSocket1.Port={port}",
                                f"--set=ClientSocket1.Port={port}"], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
                               text=True, timeout=60)
     assert done.returncode == 1
