@@ -41,10 +41,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core.engine_thread import engine_loop_factory
 from app.core.file_access import FileAccess
 from app.core.file_limit import raise_file_limit
 from app.core.form_document import FormDocument, FormFileError
 from app.core.form_runtime import bind_all, create_component
+from app.core.gc_tuning import freeze_startup_objects, tune_for_events
 from app.core.record_writer import FdWriter, MessageQueue, OutputProcessError, ProcessRecordWriter, RecordWriter
 from app.core.recorder import add_record_options, check_record_options, recorder_from_args
 from app.core.trust import TrustStore
@@ -327,11 +329,9 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
 
 
 def _loop_factory() -> object | None:
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
+    """uvloop's when it is installed (as the workbench's engine thread), else None: asyncio's."""
+    factory = engine_loop_factory()
+    return None if factory is asyncio.new_event_loop else factory
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     except (FormFileError, RunError) as exc:
         return _fail(exc, args)
     raise_file_limit()
+    tune_for_events()  # records wait for the writer: app.core.gc_tuning
+    freeze_startup_objects()
     stream = ObserverStream()
     buffer = RecordBuffer(stream, maxlen=args.buffer)
     for text_stream in (sys.stdout, sys.stderr):
