@@ -64,14 +64,6 @@ def _new_loop(kind: str) -> Callable[[], asyncio.AbstractEventLoop]:
     return asyncio.new_event_loop
 
 
-def _load_loop() -> Callable[[], asyncio.AbstractEventLoop]:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop
-    return uvloop.new_event_loop
-
-
 # ---------------------------------------------------------------------------
 # servers
 
@@ -517,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
             runner.run(_serve(args[1], args[2], args[3]))
         return 0
     if len(args) == 2 and args[0] == "load":
-        with asyncio.Runner(loop_factory=_load_loop()) as runner:
+        from app.core.engine_thread import engine_loop_factory
+
+        with asyncio.Runner(loop_factory=engine_loop_factory()) as runner:  # uvloop where installed
             runner.run(_load(json.loads(args[1])))
         return 0
     print(__doc__, file=sys.stderr)

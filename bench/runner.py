@@ -87,11 +87,9 @@ class _RawEcho(asyncio.Protocol):
 
 def _new_loop() -> asyncio.AbstractEventLoop:
     """The loop ``run`` uses: uvloop when it is installed, else asyncio's own."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    from app.core.engine_thread import engine_loop_factory
+
+    return engine_loop_factory()()
 
 
 def loop_name() -> str:

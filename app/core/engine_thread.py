@@ -10,7 +10,7 @@ delays a paint.
 Theory of operation:
 
 * The GUI never calls a live component directly. Every edit it makes (open,
-  close, a property, a handler, a name) is a small frozen ``Command`` put on the
+  close, a property, a handler or all of them, a name) is a small frozen ``Command`` put on the
   thread's one channel with ``send``. The channel is FIFO: commands are applied
   on the engine's thread in the order they were sent, all that are waiting in
   one pass, with one wake-up of the loop however many were sent meanwhile.
@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from app.core.form_runtime import Bindings
 from components import SocketError
 from components.socket_component import SocketComponent
 
@@ -91,12 +92,20 @@ class SetHandler:
 
 
 @dataclass(frozen=True)
+class Bind:
+    """Every event's handler at once (a new unit, a new folder, the form's trust changed)."""
+
+    component: SocketComponent
+    bindings: Bindings
+
+
+@dataclass(frozen=True)
 class Rename:
     component: SocketComponent
     name: str
 
 
-Command = Open | Close | SetProperty | SetHandler | Rename
+Command = Open | Close | SetProperty | SetHandler | Bind | Rename
 #: told of a command that failed: the command and the error's message
 ErrorSink = Callable[[Command, str], None]
 
@@ -118,6 +127,8 @@ def apply_command(command: Command, on_error: ErrorSink) -> None:
                 comp.set_property(command.vcl_name, command.value)
             case SetHandler():
                 comp.set_handler(command.vcl_name, command.handler)
+            case Bind():
+                command.bindings.apply(comp)
             case Rename():
                 comp.name = command.name
     except SocketError as exc:

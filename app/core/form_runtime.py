@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.builtin_actions import MessageLookup, make_handler, parse_hex
@@ -51,12 +52,32 @@ def handler_for(entry: ComponentEntry, spec: EventSpec, unit: Unit | None,
     return make_handler(binding.action, binding.argument, spec, files, binding.rules, messages=messages)
 
 
+@dataclass(frozen=True)
+class Bindings:
+    """Every event's handler for one component, and the folder its relative files are in:
+    made where the document is (the GUI thread), applied where the component runs."""
+
+    folder: Path | None
+    handlers: dict[str, Callable[..., Any] | None]
+
+    def apply(self, comp: SocketComponent) -> None:
+        comp.folder = self.folder  # relative CertFile, KeyFile and CAFile are the form's files
+        for vcl_name, handler in self.handlers.items():
+            comp.set_handler(vcl_name, handler)
+
+
+def bindings_for(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess,
+                 messages: MessageLookup | None = None) -> Bindings:
+    """What ``entry`` binds every event of ``comp`` to; ``messages`` finds the form's saved
+    messages (the Repeat action)."""
+    return Bindings(files.folder, {spec.vcl_name: handler_for(entry, spec, unit, files, messages)
+                                   for spec in comp.events()})
+
+
 def bind_all(comp: SocketComponent, entry: ComponentEntry, unit: Unit | None, files: FileAccess,
              messages: MessageLookup | None = None) -> None:
-    """Bind every event; ``messages`` finds the form's saved messages (the Repeat action)."""
-    comp.folder = files.folder  # relative CertFile, KeyFile and CAFile are the form's files
-    for spec in comp.events():
-        comp.set_handler(spec.vcl_name, handler_for(entry, spec, unit, files, messages))
+    """Bind every event of ``comp`` as ``entry`` says (see ``bindings_for``)."""
+    bindings_for(comp, entry, unit, files, messages).apply(comp)
 
 
 def paths_needing_trust(entries: list[ComponentEntry], files: FileAccess) -> list[str]:

@@ -328,12 +328,6 @@ async def run_form(doc: FormDocument, form_path: Path, args: argparse.Namespace,
     return 0, stopped_at
 
 
-def _loop_factory() -> object | None:
-    """uvloop's when it is installed (as the workbench's engine thread), else None: asyncio's."""
-    factory = engine_loop_factory()
-    return None if factory is asyncio.new_event_loop else factory
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
@@ -356,8 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     recorder = None
     try:
         recorder = recorder_from_args(args, stream, lambda message: output.error(f"{PROG}: {message}"))
-        factory = _loop_factory()
-        with asyncio.Runner(loop_factory=factory) as runner:  # type: ignore[arg-type]
+        factory = engine_loop_factory()  # uvloop where installed, as the workbench's engine thread
+        with asyncio.Runner(loop_factory=factory) as runner:
             status, stopped_at = runner.run(run_form(doc, path, args, inactive, stream, output))
     except RunError as exc:
         failure = exc

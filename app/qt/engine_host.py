@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.core.engine_thread import (
+    Bind,
     Close,
     Command,
     EngineThread,
@@ -65,7 +66,7 @@ from app.core.engine_thread import (
     apply_command,
 )
 from app.core.file_access import FileAccess
-from app.core.form_runtime import bind_all, create_component, handler_for, paths_needing_trust
+from app.core.form_runtime import bindings_for, create_component, handler_for, paths_needing_trust
 from app.core.gil_gate import GIL_GATE
 from app.core.messages import Message
 from app.core.trust import TrustStore
@@ -250,13 +251,8 @@ class EngineHost(QObject):
 
     def _bind(self, uid: int, comp: SocketComponent) -> None:
         """Bind every event of ``comp`` as the document says (where it runs, if it runs)."""
-        entry = self.model.entry(uid)
-        if not self._runs_on_engine_thread(comp):
-            bind_all(comp, entry, self.unit, self.file_access(), self.find_message)
-            return
-        for spec in comp.events():
-            self._send(SetHandler(comp, spec.vcl_name, handler_for(entry, spec, self.unit, self.file_access(),
-                                                                     self.find_message)))
+        self._send(Bind(comp, bindings_for(comp, self.model.entry(uid), self.unit, self.file_access(),
+                                           self.find_message)))
 
     def _form_saved(self) -> None:
         if self.form_trusted and self.model.path is not None:
