@@ -59,6 +59,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from components import ServerSocket
+    from components.observer import EventRecord
+    from ui.event_log_model import EventLogModel
     from ui.main_window import MainWindow
 
 GUI = "GUI"
@@ -501,13 +503,18 @@ class _Lateness:
 
 
 class _Count:
-    __slots__ = ("first", "n")
+    """Counts the records of one event, as the engine emits them."""
 
-    def __init__(self) -> None:
+    __slots__ = ("event", "first", "n")
+
+    def __init__(self, event: str) -> None:
+        self.event = event
         self.n = 0
         self.first = 0.0
 
-    def __call__(self, _record: object) -> None:
+    def __call__(self, record: EventRecord) -> None:
+        if record.event != self.event:
+            return
         if not self.n:
             self.first = time.monotonic()
         self.n += 1
@@ -520,6 +527,11 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+def _lines(model: EventLogModel, event: str, first_seq: int) -> int:
+    """Rows of ``event`` the log took since ``first_seq``, counting the ones its capacity let go."""
+    return model.end_seq - first_seq - sum(1 for r in model.records() if r.event != event)
+
+
 async def _log_flood(window: MainWindow, settings: GuiSettings, name: str = GUI) -> LogRun:
     from components.observer import DROPPED
 
@@ -527,7 +539,11 @@ async def _log_flood(window: MainWindow, settings: GuiSettings, name: str = GUI)
     await server.start()
     _clear_log(window)
     [model] = [m for m in window.log_feeder.models() if m is window.log_pane.model]
-    counter = _Count()
+    # only the flood's lines are compared: the listener's own records may land on either side of
+    # the subscription when the engine runs on its thread
+    from components import ServerSocket
+
+    counter = _Count(ServerSocket.event_spec("OnClientRead").vcl_name)
     unsubscribe = window.stream.subscribe(counter)
     lateness = _Lateness()
     first_seq = model.end_seq
@@ -540,7 +556,8 @@ async def _log_flood(window: MainWindow, settings: GuiSettings, name: str = GUI)
         last, still = -1, 0
         while still < 50:
             shown = model.end_seq - first_seq
-            if len(window.log_feeder.buffer) == 0 and shown >= counter.n:
+            settled = len(window.log_feeder.buffer) == 0 and shown >= counter.n
+            if settled and _lines(model, counter.event, first_seq) >= counter.n:
                 break
             still = still + 1 if shown == last else 0
             last = shown
@@ -551,8 +568,7 @@ async def _log_flood(window: MainWindow, settings: GuiSettings, name: str = GUI)
         unsubscribe()
     records = model.records()
     dropped = sum(r.byte_count for r in records if r.event == DROPPED)
-    markers = sum(1 for r in records if r.event == DROPPED)
-    logged = model.end_seq - first_seq - markers
+    logged = _lines(model, counter.event, first_seq)
     run = LogRun(name, counter.n, logged, dropped, ended - counter.first if counter.n else 0.0,
                  _percentile(late, 50), _percentile(late, 99), max(late, default=0.0))
     _clear_log(window)
