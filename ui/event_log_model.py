@@ -391,21 +391,27 @@ class EventLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(record, column)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(record)
+            return self.foreground(record)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self._warning_background if is_warning(record) else None
+            return self.background(record)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._decoration(record, column)
+            return self.decoration(record, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tooltip_text(record, column)
         return None
 
-    def _foreground(self, record: EventRecord) -> QBrush | None:
+    def foreground(self, record: EventRecord) -> QBrush | None:
+        """The text colour of ``record``'s row: amber for a warning, red for an error."""
         if is_warning(record):
             return self._warning_brush
         return self._error_brush if is_error(record) else None
 
-    def _decoration(self, record: EventRecord, column: int) -> QIcon | None:
+    def background(self, record: EventRecord) -> QBrush | None:
+        """The row's own background: pale yellow for a warning."""
+        return self._warning_background if is_warning(record) else None
+
+    def decoration(self, record: EventRecord, column: int) -> QIcon | None:
+        """The icon in ``column`` of ``record``'s row: the style's warning icon by a warning's event."""
         if column != Column.EVENT or not is_warning(record):
             return None
         if self._warning_icon is None:
@@ -454,11 +460,11 @@ class EventLogModel(QAbstractTableModel):
             elif plain:
                 pass
             elif role == Qt.ItemDataRole.ForegroundRole:
-                value = self._foreground(record)
+                value = self.foreground(record)
             elif role == Qt.ItemDataRole.BackgroundRole:
-                value = self._warning_background if is_warning(record) else None
+                value = self.background(record)
             elif role == Qt.ItemDataRole.DecorationRole:
-                value = self._decoration(record, column)
+                value = self.decoration(record, column)
             if value is None:
                 role_data.clearData()
             else:

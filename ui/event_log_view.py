@@ -24,7 +24,7 @@ Theory of operation:
 * The table repaints, and autoscroll follows the newest row, at most every
   FOLLOW_INTERVAL_MS while batches keep coming (the first batch after a quiet
   spell at once): a repaint costs more than appending a batch, and a table
-  repaints on every insert. The status line counts every batch (a small label).
+  repaints on every insert. The status line's count follows at the same pace.
   While autoscroll is paused the
   view must not move: appends happen below the viewport anyway, but evicting
   the oldest rows shifts every row up, so the scroll position is moved up by
@@ -54,7 +54,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QHideEvent, QPaintEvent, QShowEvent
+from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QHideEvent, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSlider,
@@ -62,7 +62,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
@@ -80,7 +79,9 @@ from components.observer import DROPPED, EventRecord, ObserverStream, RecordBuff
 from ui.event_log_export import FORMATS, evicted_record, export_records, format_for_path
 from ui.event_log_filter import EventLogFilter
 from ui.event_log_model import DEFAULT_CAPACITY, Column, EventLogModel
+from ui.event_log_painter import can_paint, paint_log_rows
 from ui.retranslate import is_language_change
+from ui.steady_label import SteadyLabel
 
 #: How often the feeder moves records into the models (30-50 ms keeps the log live and cheap).
 DEFAULT_INTERVAL_MS = 40
@@ -182,12 +183,23 @@ class EventLogFeeder(QObject):
 
 
 class _LogTableView(QTableView):
-    """The log's table: it paints in the GUI's turn (app.core.gil_gate), since a paint is one
-    Python call per cell and an engine thread flooding the log would make each one wait."""
+    """The log's table. It paints its rows in one Python call (ui.event_log_painter), and in
+    the GUI's turn (app.core.gil_gate), so that an engine thread flooding the log does not
+    make the paint wait for the interpreter."""
+
+    #: False: Qt's own cell-by-cell painting (what the row painter is compared with)
+    paint_rows_at_once = True
 
     def paintEvent(self, event: QPaintEvent) -> None:
         with GIL_GATE.gui_turn():
-            super().paintEvent(event)
+            if not (self.paint_rows_at_once and can_paint(self)):
+                super().paintEvent(event)
+                return
+            painter = QPainter(self.viewport())
+            try:
+                paint_log_rows(self, painter, event.rect())
+            finally:
+                painter.end()
 
 
 class EventLogPane(QWidget):
@@ -376,9 +388,9 @@ class EventLogPane(QWidget):
         self.export_button = self._tool_button()
         self.export_button.clicked.connect(self.choose_export_file)
 
-        self.status_label = QLabel(self)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setContentsMargins(2, 0, 2, 0)
+        self.status_label = SteadyLabel(self)  # it changes with every batch: no layout each time
+        self.status_label.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.label.setContentsMargins(2, 0, 2, 0)
 
         for widget in (self.component_combo, self.event_combo):
             bar.addWidget(widget)
@@ -719,7 +731,8 @@ class EventLogPane(QWidget):
             bar = self.view.verticalScrollBar()
             bar.setValue(bar.value() + last + 1)
         self._follow()
-        self._update_status()
+        if not self._follow_pending:  # else the follow at the interval's end counts them too
+            self._update_status()
 
     def _follow(self) -> None:
         """Repaint and scroll to the newest rows (unless paused): now, or, within
@@ -728,7 +741,7 @@ class EventLogPane(QWidget):
         if self._follow_timer.isActive():
             if not self._follow_pending:
                 self._follow_pending = True
-                self.view.viewport().setUpdatesEnabled(False)
+                self._set_table_updates(False)
             return
         self._follow_timer.start()
         if not self._paused:
@@ -738,8 +751,15 @@ class EventLogPane(QWidget):
     def _follow_deferred(self) -> None:
         if self._follow_pending:
             self._follow_pending = False
-            self.view.viewport().setUpdatesEnabled(True)  # and repaints
+            self._set_table_updates(True)  # and repaints
+            self._update_status()
             self._follow()  # the next interval starts: rows may still be coming
+
+    def _set_table_updates(self, enabled: bool) -> None:
+        """The rows and the scroll bar, whose range grows with every batch (its paint costs
+        as much as the rows'), repaint together at the end of the interval."""
+        self.view.viewport().setUpdatesEnabled(enabled)
+        self.view.verticalScrollBar().setUpdatesEnabled(enabled)
 
     def shutdown(self) -> None:
         """Stop the pane's timers (the window closing); what is pending shows at once."""
@@ -752,7 +772,8 @@ class EventLogPane(QWidget):
         if self._follow_pending:
             self._follow_timer.stop()
             self._follow_pending = False
-            self.view.viewport().setUpdatesEnabled(True)
+            self._set_table_updates(True)
+            self._update_status()
             self._follow()
 
     @Slot(QModelIndex, int, int)
@@ -768,7 +789,8 @@ class EventLogPane(QWidget):
             bar = self.view.verticalScrollBar()
             bar.setValue(max(0, bar.value() - self._pending_shift))
             self._pending_shift = 0
-        self._update_status()
+        if not self._follow_pending:  # else the follow at the interval's end counts
+            self._update_status()
 
     @Slot()
     def _on_rows_replaced(self) -> None:
