@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from components import SocketState
 from components.enums import ErrorEvent
 from tests.components.test_send_queue import SMALL_KERNEL_BUFFER, read_exactly, slow_peer
+from ui.byte_text import human_bytes
 from ui.connections_panel import ConnectionsPanel
 
 KiB, MiB = 1024, 1024 * 1024
@@ -171,4 +172,42 @@ def test_thousands_of_connections_are_shown_with_diffs_keeping_the_selection(pan
         connector.join(60)
         connector.close(connector.socks)
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=30_000)
+    model.set_property(uid, "Active", False)
+
+
+def test_the_counts_change_for_the_rows_in_view_only(panel, qtbot):
+    """A refresh tells the table of new In/Out counts for the rows it shows, not all 40."""
+    widget, model, engine, _records = panel
+    uid = model.add_component("ServerSocket", 10, 10)
+    model.set_property(uid, "Address", "127.0.0.1")
+    model.set_property(uid, "Active", True)
+    server = engine.component(uid)
+    qtbot.waitUntil(lambda: server.state is SocketState.LISTENING, timeout=3000)
+    model.set_selection([uid])
+    widget.resize(600, 260)
+    widget.show()
+    qtbot.waitExposed(widget)
+    table = widget.connections
+    socks = [socket.create_connection(("127.0.0.1", server.socket.local_port), timeout=5) for _ in range(40)]
+    try:
+        qtbot.waitUntil(lambda: table.rowCount() == 40, timeout=10_000)
+        widget.view.scrollToBottom()
+        qtbot.waitUntil(lambda: widget.view.rowAt(widget.view.viewport().height() - 1) in (39, -1))
+        first = widget.view.rowAt(0)
+        assert 0 < first < 39
+        changed: list[tuple[int, int]] = []
+        table.dataChanged.connect(lambda top, bottom, *_: changed.append((top.row(), bottom.row())))
+        last_peer = table._rows[39]
+        socks[[s.getsockname()[1] for s in socks].index(last_peer.remote_port)].sendall(b"x" * 1500)
+        qtbot.waitUntil(lambda: table.data(table.index(39, 2)) == human_bytes(1500), timeout=5000)
+        qtbot.waitUntil(lambda: bool(changed), timeout=5000)
+        assert all(first <= top <= bottom <= 39 for top, bottom in changed), changed
+        widget.hide()  # a hidden panel tells no view of anything
+        changed.clear()
+        widget.connections.refresh(widget._rows_shown())
+        assert changed == []
+    finally:
+        for s in socks:
+            s.close()
+    qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=10_000)
     model.set_property(uid, "Active", False)
