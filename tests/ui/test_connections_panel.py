@@ -21,6 +21,17 @@ KiB, MiB = 1024, 1024 * 1024
 pytestmark = pytest.mark.both_network_modes
 
 
+def _listening_server(model, engine, qtbot):
+    """A ServerSocket on the form, listening on loopback, picked for the panel."""
+    uid = model.add_component("ServerSocket", 10, 10)
+    model.set_property(uid, "Address", "127.0.0.1")
+    model.set_property(uid, "Active", True)
+    server = engine.component(uid)
+    qtbot.waitUntil(lambda: server.state is SocketState.LISTENING, timeout=3000)
+    model.set_selection([uid])
+    return uid, server
+
+
 @pytest.fixture
 def panel(host, qtbot):
     model, engine, records = host
@@ -35,12 +46,7 @@ def test_a_send_the_connection_cannot_take_is_reported_in_the_panel_and_the_log(
     payload = hashlib.shake_256(b"panel").digest(8 * MiB)
     path = tmp_path / "payload.bin"
     path.write_bytes(payload)
-    uid = model.add_component("ServerSocket", 10, 10)
-    model.set_property(uid, "Address", "127.0.0.1")
-    model.set_property(uid, "Active", True)
-    server = engine.component(uid)
-    qtbot.waitUntil(lambda: server.state is SocketState.LISTENING, timeout=3000)
-    model.set_selection([uid])
+    _uid, server = _listening_server(model, engine, qtbot)
     peer = slow_peer(server.socket.local_port)  # reads nothing for now
     try:
         qtbot.waitUntil(lambda: widget.connections.rowCount() == 1, timeout=3000)
@@ -130,12 +136,7 @@ def test_thousands_of_connections_are_shown_with_diffs_keeping_the_selection(pan
     if not _file_limit_allows(MANY):
         pytest.skip(f"the file limit does not allow {MANY:,} loopback connections in one process")
     widget, model, engine, _records = panel
-    uid = model.add_component("ServerSocket", 10, 10)
-    model.set_property(uid, "Address", "127.0.0.1")
-    model.set_property(uid, "Active", True)
-    server = engine.component(uid)
-    qtbot.waitUntil(lambda: server.state is SocketState.LISTENING, timeout=3000)
-    model.set_selection([uid])
+    uid, server = _listening_server(model, engine, qtbot)
     table = widget.connections
     seen: list[tuple[int, str]] = []
     table.modelReset.connect(lambda: seen.append((table.rowCount(), "reset")))
@@ -178,12 +179,7 @@ def test_thousands_of_connections_are_shown_with_diffs_keeping_the_selection(pan
 def test_the_counts_change_for_the_rows_in_view_only(panel, qtbot):
     """A refresh tells the table of new In/Out counts for the rows it shows, not all 40."""
     widget, model, engine, _records = panel
-    uid = model.add_component("ServerSocket", 10, 10)
-    model.set_property(uid, "Address", "127.0.0.1")
-    model.set_property(uid, "Active", True)
-    server = engine.component(uid)
-    qtbot.waitUntil(lambda: server.state is SocketState.LISTENING, timeout=3000)
-    model.set_selection([uid])
+    uid, server = _listening_server(model, engine, qtbot)
     widget.resize(600, 260)
     widget.show()
     qtbot.waitExposed(widget)
